@@ -1,0 +1,257 @@
+import { z } from 'zod';
+import { ERROR_CODES } from './errors';
+import {
+  ContactSchema,
+  ConversationSchema,
+  ConversationTypeSchema,
+  MessageSchema,
+  RemovedReasonSchema,
+  RoleSchema,
+  UserSchema,
+} from './models';
+import { AuthResultSchema, LoginBodySchema, RefreshTokenSchema, RegisterBodySchema } from './rest';
+import { AckSchemas, PushSchemas, RequestSchemas, type PushEvent } from './socket';
+import { Id } from './validation';
+
+/**
+ * Every Kafka topic of the platform. Names are versioned; a deployment may put
+ * a namespace in front of all of them (KAFKA_NAMESPACE), which is how test runs
+ * share a broker without seeing each other.
+ */
+export const TOPICS = {
+  /** Commands (request-reply), keyed by the entity that orders them. */
+  authCommands: 'chat.auth.commands.v1',
+  usersCommands: 'chat.users.commands.v1',
+  messagingCommands: 'chat.messaging.commands.v1',
+  presenceCommands: 'chat.presence.commands.v1',
+  /** Replies to commands, keyed by the asking process's id. */
+  replies: 'chat.replies.v1',
+  /** Facts. */
+  userEvents: 'chat.user.events.v1',
+  conversationEvents: 'chat.conversation.events.v1',
+  contactEvents: 'chat.contact.events.v1',
+  sessionEvents: 'chat.session.events.v1',
+  gatewayEvents: 'chat.gateway.events.v1',
+  typing: 'chat.typing.v1',
+  /** What gateways push to sockets. */
+  deliveries: 'chat.deliveries.v1',
+  /** Messages no handler could accept (bad envelope or payload). */
+  deadLetters: 'chat.dead-letters.v1',
+} as const;
+export type TopicKey = keyof typeof TOPICS;
+export type TopicName = (typeof TOPICS)[TopicKey];
+
+/** Partition counts (overridable per deployment through KAFKA_PARTITIONS). */
+export const DEFAULT_PARTITIONS: Record<TopicKey, number> = {
+  authCommands: 4,
+  usersCommands: 4,
+  messagingCommands: 8,
+  presenceCommands: 2,
+  replies: 4,
+  userEvents: 2,
+  conversationEvents: 4,
+  contactEvents: 2,
+  sessionEvents: 1,
+  gatewayEvents: 2,
+  typing: 2,
+  deliveries: 4,
+  deadLetters: 1,
+};
+
+/** The one envelope every Kafka message carries. */
+export const EnvelopeSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  version: z.number().int().min(1),
+  time: z.string(),
+  correlationId: z.string().min(1),
+  /** For commands: the process id a reply goes back to. */
+  replyTo: z.string().optional(),
+  payload: z.unknown(),
+});
+export type Envelope<P = unknown> = Omit<z.infer<typeof EnvelopeSchema>, 'payload'> & { payload: P };
+
+export const ReplyPayloadSchema = z.union([
+  z.object({ inReplyTo: z.string(), ok: z.literal(true), data: z.unknown() }),
+  z.object({
+    inReplyTo: z.string(),
+    ok: z.literal(false),
+    error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+  }),
+]);
+export type ReplyPayload = z.infer<typeof ReplyPayloadSchema>;
+
+const Actor = { actorId: Id };
+/** A gateway's request: the socket payload plus the authenticated caller. */
+const asCommand = <S extends z.ZodObject>(s: S) => s.extend(Actor);
+
+const ConversationCore = z.object({
+  id: z.string(),
+  type: ConversationTypeSchema,
+  name: z.string().nullable(),
+  members: z.array(z.object({ userId: z.string(), role: RoleSchema, joinedAt: z.string() })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** Rises with every change; projections keep the highest. */
+  version: z.number().int(),
+});
+export type ConversationCore = z.infer<typeof ConversationCore>;
+export { ConversationCore as ConversationCoreSchema };
+
+/**
+ * Commands: type → topic, request payload, reply data. The gateway sends them,
+ * the owning service answers; both sides parse with the same schemas.
+ */
+export const COMMANDS = {
+  'auth.register': {
+    topic: TOPICS.authCommands,
+    request: RegisterBodySchema.extend({ address: z.string() }),
+    reply: AuthResultSchema.extend({ sessionId: z.string() }),
+  },
+  'auth.login': {
+    topic: TOPICS.authCommands,
+    request: LoginBodySchema.extend({ address: z.string() }),
+    reply: AuthResultSchema.extend({ sessionId: z.string() }),
+  },
+  'auth.refresh': {
+    topic: TOPICS.authCommands,
+    request: z.object({ refreshToken: RefreshTokenSchema, address: z.string() }),
+    reply: AuthResultSchema.extend({ sessionId: z.string() }),
+  },
+  'auth.logout': {
+    topic: TOPICS.authCommands,
+    request: z.object({ actorId: Id, sessionId: z.string(), refreshToken: RefreshTokenSchema.optional() }),
+    reply: z.object({}),
+  },
+  'users.create': {
+    topic: TOPICS.usersCommands,
+    request: z.object({ id: Id, username: z.string(), displayName: z.string() }),
+    reply: z.object({ user: UserSchema }),
+  },
+  'users.get': { topic: TOPICS.usersCommands, request: z.object({ userId: Id }), reply: z.object({ user: UserSchema }) },
+  'users.search': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['user:search']), reply: AckSchemas['user:search'] },
+  'contacts.list': {
+    topic: TOPICS.usersCommands,
+    request: asCommand(RequestSchemas['contact:list']),
+    reply: z.object({ contacts: z.array(UserSchema) }),
+  },
+  'contacts.add': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['contact:add']), reply: AckSchemas['contact:add'] },
+  'contacts.remove': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['contact:remove']), reply: AckSchemas['contact:remove'] },
+  'conversations.direct': {
+    topic: TOPICS.usersCommands,
+    request: asCommand(RequestSchemas['conversation:direct']),
+    reply: z.object({ conversation: ConversationCore }),
+  },
+  'groups.create': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['group:create']), reply: z.object({ conversation: ConversationCore }) },
+  'groups.rename': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['group:rename']), reply: z.object({ conversation: ConversationCore }) },
+  'groups.addMembers': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['group:addMembers']), reply: z.object({ conversation: ConversationCore }) },
+  'groups.removeMember': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['group:removeMember']), reply: z.object({ conversation: ConversationCore }) },
+  'groups.setRole': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['group:setRole']), reply: z.object({ conversation: ConversationCore }) },
+  'groups.leave': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['group:leave']), reply: AckSchemas['group:leave'] },
+  'groups.delete': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['group:delete']), reply: AckSchemas['group:delete'] },
+  'messages.send': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['message:send']), reply: AckSchemas['message:send'] },
+  'messages.edit': {
+    topic: TOPICS.messagingCommands,
+    request: asCommand(RequestSchemas['message:edit']).extend({ conversationId: Id }),
+    reply: AckSchemas['message:edit'],
+  },
+  'messages.delete': {
+    topic: TOPICS.messagingCommands,
+    request: asCommand(RequestSchemas['message:delete']).extend({ conversationId: Id }),
+    reply: AckSchemas['message:delete'],
+  },
+  'messages.history': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['message:history']), reply: AckSchemas['message:history'] },
+  'conversations.list': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['conversation:list']), reply: AckSchemas['conversation:list'] },
+  /** The caller's view of one conversation (members from the projection, seq and unread). */
+  'conversations.get': {
+    topic: TOPICS.messagingCommands,
+    request: z.object({ actorId: Id, conversationId: Id, minVersion: z.number().int().optional() }),
+    reply: z.object({ conversation: ConversationSchema }),
+  },
+  'conversations.read': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['conversation:read']), reply: AckSchemas['conversation:read'] },
+  'presence.query': {
+    topic: TOPICS.presenceCommands,
+    request: z.object({ userIds: z.array(Id).max(5000) }),
+    reply: z.object({ presence: z.array(z.object({ userId: z.string(), online: z.boolean(), lastSeenAt: z.string().nullable() })) }),
+  },
+} as const;
+export type CommandType = keyof typeof COMMANDS;
+export type CommandRequest<T extends CommandType> = z.input<(typeof COMMANDS)[T]['request']>;
+export type CommandReply<T extends CommandType> = z.infer<(typeof COMMANDS)[T]['reply']>;
+
+/** Facts: type → topic and payload. */
+export const EVENTS = {
+  'user.registered': { topic: TOPICS.userEvents, payload: UserSchema },
+  /** A conversation's full membership state after a change (state-carrying, so projections are idempotent). */
+  'conversation.changed': {
+    topic: TOPICS.conversationEvents,
+    payload: z.object({
+      conversation: ConversationCore,
+      change: z.enum(['created', 'renamed', 'members_added', 'member_removed', 'role_changed', 'member_left', 'owner_changed']),
+      actorId: z.string(),
+      removed: z.array(z.object({ userId: z.string(), reason: RemovedReasonSchema })).default([]),
+    }),
+  },
+  'conversation.deleted': {
+    topic: TOPICS.conversationEvents,
+    payload: z.object({ conversationId: z.string(), memberIds: z.array(z.string()), actorId: z.string(), version: z.number().int() }),
+  },
+  'contact.changed': {
+    topic: TOPICS.contactEvents,
+    payload: z.object({ ownerId: z.string(), contactId: z.string(), added: z.boolean() }),
+  },
+  'session.revoked': {
+    topic: TOPICS.sessionEvents,
+    payload: z.object({ sessionId: z.string(), userId: z.string(), reason: z.enum(['logout', 'replay']) }),
+  },
+  'socket.connected': {
+    topic: TOPICS.gatewayEvents,
+    payload: z.object({ gatewayId: z.string(), socketId: z.string(), userId: z.string(), at: z.string() }),
+  },
+  'socket.disconnected': {
+    topic: TOPICS.gatewayEvents,
+    payload: z.object({ gatewayId: z.string(), socketId: z.string(), userId: z.string(), at: z.string() }),
+  },
+  /** A gateway's lease renewal, with the sockets it holds (so presence can rebuild after a restart). */
+  'gateway.heartbeat': {
+    topic: TOPICS.gatewayEvents,
+    payload: z.object({
+      gatewayId: z.string(),
+      at: z.string(),
+      leaseMs: z.number().int(),
+      sockets: z.array(z.object({ socketId: z.string(), userId: z.string() })),
+    }),
+  },
+  'gateway.stopped': { topic: TOPICS.gatewayEvents, payload: z.object({ gatewayId: z.string(), at: z.string() }) },
+  'typing.changed': {
+    topic: TOPICS.typing,
+    payload: z.object({ conversationId: Id, userId: z.string(), typing: z.boolean() }),
+  },
+  /** A push for gateways: `data` goes as is to every socket of `userIds`. */
+  delivery: {
+    topic: TOPICS.deliveries,
+    payload: z.object({
+      items: z.array(
+        z.object({
+          userIds: z.array(z.string()),
+          event: z.enum(Object.keys(PushSchemas) as [PushEvent, ...PushEvent[]]),
+          data: z.unknown(),
+        }),
+      ),
+      /** Set when this delivery also answers a pending request (message:send acks from it). */
+      sentAtMs: z.number().optional(),
+    }),
+  },
+} as const;
+export type EventType = keyof typeof EVENTS;
+export type EventPayload<T extends EventType> = z.infer<(typeof EVENTS)[T]['payload']>;
+
+export const DeadLetterSchema = z.object({
+  topic: z.string(),
+  partition: z.number().int(),
+  offset: z.string(),
+  reason: z.string(),
+  value: z.string(),
+});
+
+export { ContactSchema, ConversationSchema, MessageSchema };

@@ -1,0 +1,24 @@
+/** Limits of the protocol (protocol.md). */
+export const LIMITS = {
+  usernameMin: 3,
+  usernameMax: 32,
+  passwordMin: 8,
+  passwordMax: 128,
+  displayNameMax: 64,
+  groupNameMax: 64,
+  textMax: 4000,
+  clientMsgIdMax: 128,
+  searchQueryMax: 64,
+  searchLimitMax: 50,
+  searchLimitDefault: 20,
+  historyLimitMax: 100,
+  historyLimitDefault: 50,
+  /** Extension: members named in one group:create or group:addMembers. */
+  groupMembersPerCall: 1000,
+  /** Extension: members of one group. */
+  groupMembersMax: 5000,
+  /** Typing lapses after this long without renewal. */
+  typingTtlMs: 5000,
+  /** Presence: grace after the last socket closes before the user is offline. */
+  presenceGraceMs: 5000,
+} as const;

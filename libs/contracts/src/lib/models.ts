@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+export const ROLES = ['owner', 'admin', 'member'] as const;
+export const RoleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof RoleSchema>;
+
+export const UserSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+});
+export type User = z.infer<typeof UserSchema>;
+
+export const ContactSchema = UserSchema.extend({
+  online: z.boolean(),
+  lastSeenAt: z.string().nullable(),
+});
+export type Contact = z.infer<typeof ContactSchema>;
+
+export const MemberSchema = z.object({ userId: z.string(), role: RoleSchema });
+export type Member = z.infer<typeof MemberSchema>;
+
+export const MessageSchema = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  seq: z.number().int(),
+  senderId: z.string(),
+  text: z.string(),
+  clientMsgId: z.string(),
+  createdAt: z.string(),
+  editedAt: z.string().nullable(),
+  deletedAt: z.string().nullable(),
+});
+export type Message = z.infer<typeof MessageSchema>;
+
+export const ConversationTypeSchema = z.enum(['direct', 'group']);
+export type ConversationType = z.infer<typeof ConversationTypeSchema>;
+
+export const ConversationSchema = z.object({
+  id: z.string(),
+  type: ConversationTypeSchema,
+  name: z.string().nullable(),
+  members: z.array(MemberSchema),
+  lastSeq: z.number().int(),
+  lastMessage: MessageSchema.nullable(),
+  unread: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Conversation = z.infer<typeof ConversationSchema>;
+
+export const RemovedReasonSchema = z.enum(['left', 'removed', 'deleted']);
+export type RemovedReason = z.infer<typeof RemovedReasonSchema>;

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { LIMITS } from './limits';
+import {
+  ContactSchema,
+  ConversationSchema,
+  MessageSchema,
+  RemovedReasonSchema,
+  UserSchema,
+} from './models';
+import type { ErrorBody } from './errors';
+import { Id, limit, messageText, nameString } from './validation';
+
+/** Client → server requests: the payload each event takes (strict: extra fields are refused). */
+export const RequestSchemas = {
+  'user:search': z.strictObject({
+    query: z.string().max(LIMITS.searchQueryMax),
+    limit: limit(LIMITS.searchLimitMax, LIMITS.searchLimitDefault),
+  }),
+  'contact:list': z.strictObject({}),
+  'contact:add': z.strictObject({ userId: Id }),
+  'contact:remove': z.strictObject({ userId: Id }),
+  'conversation:list': z.strictObject({}),
+  'conversation:direct': z.strictObject({ userId: Id }),
+  'group:create': z.strictObject({
+    name: nameString(LIMITS.groupNameMax),
+    memberIds: z.array(Id).max(LIMITS.groupMembersPerCall),
+  }),
+  'group:rename': z.strictObject({ conversationId: Id, name: nameString(LIMITS.groupNameMax) }),
+  'group:addMembers': z.strictObject({
+    conversationId: Id,
+    userIds: z.array(Id).min(1).max(LIMITS.groupMembersPerCall),
+  }),
+  'group:removeMember': z.strictObject({ conversationId: Id, userId: Id }),
+  'group:setRole': z.strictObject({ conversationId: Id, userId: Id, role: z.enum(['admin', 'member']) }),
+  'group:leave': z.strictObject({ conversationId: Id }),
+  'group:delete': z.strictObject({ conversationId: Id }),
+  'message:send': z.strictObject({
+    conversationId: Id,
+    text: messageText(LIMITS.textMax),
+    clientMsgId: z.string().min(1).max(LIMITS.clientMsgIdMax),
+  }),
+  'message:edit': z.strictObject({ messageId: Id, text: messageText(LIMITS.textMax) }),
+  'message:delete': z.strictObject({ messageId: Id }),
+  'message:history': z.strictObject({
+    conversationId: Id,
+    beforeSeq: z.number().int().min(1).optional(),
+    afterSeq: z.number().int().min(0).optional(),
+    limit: limit(LIMITS.historyLimitMax, LIMITS.historyLimitDefault),
+  }),
+  'conversation:read': z.strictObject({ conversationId: Id, seq: z.number().int().min(0) }),
+  typing: z.strictObject({ conversationId: Id, typing: z.boolean() }),
+} as const;
+
+export type RequestEvent = keyof typeof RequestSchemas;
+export type RequestPayload<E extends RequestEvent> = z.input<(typeof RequestSchemas)[E]>;
+export type ParsedRequest<E extends RequestEvent> = z.output<(typeof RequestSchemas)[E]>;
+export const REQUEST_EVENTS = Object.keys(RequestSchemas) as RequestEvent[];
+
+const Empty = z.object({});
+const OneConversation = z.object({ conversation: ConversationSchema });
+const OneMessage = z.object({ message: MessageSchema });
+
+/** What each request's ack carries in `data` when ok. */
+export const AckSchemas = {
+  'user:search': z.object({ users: z.array(UserSchema) }),
+  'contact:list': z.object({ contacts: z.array(ContactSchema) }),
+  'contact:add': Empty,
+  'contact:remove': Empty,
+  'conversation:list': z.object({ conversations: z.array(ConversationSchema) }),
+  'conversation:direct': OneConversation,
+  'group:create': OneConversation,
+  'group:rename': OneConversation,
+  'group:addMembers': OneConversation,
+  'group:removeMember': OneConversation,
+  'group:setRole': OneConversation,
+  'group:leave': Empty,
+  'group:delete': Empty,
+  'message:send': OneMessage,
+  'message:edit': OneMessage,
+  'message:delete': OneMessage,
+  'message:history': z.object({ messages: z.array(MessageSchema), hasMore: z.boolean() }),
+  'conversation:read': Empty,
+  typing: Empty,
+} as const satisfies Record<RequestEvent, z.ZodType>;
+
+export type AckData<E extends RequestEvent> = z.infer<(typeof AckSchemas)[E]>;
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+
+/** Server → client pushes. */
+export const PushSchemas = {
+  'message:new': OneMessage,
+  'message:updated': OneMessage,
+  'conversation:updated': OneConversation,
+  'conversation:removed': z.object({ conversationId: z.string(), reason: RemovedReasonSchema }),
+  'presence:update': z.object({ userId: z.string(), online: z.boolean(), lastSeenAt: z.string().nullable() }),
+  typing: z.object({ conversationId: z.string(), userId: z.string(), typing: z.boolean() }),
+  'read:update': z.object({ conversationId: z.string(), userId: z.string(), seq: z.number().int() }),
+  /** Extension: the server is going away (drain); reconnect, possibly to another replica. */
+  'server:draining': z.object({}),
+} as const;
+
+export type PushEvent = keyof typeof PushSchemas;
+export type PushPayload<E extends PushEvent> = z.infer<(typeof PushSchemas)[E]>;
+export const PUSH_EVENTS = Object.keys(PushSchemas) as PushEvent[];
+
+/** Typed maps for socket.io's generics (client and server). */
+export type ServerToClientEvents = { [E in PushEvent]: (payload: PushPayload<E>) => void };
+export type ClientToServerEvents = {
+  [E in RequestEvent]: (payload: RequestPayload<E>, ack?: (ack: Ack<AckData<E>>) => void) => void;
+};
+
+/** Socket.IO transport limits (extension): frames larger than this close the socket. */
+export const SOCKET_MAX_FRAME_BYTES = 64 * 1024;
+export const REST_MAX_BODY = '32kb';

@@ -1,0 +1,42 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { KafkaBus, KafkaTransport, PassThroughRpcFilter } from '@chat/platform-kafka';
+import { Metrics } from '@chat/platform-observability';
+
+export interface ServiceBootOptions {
+  /** Consumer group of the service's handlers; gateways pass one of their own per replica. */
+  groupId: string;
+  /** Default HTTP port for health and metrics (PORT overrides). */
+  port: number;
+  concurrency?: number;
+  /** Extra HTTP set-up (the gateway's prefix, security headers, sockets). */
+  configure?: (app: INestApplication) => void | Promise<void>;
+}
+
+/**
+ * Starts a service the same way everywhere: pino logger, HTTP for health and
+ * metrics, the Kafka transport for its handlers, graceful shutdown on SIGTERM
+ * and SIGINT (the consumer commits what it finished and leaves its group).
+ */
+export async function bootstrapService(module: Type, opts: ServiceBootOptions): Promise<INestApplication> {
+  const app = await NestFactory.create(module, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  await opts.configure?.(app);
+  const bus = app.get(KafkaBus);
+  const metrics = app.get(Metrics);
+  const ms = app.connectMicroservice(
+    { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, observe: metrics.observe }) },
+    { inheritAppConfig: false },
+  );
+  ms.useGlobalFilters(new PassThroughRpcFilter());
+  await bus.connect();
+  await app.startAllMicroservices();
+  const config = app.get(ConfigService);
+  const port = Number(process.env['PORT'] ?? opts.port);
+  await app.listen(port, config.get<string>('HOST') ?? '127.0.0.1');
+  app.get(Logger).log(`listening on ${await app.getUrl()}`);
+  return app;
+}

@@ -1,0 +1,5 @@
+export * from './lib/options';
+export * from './lib/errors';
+export * from './lib/kafka-bus';
+export * from './lib/kafka-transport';
+export * from './lib/kafka.module';

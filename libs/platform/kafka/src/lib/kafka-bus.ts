@@ -1,0 +1,262 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
+import {
+  ChatError,
+  COMMANDS,
+  EVENTS,
+  ReplyPayloadSchema,
+  TOPICS,
+  type CommandReply,
+  type CommandRequest,
+  type CommandType,
+  type Envelope,
+  type EventPayload,
+  type EventType,
+  type ReplyPayload,
+  type TopicKey,
+} from '@chat/contracts';
+import { groupName, KAFKA_OPTIONS, topicName, type KafkaOptions } from './options';
+
+interface Queued {
+  topic: string;
+  message: Message;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface Pending {
+  resolve: (data: unknown) => void;
+  reject: (err: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+const MAX_BATCH = 500;
+
+export interface RequestOptions {
+  correlationId?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * The platform's Kafka client: one idempotent producer whose sends are
+ * batched (kafkajs has no linger: whatever queues while a batch is in flight
+ * goes out together in the next one), typed events and request-reply over the
+ * contracts' topics.
+ */
+@Injectable()
+export class KafkaBus implements OnApplicationShutdown {
+  private readonly log = new Logger(KafkaBus.name);
+  readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private admin?: Admin;
+  private replyConsumer?: Consumer;
+  private queue: Queued[] = [];
+  private inFlight = false;
+  private scheduled = false;
+  private readonly pending = new Map<string, Pending>();
+  private connected = false;
+  private healthy = false;
+  private probeTimer?: NodeJS.Timeout;
+
+  constructor(@Inject(KAFKA_OPTIONS) readonly options: KafkaOptions) {
+    this.kafka = new Kafka({
+      clientId: `${options.service}-${options.instanceId}`,
+      brokers: options.brokers,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      requestTimeout: 10000,
+      retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 3000 },
+    });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  topic(key: TopicKey): string {
+    return topicName(this.options.namespace, TOPICS[key]);
+  }
+
+  group(name: string): string {
+    return groupName(this.options.namespace, name);
+  }
+
+  /** Creates missing topics, connects the producer and, for requesters, the reply listener. */
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    await this.ensureTopics();
+    await this.producer.connect();
+    if (this.options.replies) await this.listenForReplies();
+    this.connected = true;
+    this.healthy = true;
+    this.probeTimer = setInterval(() => void this.probe(), 2000);
+    this.probeTimer.unref();
+  }
+
+  isHealthy(): boolean {
+    return this.healthy;
+  }
+
+  private async probe(): Promise<void> {
+    try {
+      await this.admin?.describeCluster();
+      this.healthy = true;
+    } catch {
+      this.healthy = false;
+    }
+  }
+
+  private async ensureTopics(): Promise<void> {
+    const existing = new Set(await this.admin!.listTopics());
+    const wanted = (Object.keys(TOPICS) as TopicKey[])
+      .map((key) => ({ topic: this.topic(key), numPartitions: this.options.partitions[key] }))
+      .filter((t) => !existing.has(t.topic));
+    if (wanted.length === 0) return;
+    try {
+      await this.admin!.createTopics({
+        topics: wanted.map((t) => ({
+          ...t,
+          replicationFactor: -1,
+          // Sessions revoked within an access token's life are all a gateway needs at start.
+          configEntries: t.topic.endsWith(TOPICS.sessionEvents) ? [{ name: 'retention.ms', value: String(60 * 60 * 1000) }] : [],
+        })),
+        waitForLeaders: true,
+      });
+    } catch (err) {
+      // Another process may have created them at the same moment.
+      if (!String((err as Error).message).includes('exists')) throw err;
+    }
+  }
+
+  private envelope<P>(type: string, payload: P, correlationId?: string, replyTo?: string): Envelope<P> {
+    const id = randomUUID();
+    return { id, type, version: 1, time: new Date().toISOString(), correlationId: correlationId ?? id, replyTo, payload };
+  }
+
+  /** Publishes a fact; resolves once the broker has it (acks=all). */
+  emit<T extends EventType>(type: T, key: string, payload: EventPayload<T>, correlationId?: string): Promise<void> {
+    const env = this.envelope(type, payload, correlationId);
+    return this.enqueue(topicName(this.options.namespace, EVENTS[type].topic), { key, value: JSON.stringify(env) });
+  }
+
+  /** Publishes a raw value on a topic (dead letters, tests). */
+  produceRaw(topic: string, key: string | null, value: string): Promise<void> {
+    return this.enqueue(topic, { key, value });
+  }
+
+  /** Sends a command to its owning service and waits for the answer. */
+  request<T extends CommandType>(type: T, key: string, payload: CommandRequest<T>, opts: RequestOptions = {}): Promise<CommandReply<T>> {
+    if (!this.options.replies) throw new Error('this process does not listen for replies');
+    const env = this.envelope(type, payload, opts.correlationId, this.options.instanceId);
+    const timeoutMs = opts.timeoutMs ?? 10000;
+    return new Promise<CommandReply<T>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(env.id);
+        reject(new ChatError('UNAVAILABLE', 'the service did not answer in time; try again'));
+      }, timeoutMs);
+      this.pending.set(env.id, { resolve: resolve as (d: unknown) => void, reject, timer });
+      this.enqueue(topicName(this.options.namespace, COMMANDS[type].topic), { key, value: JSON.stringify(env) }).catch((err) => {
+        clearTimeout(timer);
+        this.pending.delete(env.id);
+        this.log.warn(`request ${type} not sent: ${(err as Error).message}`);
+        reject(new ChatError('UNAVAILABLE', 'the message bus is unavailable; try again'));
+      });
+    });
+  }
+
+  /** Answers a command (used by the transport). */
+  reply(to: string, correlationId: string, payload: ReplyPayload): Promise<void> {
+    const env = this.envelope('reply', payload, correlationId);
+    return this.enqueue(this.topic('replies'), { key: to, value: JSON.stringify(env) });
+  }
+
+  private enqueue(topic: string, message: Message): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ topic, message, resolve, reject });
+      if (!this.scheduled && !this.inFlight) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, MAX_BATCH);
+    const byTopic = new Map<string, Message[]>();
+    for (const q of batch) {
+      const list = byTopic.get(q.topic);
+      if (list) list.push(q.message);
+      else byTopic.set(q.topic, [q.message]);
+    }
+    this.inFlight = true;
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+      for (const q of batch) q.resolve();
+    } catch (err) {
+      for (const q of batch) q.reject(err);
+    } finally {
+      this.inFlight = false;
+      if (this.queue.length > 0) void this.flush();
+    }
+  }
+
+  private async listenForReplies(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.group(`replies-${this.options.instanceId}`),
+      maxWaitTimeInMs: 5,
+      sessionTimeout: 15000,
+      heartbeatInterval: 1500,
+    });
+    this.replyConsumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic('replies'), fromBeginning: false });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (message.key?.toString() !== this.options.instanceId || !message.value) return;
+        let parsed: ReplyPayload;
+        try {
+          parsed = ReplyPayloadSchema.parse((JSON.parse(message.value.toString()) as Envelope).payload);
+        } catch {
+          return;
+        }
+        const pending = this.pending.get(parsed.inReplyTo);
+        if (!pending) return;
+        this.pending.delete(parsed.inReplyTo);
+        clearTimeout(pending.timer);
+        if (parsed.ok) pending.resolve(parsed.data);
+        else pending.reject(new ChatError(parsed.error.code, parsed.error.message));
+      },
+    });
+    await joined;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.probeTimer);
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new ChatError('UNAVAILABLE', 'shutting down'));
+    }
+    this.pending.clear();
+    await this.replyConsumer?.disconnect().catch(() => undefined);
+    // Let queued sends go out before the producer closes.
+    for (let i = 0; i < 50 && (this.queue.length > 0 || this.inFlight); i++) await new Promise((r) => setTimeout(r, 20));
+    await this.producer.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+}
+
+/** Readiness of the broker, from the bus's periodic probe. */
+@Injectable()
+export class KafkaHealth {
+  readonly name = 'kafka';
+  constructor(private readonly bus: KafkaBus) {}
+  isUp(): boolean {
+    return this.bus.isHealthy();
+  }
+}

@@ -1,0 +1,206 @@
+import { Logger } from '@nestjs/common';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { z } from 'zod';
+import {
+  ChatError,
+  COMMANDS,
+  EnvelopeSchema,
+  EVENTS,
+  type CommandType,
+  type Envelope,
+  type EventType,
+} from '@chat/contracts';
+import { isTransient } from './errors';
+import type { KafkaBus } from './kafka-bus';
+import { topicName } from './options';
+
+/** What a handler gets beside its payload (`@Ctx()`). */
+export interface KafkaContext {
+  envelope: Envelope;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface KafkaTransportOptions {
+  /** Consumer group (namespaced by the bus). Give each gateway replica its own to fan out. */
+  groupId: string;
+  /** Partitions handled at once; messages within one partition stay in order. */
+  concurrency?: number;
+  fromBeginning?: boolean;
+  /** Called around every handled message, for metrics and logging. */
+  observe?: (type: string, ms: number, outcome: 'ok' | 'refused' | 'failed' | 'dead') => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A NestJS custom transport over the platform's topics: handlers are
+ * `@MessagePattern(commandType)` and `@EventPattern(eventType)` with types from
+ * the contracts. The transport validates each payload with its schema, sends
+ * commands' answers to the asker, retries transient failures without moving
+ * on (so nothing is lost while a database is away), sends what can never be
+ * handled to the dead-letter topic, and commits an offset only after its
+ * message is done.
+ */
+export class KafkaTransport extends Server implements CustomTransportStrategy {
+  private consumer?: Consumer;
+  private readonly log = new Logger('KafkaTransport');
+  private running = false;
+
+  constructor(
+    private readonly bus: KafkaBus,
+    private readonly opts: KafkaTransportOptions,
+  ) {
+    super();
+  }
+
+  listen(callback: (err?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (err) => callback(err),
+    );
+  }
+
+  private async start(): Promise<void> {
+    await this.bus.connect();
+    const types = [...this.messageHandlers.keys()];
+    const topics = new Set<string>();
+    for (const type of types) {
+      const def = (COMMANDS as Record<string, { topic: string }>)[type] ?? (EVENTS as Record<string, { topic: string }>)[type];
+      if (!def) throw new Error(`handler for unknown message type "${type}"`);
+      topics.add(topicName(this.bus.options.namespace, def.topic));
+    }
+    if (topics.size === 0) return;
+    const consumer = this.bus.kafka.consumer({
+      groupId: this.bus.group(this.opts.groupId),
+      maxWaitTimeInMs: 10,
+      sessionTimeout: 10000,
+      rebalanceTimeout: 20000,
+      heartbeatInterval: 1000,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...topics], fromBeginning: this.opts.fromBeginning ?? true });
+    this.running = true;
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      partitionsConsumedConcurrently: this.opts.concurrency ?? 4,
+      eachBatchAutoResolve: false,
+      autoCommitInterval: 500,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    await Promise.race([joined, sleep(15000)]);
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      const done = await this.handle(batch.topic, batch.partition, message, heartbeat, isRunning);
+      if (!done) return; // stopping mid-retry: leave the offset for whoever comes next
+      resolveOffset(message.offset);
+    }
+    await commitOffsetsIfNecessary();
+    await heartbeat();
+  }
+
+  /** Returns false only when the consumer stopped while a transient failure was being retried. */
+  private async handle(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<boolean> {
+    const raw = message.value?.toString() ?? '';
+    let envelope: Envelope;
+    try {
+      envelope = EnvelopeSchema.parse(JSON.parse(raw)) as Envelope;
+    } catch {
+      await this.deadLetter(topic, partition, message, 'not a valid envelope');
+      return true;
+    }
+    const handler = this.messageHandlers.get(envelope.type);
+    if (!handler) return true; // another service's message on a shared topic
+    const command = (COMMANDS as Record<string, { request: z.ZodType }>)[envelope.type as CommandType];
+    const event = (EVENTS as Record<string, { payload: z.ZodType }>)[envelope.type as EventType];
+    const schema = command ? command.request : event.payload;
+    const parsed = schema.safeParse(envelope.payload);
+    const started = performance.now();
+    if (!parsed.success) {
+      await this.deadLetter(topic, partition, message, `invalid ${envelope.type} payload: ${parsed.error.issues[0]?.message}`);
+      if (command && envelope.replyTo) {
+        await this.answer(envelope, { ok: false, error: { code: 'VALIDATION_FAILED', message: 'invalid request' } });
+      }
+      this.opts.observe?.(envelope.type, 0, 'dead');
+      return true;
+    }
+    const ctx: KafkaContext = { envelope, topic, partition, offset: message.offset };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        let result: unknown = await handler(parsed.data, ctx);
+        if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
+        if (command && envelope.replyTo) await this.answer(envelope, { ok: true, data: result ?? {} });
+        this.opts.observe?.(envelope.type, performance.now() - started, 'ok');
+        return true;
+      } catch (err) {
+        if (err instanceof ChatError && err.code !== 'INTERNAL' && err.code !== 'UNAVAILABLE') {
+          if (command && envelope.replyTo) await this.answer(envelope, { ok: false, error: err.toBody() });
+          this.opts.observe?.(envelope.type, performance.now() - started, 'refused');
+          return true;
+        }
+        if (isTransient(err) || (err instanceof ChatError && err.code === 'UNAVAILABLE')) {
+          if (!isRunning()) return false;
+          if (attempt === 1 || attempt % 20 === 0) {
+            this.log.warn(`${envelope.type} waits for a dependency (attempt ${attempt}): ${(err as Error).message}`);
+          }
+          await sleep(Math.min(100 * 2 ** Math.min(attempt, 5), 3000));
+          await heartbeat().catch(() => undefined);
+          continue;
+        }
+        if (attempt < 3) {
+          await sleep(100 * attempt);
+          continue;
+        }
+        this.log.error({ err, type: envelope.type, correlationId: envelope.correlationId }, `${envelope.type} failed`);
+        if (command && envelope.replyTo) {
+          await this.answer(envelope, { ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+        }
+        await this.deadLetter(topic, partition, message, `handler failed: ${(err as Error).message}`);
+        this.opts.observe?.(envelope.type, performance.now() - started, 'failed');
+        return true;
+      }
+    }
+  }
+
+  private answer(envelope: Envelope, result: { ok: true; data: unknown } | { ok: false; error: { code: ChatError['code']; message: string } }) {
+    return this.bus.reply(envelope.replyTo!, envelope.correlationId, { inReplyTo: envelope.id, ...result });
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string): Promise<void> {
+    this.log.warn(`dead letter from ${topic}[${partition}]@${message.offset}: ${reason}`);
+    const value = JSON.stringify({ topic, partition, offset: message.offset, reason, value: message.value?.toString() ?? '' });
+    await this.bus.produceRaw(this.bus.topic('deadLetters'), message.key?.toString() ?? null, value);
+  }
+
+  async close(): Promise<void> {
+    this.running = false;
+    // disconnect() waits for the batch in hand, commits what is resolved and leaves the group.
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  on(): never {
+    throw new Error('KafkaTransport has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+}

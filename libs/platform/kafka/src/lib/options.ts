@@ -1,0 +1,36 @@
+import { DEFAULT_PARTITIONS, TOPICS, type TopicKey } from '@chat/contracts';
+
+export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
+
+export interface KafkaOptions {
+  brokers: string[];
+  /** Prefix of every topic and group (empty in production, unique per test run). */
+  namespace: string;
+  /** Service name, used in client ids and group names. */
+  service: string;
+  /** This process's id; replies to its requests are addressed to it. */
+  instanceId: string;
+  partitions: Record<TopicKey, number>;
+  /** Whether this process sends requests (and so listens for replies). */
+  replies: boolean;
+}
+
+export function topicName(namespace: string, topic: string): string {
+  return namespace ? `${namespace}.${topic}` : topic;
+}
+
+export function groupName(namespace: string, group: string): string {
+  return namespace ? `${namespace}.${group}` : group;
+}
+
+/** `messagingCommands=16,deliveries=8` over the defaults. */
+export function parsePartitions(spec: string): Record<TopicKey, number> {
+  const out = { ...DEFAULT_PARTITIONS };
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [key, value] = part.split('=');
+    const n = Number(value);
+    if (!(key in TOPICS) || !Number.isInteger(n) || n < 1) throw new Error(`KAFKA_PARTITIONS: bad entry "${part}"`);
+    out[key as TopicKey] = n;
+  }
+  return out;
+}

@@ -1,0 +1,3 @@
+export * from './lib/logging';
+export * from './lib/metrics';
+export * from './lib/health';

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { configModule } from '@chat/platform-config';
+import { KafkaHealth, KafkaModule } from '@chat/platform-kafka';
+import { MongoHealth, MongoModule } from '@chat/platform-mongo';
+import { HealthModule, loggingModule, MetricsModule } from '@chat/platform-observability';
+import { EnvSchema } from './config';
+
+@Module({
+  imports: [
+    configModule(EnvSchema),
+    loggingModule('presence'),
+    MetricsModule.forRoot(),
+    MongoModule.forRoot(),
+    KafkaModule.forService({ service: 'presence' }),
+    HealthModule.forRoot([KafkaHealth, MongoHealth]),
+  ],
+})
+export class AppModule {}
