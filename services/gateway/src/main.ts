@@ -1,21 +1,59 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
+import { ConfigService } from '@nestjs/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import express from 'express';
+import helmet from 'helmet';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { REST_MAX_BODY } from '@chat/contracts';
+import { bootstrapService } from '@chat/platform-bootstrap';
+import { KafkaBus } from '@chat/platform-kafka';
+import { AppModule } from './app.module';
+import { allowedOrigins, type Env } from './config';
+import { ChatSocketAdapter } from './realtime/socket.adapter';
 
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app/app.module';
-
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(
-    `🚀 Application is running on: http://localhost:${port}/${globalPrefix}`,
-  );
-}
-
-bootstrap();
+void bootstrapService(AppModule, (app) => {
+  const instance = app.get(KafkaBus).options.instanceId;
+  return {
+    // Each replica has its own group: every gateway must see every delivery for the sockets it holds.
+    groupId: `gateway-${instance}`,
+    fromBeginning: false,
+    port: 8080,
+    concurrency: 4,
+    configure: (nest) => {
+      const http = nest as NestExpressApplication;
+      const config = http.get(ConfigService<Env, true>);
+      const origins = allowedOrigins({ CORS_ORIGINS: config.get('CORS_ORIGINS', { infer: true }) });
+      http.set('trust proxy', 'loopback, linklocal, uniquelocal');
+      http.disable('x-powered-by');
+      http.use(
+        helmet({
+          contentSecurityPolicy: {
+            directives: { 'default-src': ["'self'"], 'connect-src': ["'self'", 'ws:', 'wss:'], 'img-src': ["'self'", 'data:'], 'style-src': ["'self'", "'unsafe-inline'"], 'font-src': ["'self'", 'data:'] },
+          },
+        }),
+      );
+      http.useBodyParser('json', { limit: REST_MAX_BODY });
+      http.use(cookieParser());
+      if (origins.length) http.enableCors({ origin: origins, credentials: true });
+      http.setGlobalPrefix('api/v1', { exclude: ['metrics'] });
+      http.useWebSocketAdapter(new ChatSocketAdapter(http, origins));
+      const doc = SwaggerModule.createDocument(
+        http,
+        new DocumentBuilder().setTitle('Chat REST API').setVersion('1').addBearerAuth().build(),
+      );
+      SwaggerModule.setup('api/v1/docs', http, doc, { jsonDocumentUrl: 'api/v1/openapi.json' });
+      const web = config.get('WEB_DIR', { infer: true });
+      if (web && existsSync(web)) {
+        const root = resolve(web);
+        http.use(express.static(root, { index: false, maxAge: '1h' }));
+        // The single-page app answers every other GET that is not the API's.
+        http.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+          if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path.startsWith('/socket.io')) return next();
+          res.sendFile(join(root, 'index.html'));
+        });
+      }
+    },
+  };
+});

@@ -212,14 +212,17 @@ export const EVENTS = {
     topic: TOPICS.gatewayEvents,
     payload: z.object({ gatewayId: z.string(), socketId: z.string(), userId: z.string(), at: z.string() }),
   },
-  /** A gateway's lease renewal, with the sockets it holds (so presence can rebuild after a restart). */
+  /** A gateway's lease renewal: while it keeps coming, the gateway's sockets count as connected. */
   'gateway.heartbeat': {
     topic: TOPICS.gatewayEvents,
     payload: z.object({
       gatewayId: z.string(),
       at: z.string(),
       leaseMs: z.number().int(),
-      sockets: z.array(z.object({ socketId: z.string(), userId: z.string() })),
+      /** How many sockets the gateway holds (connections themselves travel as connect/disconnect events). */
+      socketCount: z.number().int(),
+      /** When the gateway started: a new start means its earlier sockets are gone. */
+      startedAt: z.string(),
     }),
   },
   'gateway.stopped': { topic: TOPICS.gatewayEvents, payload: z.object({ gatewayId: z.string(), at: z.string() }) },

@@ -51,3 +51,20 @@ export type Conversation = z.infer<typeof ConversationSchema>;
 
 export const RemovedReasonSchema = z.enum(['left', 'removed', 'deleted']);
 export type RemovedReason = z.infer<typeof RemovedReasonSchema>;
+
+/**
+ * A message's id is its conversation's id and its seq (`<conversationId>-<seq>`):
+ * unique by construction, so the unique index on it also fences seq, and a
+ * gateway can route an edit or delete to the conversation's partition without
+ * a lookup. Clients treat it as opaque.
+ */
+export function messageId(conversationId: string, seq: number): string {
+  return `${conversationId}-${seq}`;
+}
+
+/** The conversation of a message id, or null when the id is not one of ours. */
+export function conversationOfMessage(id: string): string | null {
+  const cut = id.lastIndexOf('-');
+  if (cut <= 0 || !/^[1-9][0-9]*$/.test(id.slice(cut + 1))) return null;
+  return id.slice(0, cut);
+}

@@ -11,6 +11,8 @@ export interface ServiceBootOptions {
   /** Default HTTP port for health and metrics (PORT overrides). */
   port: number;
   concurrency?: number;
+  /** Where a new consumer group starts: gateways only care about what comes after they start. */
+  fromBeginning?: boolean;
   /** Extra HTTP set-up (the gateway's prefix, security headers, sockets). */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
@@ -20,15 +22,16 @@ export interface ServiceBootOptions {
  * metrics, the Kafka transport for its handlers, graceful shutdown on SIGTERM
  * and SIGINT (the consumer commits what it finished and leaves its group).
  */
-export async function bootstrapService(module: Type, opts: ServiceBootOptions): Promise<INestApplication> {
+export async function bootstrapService(module: Type, opts: ServiceBootOptions | ((app: INestApplication) => ServiceBootOptions)): Promise<INestApplication> {
   const app = await NestFactory.create(module, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  if (typeof opts === 'function') opts = opts(app);
   await opts.configure?.(app);
   const bus = app.get(KafkaBus);
   const metrics = app.get(Metrics);
   const ms = app.connectMicroservice(
-    { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, observe: metrics.observe }) },
+    { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, fromBeginning: opts.fromBeginning, observe: metrics.observe }) },
     { inheritAppConfig: false },
   );
   ms.useGlobalFilters(new PassThroughRpcFilter());

@@ -1,0 +1,2 @@
+export * from './lib/platform';
+export * from './lib/client';

@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+export type ServiceName = 'gateway' | 'auth' | 'users' | 'messaging' | 'presence';
+export const SERVICES: ServiceName[] = ['auth', 'users', 'messaging', 'presence', 'gateway'];
+
+const ROOT = resolve(__dirname, '../../../..');
+
+export interface PlatformOptions {
+  /** How many processes of each service (default 1 each). */
+  replicas?: Partial<Record<ServiceName, number>>;
+  /** Extra environment for every process. */
+  env?: Record<string, string>;
+  /** Serve the built web client from the gateway. */
+  web?: boolean;
+}
+
+export interface ServiceProcess {
+  name: ServiceName;
+  index: number;
+  port: number;
+  child: ChildProcess;
+  instanceId: string;
+}
+
+/** Finds a free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 60000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not become healthy in ${timeoutMs} ms`);
+}
+
+/**
+ * A whole platform for one test file: the built services as real processes on
+ * loopback, on the Kafka and MongoDB-protocol server the harness started
+ * (KAFKA_BROKERS, MONGO_URL), isolated from every other run by their own
+ * Kafka namespace and database.
+ */
+export class Platform {
+  readonly namespace = `t${randomBytes(4).toString('hex')}`;
+  readonly jwtSecret = randomBytes(32).toString('hex');
+  readonly procs: ServiceProcess[] = [];
+  private readonly logDir: string;
+
+  constructor(private readonly opts: PlatformOptions = {}) {
+    this.logDir = join(ROOT, '.logs', 'tests', this.namespace);
+    mkdirSync(this.logDir, { recursive: true });
+  }
+
+  /** The first gateway's base URL. */
+  get url(): string {
+    return this.urls[0]!;
+  }
+
+  get urls(): string[] {
+    return this.procs.filter((p) => p.name === 'gateway' && p.child.exitCode === null && !p.child.killed).map((p) => `http://127.0.0.1:${p.port}`);
+  }
+
+  env(): Record<string, string> {
+    const kafka = process.env['KAFKA_BROKERS'];
+    const mongo = process.env['MONGO_URL'];
+    if (!kafka || !mongo) throw new Error('KAFKA_BROKERS and MONGO_URL must be set (npm test starts them)');
+    return {
+      KAFKA_BROKERS: kafka,
+      MONGO_URL: mongo,
+      MONGO_DB: this.namespace,
+      KAFKA_NAMESPACE: this.namespace,
+      JWT_SECRET: this.jwtSecret,
+      COOKIE_SECURE: 'false',
+      LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'info',
+      DRAIN_MS: '0',
+      ...this.opts.env,
+    };
+  }
+
+  async start(): Promise<this> {
+    const started: Promise<ServiceProcess>[] = [];
+    for (const name of SERVICES) {
+      const n = this.opts.replicas?.[name] ?? 1;
+      for (let i = 0; i < n; i++) started.push(this.spawn(name, i));
+    }
+    await Promise.all(started);
+    return this;
+  }
+
+  /** Starts one process of a service and waits for its health. */
+  async spawn(name: ServiceName, index: number, port?: number): Promise<ServiceProcess> {
+    const main = join(ROOT, 'dist', 'services', name, 'main.js');
+    if (!existsSync(main)) throw new Error(`${main} is missing: build the services first (npx nx run-many -t build)`);
+    port ??= await freePort();
+    const instanceId = `${name}-${index}-${this.namespace}`;
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...this.env(), PORT: String(port), INSTANCE_ID: instanceId };
+    if (name === 'gateway' && this.opts.web) env['WEB_DIR'] = join(ROOT, 'dist', 'frontend', 'browser');
+    const log = createWriteStream(join(this.logDir, `${name}-${index}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['--enable-source-maps', main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    const proc: ServiceProcess = { name, index, port, child, instanceId };
+    const existing = this.procs.findIndex((p) => p.name === name && p.index === index);
+    if (existing >= 0) this.procs[existing] = proc;
+    else this.procs.push(proc);
+    const health = name === 'gateway' ? `http://127.0.0.1:${port}/api/v1/health` : `http://127.0.0.1:${port}/health`;
+    await waitHealthy(health, child);
+    return proc;
+  }
+
+  proc(name: ServiceName, index = 0): ServiceProcess {
+    const p = this.procs.find((x) => x.name === name && x.index === index);
+    if (!p) throw new Error(`no ${name} #${index}`);
+    return p;
+  }
+
+  /** Sends a signal to one process (SIGKILL, SIGSTOP, SIGCONT…) and, for ends, waits for its exit. */
+  async signal(name: ServiceName, index: number, signal: NodeJS.Signals): Promise<void> {
+    const p = this.proc(name, index);
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => p.child.once('exit', () => r()));
+    p.child.kill(signal);
+    if (signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT') await exited;
+  }
+
+  /** Starts a process again on the same port (after a kill). */
+  restart(name: ServiceName, index = 0): Promise<ServiceProcess> {
+    return this.spawn(name, index, this.proc(name, index).port);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.procs.map(async (p) => {
+        if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+        const exited = new Promise<void>((r) => p.child.once('exit', () => r()));
+        p.child.kill('SIGTERM');
+        const timer = setTimeout(() => p.child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+}
+
+export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
+  const platform = new Platform(opts);
+  try {
+    return await platform.start();
+  } catch (err) {
+    await platform.stop();
+    throw err;
+  }
+}

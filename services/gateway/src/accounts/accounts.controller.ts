@@ -1,0 +1,118 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import {
+  ChatError,
+  LoginBodySchema,
+  LogoutBodySchema,
+  parse,
+  REFRESH_COOKIE,
+  REFRESH_COOKIE_PATH,
+  RefreshBodySchema,
+  RegisterBodySchema,
+  type AuthResult,
+  type CommandReply,
+} from '@chat/contracts';
+import { KafkaBus } from '@chat/platform-kafka';
+import type { Env } from '../config';
+import { JwtAuthGuard } from './jwt.strategy';
+import type { Principal } from './token.service';
+
+type AuthReply = CommandReply<'auth.login'>;
+
+/** REST for accounts: each call is handed to the auth or users service over Kafka. */
+@ApiTags('auth')
+@Controller()
+export class AccountsController {
+  constructor(
+    private readonly bus: KafkaBus,
+    private readonly config: ConfigService<Env, true>,
+  ) {}
+
+  @Post('auth/register')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create an account and start a session' })
+  @ApiBody({ schema: { example: { username: 'alice', password: 'correct horse', displayName: 'Alice' } } })
+  @ApiResponse({ status: 201, description: '{user, accessToken, refreshToken, expiresIn}' })
+  @ApiResponse({ status: 409, description: 'CONFLICT: the username is taken' })
+  async register(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResult> {
+    const input = parse(RegisterBodySchema, body);
+    const reply = await this.bus.request('auth.register', input.username, { ...input, address: req.ip ?? '' });
+    return this.session(res, reply);
+  }
+
+  @Post('auth/login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Start a session' })
+  @ApiResponse({ status: 401, description: 'UNAUTHENTICATED: the same answer for an unknown user and a wrong password' })
+  async login(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResult> {
+    const input = parse(LoginBodySchema, body);
+    const reply = await this.bus.request('auth.login', input.username.toLowerCase(), { ...input, address: req.ip ?? '' });
+    return this.session(res, reply);
+  }
+
+  @Post('auth/refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Rotate the refresh token (body or cookie) for a new pair' })
+  async refresh(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResult> {
+    const input = parse(RefreshBodySchema, body ?? {});
+    const refreshToken = input.refreshToken ?? this.cookie(req);
+    if (!refreshToken) throw new ChatError('UNAUTHENTICATED', 'no refresh token');
+    try {
+      const reply = await this.bus.request('auth.refresh', refreshToken.split('.')[0] ?? refreshToken, {
+        refreshToken,
+        address: req.ip ?? '',
+      });
+      return this.session(res, reply);
+    } catch (err) {
+      if (err instanceof ChatError && err.code === 'UNAUTHENTICATED') this.clearCookie(res);
+      throw err;
+    }
+  }
+
+  @Post('auth/logout')
+  @HttpCode(204)
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'End the session: its tokens die and its sockets are closed' })
+  async logout(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    const input = parse(LogoutBodySchema, body ?? {});
+    const principal = req.user as Principal;
+    await this.bus.request('auth.logout', principal.sessionId, {
+      actorId: principal.userId,
+      sessionId: principal.sessionId,
+      refreshToken: input.refreshToken ?? this.cookie(req),
+    });
+    this.clearCookie(res);
+  }
+
+  @Get('me')
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'The caller' })
+  me(@Req() req: Request) {
+    const principal = req.user as Principal;
+    return this.bus.request('users.get', principal.userId, { userId: principal.userId });
+  }
+
+  private cookie(req: Request): string | undefined {
+    const value = (req.cookies as Record<string, unknown> | undefined)?.[REFRESH_COOKIE];
+    return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : undefined;
+  }
+
+  private session(res: Response, reply: AuthReply): AuthResult {
+    res.cookie(REFRESH_COOKIE, reply.refreshToken, {
+      httpOnly: true,
+      secure: this.config.get('COOKIE_SECURE', { infer: true }) === 'true',
+      sameSite: 'strict',
+      path: REFRESH_COOKIE_PATH,
+      maxAge: 30 * 24 * 3600 * 1000,
+    });
+    return { user: reply.user, accessToken: reply.accessToken, refreshToken: reply.refreshToken, expiresIn: reply.expiresIn };
+  }
+
+  private clearCookie(res: Response): void {
+    res.clearCookie(REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, httpOnly: true, sameSite: 'strict', secure: true });
+  }
+}

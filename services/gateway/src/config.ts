@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { BaseEnvSchema } from '@chat/platform-config';
+
+/** The gateway's environment, validated before anything starts. */
+export const EnvSchema = BaseEnvSchema.extend({
+  PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  /** HS256 secret shared with the auth service; at least 32 characters. */
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters'),
+  JWT_ISSUER: z.string().default('chat-auth'),
+  JWT_AUDIENCE: z.string().default('chat'),
+  /** Browser origins allowed for REST (CORS) and Socket.IO; empty: same origin only. */
+  CORS_ORIGINS: z.string().default(''),
+  /** When set, the built web client is served from this folder (local platform). */
+  WEB_DIR: z.string().optional(),
+  /** How long a socket request waits for the owning service. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
+  /** Per-user budget of socket requests per second (burst twice that). */
+  SOCKET_RATE_PER_SEC: z.coerce.number().int().min(1).default(30),
+  /** Lease a heartbeat grants this gateway's sockets in the presence service. */
+  PRESENCE_LEASE_MS: z.coerce.number().int().min(1000).default(15000),
+  /** Marks the refresh cookie Secure (off only for plain-http local use is NOT needed: browsers accept Secure on localhost). */
+  COOKIE_SECURE: z.enum(['true', 'false']).default('true'),
+  /** Seconds a stopping gateway gives its clients to move before it closes their sockets. */
+  DRAIN_MS: z.coerce.number().int().min(0).default(2000),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export function allowedOrigins(env: Pick<Env, 'CORS_ORIGINS'>): string[] {
+  return env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+}

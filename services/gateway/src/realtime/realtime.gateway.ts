@@ -1,0 +1,147 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { randomUUID } from 'node:crypto';
+import type { Server, Socket } from 'socket.io';
+import {
+  ChatError,
+  parse,
+  REQUEST_EVENTS,
+  RequestSchemas,
+  type Ack,
+  type PushEvent,
+  type RequestEvent,
+} from '@chat/contracts';
+import { KafkaBus } from '@chat/platform-kafka';
+import { Metrics } from '@chat/platform-observability';
+import type { Env } from '../config';
+import { TokenService } from '../accounts/token.service';
+import { RateLimiter } from './rate-limiter';
+import { ROUTES } from './routes';
+
+interface SocketData {
+  userId: string;
+  sessionId: string;
+}
+
+const userRoom = (userId: string) => `u:${userId}`;
+const sessionRoom = (sessionId: string) => `s:${sessionId}`;
+
+/**
+ * The Socket.IO edge. It authenticates the handshake, validates each request's
+ * shape, hands it to the owning service and acks with its answer; it pushes
+ * what services deliver. It decides nothing itself.
+ */
+@WebSocketGateway()
+export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnApplicationShutdown {
+  @WebSocketServer() server!: Server;
+  private readonly log = new Logger('RealtimeGateway');
+  private readonly limiter: RateLimiter;
+  private readonly startedAt = new Date().toISOString();
+  private heartbeat?: NodeJS.Timeout;
+  private readonly timeoutMs: number;
+  private readonly requests;
+  private readonly e2e;
+
+  constructor(
+    private readonly bus: KafkaBus,
+    private readonly tokens: TokenService,
+    private readonly config: ConfigService<Env, true>,
+    private readonly metrics: Metrics,
+  ) {
+    this.limiter = new RateLimiter(config.get('SOCKET_RATE_PER_SEC', { infer: true }), config.get('RATE_LIMITS', { infer: true }) === 'on');
+    this.timeoutMs = config.get('REQUEST_TIMEOUT_MS', { infer: true });
+    this.requests = metrics.histogram('chat_socket_request_seconds', 'Socket request to ack, by event', ['event'], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5]);
+    this.e2e = metrics.histogram('chat_delivery_lag_seconds', 'Message stored to pushed by this gateway', [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
+    metrics.gauge('chat_connected_sockets', 'Sockets connected to this gateway', [], () => this.server?.engine?.clientsCount ?? 0);
+  }
+
+  get gatewayId(): string {
+    return this.bus.options.instanceId;
+  }
+
+  afterInit(server: Server): void {
+    server.use((socket, next) => {
+      try {
+        const principal = this.tokens.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token);
+        socket.data = principal satisfies SocketData;
+        next();
+      } catch {
+        next(new Error('UNAUTHENTICATED'));
+      }
+    });
+    const leaseMs = this.config.get('PRESENCE_LEASE_MS', { infer: true });
+    const beat = () =>
+      void this.bus
+        .emit('gateway.heartbeat', this.gatewayId, {
+          gatewayId: this.gatewayId,
+          at: new Date().toISOString(),
+          leaseMs,
+          socketCount: this.server.engine.clientsCount,
+          startedAt: this.startedAt,
+        })
+        .catch(() => undefined);
+    this.heartbeat = setInterval(beat, Math.floor(leaseMs / 3));
+    this.heartbeat.unref();
+    beat();
+  }
+
+  handleConnection(socket: Socket): void {
+    const { userId, sessionId } = socket.data as SocketData;
+    void socket.join([userRoom(userId), sessionRoom(sessionId)]);
+    for (const event of REQUEST_EVENTS) {
+      socket.on(event, (payload: unknown, ack?: unknown) => void this.onRequest(socket, event, payload, ack));
+    }
+    socket.on('disconnect', () => {
+      void this.bus
+        .emit('socket.disconnected', userId, { gatewayId: this.gatewayId, socketId: socket.id, userId, at: new Date().toISOString() })
+        .catch(() => undefined);
+    });
+    void this.bus
+      .emit('socket.connected', userId, { gatewayId: this.gatewayId, socketId: socket.id, userId, at: new Date().toISOString() })
+      .catch(() => undefined);
+  }
+
+  private async onRequest(socket: Socket, event: RequestEvent, payload: unknown, ack: unknown): Promise<void> {
+    const started = performance.now();
+    const { userId } = socket.data as SocketData;
+    const correlationId = randomUUID();
+    let answer: Ack<unknown>;
+    try {
+      if (!this.limiter.take(userId)) throw new ChatError('RATE_LIMITED', 'too many requests; slow down');
+      const input = parse(RequestSchemas[event], payload);
+      const route = ROUTES[event] as (p: unknown, ctx: Parameters<(typeof ROUTES)['typing']>[1]) => Promise<unknown>;
+      const data = await route(input, { bus: this.bus, userId, correlationId, timeoutMs: this.timeoutMs });
+      answer = { ok: true, data };
+    } catch (err) {
+      const error = ChatError.from(err);
+      if (!(err instanceof ChatError)) this.log.error({ err, event, correlationId }, 'socket request failed');
+      this.metrics.errors.inc({ code: error.code });
+      answer = { ok: false, error: error.toBody() };
+    }
+    this.requests.observe({ event }, (performance.now() - started) / 1000);
+    if (typeof ack === 'function') ack(answer);
+  }
+
+  /** Pushes one delivery item to every socket of the given users on this gateway. */
+  push(userIds: string[], event: PushEvent, data: unknown, sentAtMs?: number): void {
+    if (userIds.length === 0) return;
+    this.server.to(userIds.map(userRoom)).emit(event, data);
+    if (sentAtMs) this.e2e.observe((Date.now() - sentAtMs) / 1000);
+  }
+
+  endSession(sessionId: string): void {
+    this.server.in(sessionRoom(sessionId)).disconnectSockets(true);
+  }
+
+  /** Drain: tell clients to go elsewhere, give them a moment, then close. */
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.heartbeat);
+    if (!this.server) return;
+    this.server.emit('server:draining', {});
+    const drainMs = this.config.get('DRAIN_MS', { infer: true });
+    if (drainMs > 0 && this.server.engine.clientsCount > 0) await new Promise((r) => setTimeout(r, drainMs));
+    await this.bus.emit('gateway.stopped', this.gatewayId, { gatewayId: this.gatewayId, at: new Date().toISOString() }).catch(() => undefined);
+    this.server.disconnectSockets(true);
+  }
+}

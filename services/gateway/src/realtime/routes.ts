@@ -1,0 +1,92 @@
+import {
+  ChatError,
+  conversationOfMessage,
+  type AckData,
+  type CommandType,
+  type ParsedRequest,
+  type RequestEvent,
+} from '@chat/contracts';
+import type { KafkaBus } from '@chat/platform-kafka';
+
+export interface RouteContext {
+  bus: KafkaBus;
+  userId: string;
+  correlationId: string;
+  timeoutMs: number;
+}
+
+type Route<E extends RequestEvent> = (input: ParsedRequest<E>, ctx: RouteContext) => Promise<AckData<E>>;
+
+function call<T extends CommandType>(ctx: RouteContext, type: T, key: string, payload: Parameters<KafkaBus['request']>[2] & object) {
+  return ctx.bus.request(type, key, payload as never, { correlationId: ctx.correlationId, timeoutMs: ctx.timeoutMs });
+}
+
+/** A change in the users service, answered with the caller's full view from messaging. */
+async function viewAfter<T extends 'conversations.direct' | `groups.${'create' | 'rename' | 'addMembers' | 'removeMember' | 'setRole'}`>(
+  ctx: RouteContext,
+  type: T,
+  key: string,
+  payload: object,
+): Promise<AckData<'group:create'>> {
+  const { conversation } = (await call(ctx, type, key, { ...payload, actorId: ctx.userId })) as { conversation: { id: string; version: number } };
+  return call(ctx, 'conversations.get', conversation.id, {
+    actorId: ctx.userId,
+    conversationId: conversation.id,
+    minVersion: conversation.version,
+  }) as Promise<AckData<'group:create'>>;
+}
+
+function messageConversation(messageId: string): string {
+  const conversationId = conversationOfMessage(messageId);
+  if (!conversationId) throw new ChatError('NOT_FOUND', 'no such message');
+  return conversationId;
+}
+
+/**
+ * Every socket request and the service that answers it. The gateway only
+ * routes: it validates the shape at the edge, adds the caller, and the owning
+ * service decides.
+ */
+export const ROUTES: { [E in RequestEvent]: Route<E> } = {
+  'user:search': (p, ctx) => call(ctx, 'users.search', ctx.userId, { ...p, actorId: ctx.userId }) as never,
+  'contact:list': async (p, ctx) => {
+    const { contacts } = (await call(ctx, 'contacts.list', ctx.userId, { ...p, actorId: ctx.userId })) as AckData<'user:search'> & {
+      contacts: AckData<'user:search'>['users'];
+    };
+    if (contacts.length === 0) return { contacts: [] };
+    const { presence } = (await call(ctx, 'presence.query', ctx.userId, { userIds: contacts.map((c) => c.id) })) as {
+      presence: { userId: string; online: boolean; lastSeenAt: string | null }[];
+    };
+    const byId = new Map(presence.map((p) => [p.userId, p]));
+    return {
+      contacts: contacts.map((c) => ({ ...c, online: byId.get(c.id)?.online ?? false, lastSeenAt: byId.get(c.id)?.lastSeenAt ?? null })),
+    };
+  },
+  'contact:add': (p, ctx) => call(ctx, 'contacts.add', ctx.userId, { ...p, actorId: ctx.userId }) as never,
+  'contact:remove': (p, ctx) => call(ctx, 'contacts.remove', ctx.userId, { ...p, actorId: ctx.userId }) as never,
+  'conversation:list': (p, ctx) => call(ctx, 'conversations.list', ctx.userId, { ...p, actorId: ctx.userId }) as never,
+  'conversation:direct': (p, ctx) => viewAfter(ctx, 'conversations.direct', [ctx.userId, p.userId].sort().join(':'), p),
+  'group:create': (p, ctx) => viewAfter(ctx, 'groups.create', ctx.userId, p),
+  'group:rename': (p, ctx) => viewAfter(ctx, 'groups.rename', p.conversationId, p),
+  'group:addMembers': (p, ctx) => viewAfter(ctx, 'groups.addMembers', p.conversationId, p),
+  'group:removeMember': (p, ctx) => viewAfter(ctx, 'groups.removeMember', p.conversationId, p),
+  'group:setRole': (p, ctx) => viewAfter(ctx, 'groups.setRole', p.conversationId, p),
+  'group:leave': (p, ctx) => call(ctx, 'groups.leave', p.conversationId, { ...p, actorId: ctx.userId }) as never,
+  'group:delete': (p, ctx) => call(ctx, 'groups.delete', p.conversationId, { ...p, actorId: ctx.userId }) as never,
+  'message:send': (p, ctx) => call(ctx, 'messages.send', p.conversationId, { ...p, actorId: ctx.userId }) as never,
+  'message:edit': (p, ctx) => {
+    const conversationId = messageConversation(p.messageId);
+    return call(ctx, 'messages.edit', conversationId, { ...p, conversationId, actorId: ctx.userId }) as never;
+  },
+  'message:delete': (p, ctx) => {
+    const conversationId = messageConversation(p.messageId);
+    return call(ctx, 'messages.delete', conversationId, { ...p, conversationId, actorId: ctx.userId }) as never;
+  },
+  'message:history': (p, ctx) => call(ctx, 'messages.history', p.conversationId, { ...p, actorId: ctx.userId }) as never,
+  'conversation:read': (p, ctx) => call(ctx, 'conversations.read', p.conversationId, { ...p, actorId: ctx.userId }) as never,
+  typing: async (p, ctx) => {
+    // A relay, not a command: the presence service checks membership and fans it out.
+    await ctx.bus.emit('typing.changed', p.conversationId, { ...p, userId: ctx.userId }, ctx.correlationId);
+    return {};
+  },
+};
