@@ -15,11 +15,15 @@ export default [
         {
           enforceBuildableLibDependency: true,
           allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+          // Apps import libraries, never each other; libraries never import apps;
+          // the contracts import nothing of ours; the web client sees only the contracts.
           depConstraints: [
-            {
-              sourceTag: '*',
-              onlyDependOnLibsWithTags: ['*'],
-            },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:util', 'type:platform'], notDependOnLibsWithTags: ['scope:test'] },
+            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:util', 'type:platform'], notDependOnLibsWithTags: ['scope:test'] },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared'], notDependOnLibsWithTags: ['type:platform'] },
+            { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['type:util', 'type:platform'] },
+            { sourceTag: 'scope:bench', onlyDependOnLibsWithTags: ['type:util'] },
           ],
         },
       ],
