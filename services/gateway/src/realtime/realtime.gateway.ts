@@ -119,7 +119,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
       this.metrics.errors.inc({ code: error.code });
       answer = { ok: false, error: error.toBody() };
     }
-    this.requests.observe({ event }, (performance.now() - started) / 1000);
+    const ms = performance.now() - started;
+    this.requests.observe({ event }, ms / 1000);
+    this.log.debug({ event, correlationId, userId, ms: Math.round(ms * 10) / 10, code: answer.ok ? 'ok' : answer.error.code }, 'socket request');
     if (typeof ack === 'function') ack(answer);
   }
 

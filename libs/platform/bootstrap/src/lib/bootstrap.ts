@@ -31,7 +31,7 @@ export async function bootstrapService(module: Type, opts: ServiceBootOptions | 
   const bus = app.get(KafkaBus);
   const metrics = app.get(Metrics);
   const ms = app.connectMicroservice(
-    { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, fromBeginning: opts.fromBeginning, observe: metrics.observe }) },
+    { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, fromBeginning: opts.fromBeginning, observe: metrics.observe, lag: metrics.observeLag }) },
     { inheritAppConfig: false },
   );
   ms.useGlobalFilters(new PassThroughRpcFilter());

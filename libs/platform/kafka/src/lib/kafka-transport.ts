@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { PinoLogger } from 'nestjs-pino';
+import { storage, Store } from 'nestjs-pino/storage';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { z } from 'zod';
 import {
@@ -32,6 +34,8 @@ export interface KafkaTransportOptions {
   fromBeginning?: boolean;
   /** Called around every handled message, for metrics and logging. */
   observe?: (type: string, ms: number, outcome: 'ok' | 'refused' | 'failed' | 'dead') => void;
+  /** Called after each batch with how far the group is behind on that partition. */
+  lag?: (topic: string, partition: number, lag: number) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -103,6 +107,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       if (!done) return; // stopping mid-retry: leave the offset for whoever comes next
       resolveOffset(message.offset);
     }
+    this.opts.lag?.(batch.topic, batch.partition, Number(batch.offsetLag()));
     await commitOffsetsIfNecessary();
     await heartbeat();
   }
@@ -141,7 +146,11 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     const ctx: KafkaContext = { envelope, topic, partition, offset: message.offset };
     for (let attempt = 1; ; attempt++) {
       try {
-        let result: unknown = await handler(parsed.data, ctx);
+        // Every log line written while handling carries the request's correlation id.
+        const logger = PinoLogger.root?.child({ correlationId: envelope.correlationId, type: envelope.type });
+        let result: unknown = logger
+          ? await storage.run(new Store(logger), () => handler(parsed.data, ctx))
+          : await handler(parsed.data, ctx);
         if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
         if (command && envelope.replyTo) await this.answer(envelope, { ok: true, data: result ?? {} });
         this.opts.observe?.(envelope.type, performance.now() - started, 'ok');

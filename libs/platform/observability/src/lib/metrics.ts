@@ -7,6 +7,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly handled: Histogram<'type' | 'outcome'>;
   readonly errors: Counter<'code'>;
+  readonly lag: Gauge<'topic' | 'partition'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -23,7 +24,18 @@ export class Metrics {
       labelNames: ['code'],
       registers: [this.registry],
     });
+    this.lag = new Gauge({
+      name: 'chat_consumer_lag',
+      help: 'Messages the consumer group is behind, by topic and partition (after the last batch)',
+      labelNames: ['topic', 'partition'],
+      registers: [this.registry],
+    });
   }
+
+  /** The transport's lag hook. */
+  observeLag = (topic: string, partition: number, lag: number): void => {
+    this.lag.set({ topic, partition: String(partition) }, lag);
+  };
 
   histogram<L extends string>(name: string, help: string, labelNames: L[] = [], buckets?: number[]): Histogram<L> {
     return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
