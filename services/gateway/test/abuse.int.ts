@@ -1,0 +1,156 @@
+import { connect as netConnect } from 'node:net';
+import { RequestSchemas, REQUEST_EVENTS, type RequestEvent } from '@chat/contracts';
+import { closeAll, connect, connectedUser, http, ok, request, startPlatform, type Platform, type TestUser } from '@chat/testing';
+import { claimsOf, makeJwt } from './jwt';
+
+/** A valid payload per request, which the tests then spoil one field at a time. */
+function validPayloads(ids: { user: string; conversation: string; message: string }): Record<RequestEvent, Record<string, unknown>> {
+  return {
+    'user:search': { query: 'a', limit: 5 },
+    'contact:list': {},
+    'contact:add': { userId: ids.user },
+    'contact:remove': { userId: ids.user },
+    'conversation:list': {},
+    'conversation:direct': { userId: ids.user },
+    'group:create': { name: 'g', memberIds: [ids.user] },
+    'group:rename': { conversationId: ids.conversation, name: 'n' },
+    'group:addMembers': { conversationId: ids.conversation, userIds: [ids.user] },
+    'group:removeMember': { conversationId: ids.conversation, userId: ids.user },
+    'group:setRole': { conversationId: ids.conversation, userId: ids.user, role: 'admin' },
+    'group:leave': { conversationId: ids.conversation },
+    'group:delete': { conversationId: ids.conversation },
+    'message:send': { conversationId: ids.conversation, text: 'hi', clientMsgId: 'c1' },
+    'message:edit': { messageId: ids.message, text: 'hi' },
+    'message:delete': { messageId: ids.message },
+    'message:history': { conversationId: ids.conversation, limit: 5 },
+    'conversation:read': { conversationId: ids.conversation, seq: 1 },
+    typing: { conversationId: ids.conversation, typing: true },
+  };
+}
+
+describe('abuse: hostile input gets the protocol answer and the server keeps serving', () => {
+  let platform: Platform;
+  let alice: TestUser;
+  let bob: TestUser;
+
+  beforeAll(async () => {
+    platform = await startPlatform({ env: { CORS_ORIGINS: 'https://chat.example.test', SOCKET_RATE_PER_SEC: '20' } });
+    alice = await connectedUser(platform.url);
+    bob = await connectedUser(platform.url);
+  });
+
+  afterAll(async () => {
+    closeAll(alice?.socket, bob?.socket);
+    await platform?.stop();
+  });
+
+  it('every schema field of every request refuses operator objects with VALIDATION_FAILED, and the socket stays connected', async () => {
+    const payloads = validPayloads({ user: bob.user.id, conversation: 'c'.repeat(24), message: `${'c'.repeat(24)}-1` });
+    const operators = [{ $gt: '' }, { $where: 'sleep(1000)' }, { $ne: null }];
+    let tried = 0;
+    for (const event of REQUEST_EVENTS) {
+      const fields = Object.keys((RequestSchemas[event] as unknown as { shape: Record<string, unknown> }).shape);
+      for (const field of fields) {
+        for (const op of operators) {
+          const ack = await request(alice.socket, event, { ...payloads[event], [field]: op });
+          expect({ event, field, ack }).toEqual({ event, field, ack: { ok: false, error: expect.objectContaining({ code: 'VALIDATION_FAILED' }) } });
+          tried++;
+        }
+      }
+    }
+    expect(tried).toBeGreaterThan(90);
+    expect(alice.socket.connected).toBe(true);
+    await ok(alice.socket, 'contact:list', {});
+  });
+
+  it('null, arrays, strings and extra fields as payloads are VALIDATION_FAILED', async () => {
+    for (const event of REQUEST_EVENTS) {
+      for (const bad of [null, [], 'x', 42]) {
+        const ack = await request(alice.socket, event, bad);
+        expect(ack).toEqual({ ok: false, error: expect.objectContaining({ code: 'VALIDATION_FAILED' }) });
+      }
+    }
+    const extra = await request(alice.socket, 'contact:list', { $where: '1' });
+    expect(extra.ok).toBe(false);
+    expect(alice.socket.connected).toBe(true);
+  });
+
+  it('REST refuses operator objects, malformed JSON and oversized bodies with the protocol codes', async () => {
+    const op = await http(platform.url, 'POST', '/api/v1/auth/login', { username: { $gt: '' }, password: { $gt: '' } });
+    expect(op.status).toBe(400);
+    expect(op.body).toEqual({ error: { code: 'VALIDATION_FAILED', message: expect.any(String) } });
+    const malformed = await http(platform.url, 'POST', '/api/v1/auth/login', '{"username": "a",', { 'content-type': 'application/json' });
+    expect(malformed.status).toBe(400);
+    expect((malformed.body as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+    const huge = await http(platform.url, 'POST', '/api/v1/auth/register', { username: 'big', password: 'x'.repeat(100_000) });
+    expect(huge.status).toBe(413);
+    expect((huge.body as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(JSON.stringify(huge.body)).not.toMatch(/at .*\.js/); // no stack trace
+  });
+
+  it('forged, expired, alg:none, wrongly signed and foreign-issuer tokens are refused at the handshake and on REST', async () => {
+    const good = claimsOf(alice.accessToken);
+    const now = Math.floor(Date.now() / 1000);
+    const bad = {
+      none: makeJwt({ alg: 'none', typ: 'JWT' }, good, null),
+      otherKey: makeJwt({ alg: 'HS256', typ: 'JWT' }, good, 'another-secret-another-secret-123456'),
+      otherIssuer: makeJwt({ alg: 'HS256', typ: 'JWT' }, { ...good, iss: 'evil' }, platform.jwtSecret),
+      otherAudience: makeJwt({ alg: 'HS256', typ: 'JWT' }, { ...good, aud: 'evil' }, platform.jwtSecret),
+      expired: makeJwt({ alg: 'HS256', typ: 'JWT' }, { ...good, iat: now - 3600, exp: now - 60 }, platform.jwtSecret),
+      hs512: makeJwt({ alg: 'HS512', typ: 'JWT' }, good, platform.jwtSecret),
+      garbage: 'not-a-jwt',
+    };
+    for (const [kind, token] of Object.entries(bad)) {
+      await expect(connect(platform.url, token)).rejects.toThrow('UNAUTHENTICATED');
+      const me = await http(platform.url, 'GET', '/api/v1/me', undefined, { authorization: `Bearer ${token}` });
+      expect({ kind, status: me.status }).toEqual({ kind, status: 401 });
+      expect((me.body as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+    }
+    // The genuine token, re-signed correctly, still works: the refusals above are about the token, not the test.
+    const resigned = makeJwt({ alg: 'HS256', typ: 'JWT' }, good, platform.jwtSecret);
+    const s = await connect(platform.url, resigned);
+    expect(s.connected).toBe(true);
+    s.close();
+  });
+
+  it('a socket from a disallowed Origin is refused; an allowed one and a non-browser client are accepted', async () => {
+    await expect(connect(platform.url, alice.accessToken, { extraHeaders: { origin: 'https://evil.example.test' } })).rejects.toThrow();
+    const allowed = await connect(platform.url, alice.accessToken, { extraHeaders: { origin: 'https://chat.example.test' } });
+    expect(allowed.connected).toBe(true);
+    allowed.close();
+  });
+
+  it('a frame over the limit closes only that socket; others keep being served', async () => {
+    const victim = await connect(platform.url, bob.accessToken);
+    const closed = new Promise<string>((r) => victim.once('disconnect', (reason) => r(reason)));
+    victim.emit('message:send' as never, { conversationId: 'x', text: 'y'.repeat(200_000), clientMsgId: 'big' } as never);
+    expect(await closed).toBeTruthy();
+    expect(alice.socket.connected).toBe(true);
+    await ok(alice.socket, 'contact:list', {});
+  });
+
+  it('half-open and slow connections do not stop the server from serving others', async () => {
+    const idle = Array.from({ length: 20 }, () => netConnect(Number(new URL(platform.url).port), '127.0.0.1'));
+    const slow = netConnect(Number(new URL(platform.url).port), '127.0.0.1', () => slow.write('GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\n'));
+    await ok(alice.socket, 'user:search', { query: 'x' });
+    const health = await http(platform.url, 'GET', '/api/v1/health');
+    expect(health.status).toBe(200);
+    for (const s of [...idle, slow]) s.destroy();
+  });
+
+  it('a flood of socket requests from one user is answered RATE_LIMITED while other users are served', async () => {
+    const acks = await Promise.all(Array.from({ length: 120 }, () => request(bob.socket, 'contact:list', {})));
+    const limited = acks.filter((a) => !a.ok && a.error.code === 'RATE_LIMITED').length;
+    expect(limited).toBeGreaterThan(0);
+    expect(acks.filter((a) => a.ok).length).toBeGreaterThan(0);
+    await ok(alice.socket, 'contact:list', {});
+    expect(bob.socket.connected).toBe(true);
+  });
+
+  it('security headers are set and no framework banner leaks', async () => {
+    const res = await fetch(`${platform.url}/api/v1/health`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+});
