@@ -1,2 +1,3 @@
 export * from './lib/platform';
 export * from './lib/client';
+export * from './lib/load';
