@@ -1,0 +1,414 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { LIMITS, type CommandReply, type EventPayload, type PushPayload } from '@chat/contracts';
+import { Metrics } from '@chat/platform-observability';
+import { AudienceService } from '../audience/audience.service';
+import type { Env } from '../config';
+import { KeyedSerial } from '../shared/keyed-serial';
+import { Pushes } from '../shared/pushes';
+import { TypingService } from '../typing/typing.service';
+import { connectionKey, PresenceRepository, type Connection, type Lease, type UserPresence } from './presence.repository';
+
+interface PendingOffline {
+  timer: NodeJS.Timeout;
+  lastSeenAt: number;
+}
+
+interface Settle {
+  /** When the user was last seen by the change at hand (a connect, a disconnect, the gateway's last word). */
+  seenAt?: number;
+  /** How long to wait before telling peers the user is gone (absorbs a page reload). */
+  graceMs: number;
+}
+
+const OFFLINE_RETRY_MS = 1000;
+
+/**
+ * Presence: which users are online, from the sockets gateways report and the
+ * leases their heartbeats renew.
+ *
+ * A user is online while any of their sockets is on a gateway whose lease is
+ * live. A lease lives `leaseMs` past the gateway's last word (heartbeat,
+ * connect or disconnect); it ends when that lapses, when the gateway says it
+ * stopped, or when a heartbeat shows a new process (its earlier sockets are
+ * gone: the "fence" voids every connection from before that instant).
+ *
+ * Peers hear `presence:update` once per real change: at once when the first
+ * socket arrives, and after LIMITS.presenceGraceMs when the last one leaves
+ * (a reconnect within the grace cancels it). A lapsed lease needs no grace:
+ * the gateway has already been silent for a whole lease.
+ *
+ * Connections, leases and what peers were told live in Mongo and in memory;
+ * a restarted service reads them back and resumes from the committed offsets.
+ * Each user's changes run one at a time (KeyedSerial), whether they come from
+ * an event, a lease check or a grace timer.
+ */
+@Injectable()
+export class PresenceService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(PresenceService.name);
+  private readonly byUser = new Map<string, Map<string, Connection>>();
+  private readonly byGateway = new Map<string, Map<string, Connection>>();
+  private readonly leases = new Map<string, Lease>();
+  /** What peers were last told, per user (every online user, and whoever was looked up). */
+  private readonly users = new Map<string, UserPresence>();
+  private readonly pending = new Map<string, PendingOffline>();
+  /** Users whose settling failed; the lease check settles them again. */
+  private readonly dirty = new Set<string>();
+  private readonly serial = new KeyedSerial();
+  private loading?: Promise<void>;
+  private ticker?: NodeJS.Timeout;
+  private checking?: Promise<void>;
+  private closed = false;
+  private readonly checkMs: number;
+  private readonly defaultLeaseMs: number;
+  private readonly purgeAfterMs: number;
+  private readonly updates;
+  private readonly lapses;
+
+  constructor(
+    private readonly repo: PresenceRepository,
+    private readonly audience: AudienceService,
+    private readonly typing: TypingService,
+    private readonly pushes: Pushes,
+    config: ConfigService<Env, true>,
+    metrics: Metrics,
+  ) {
+    this.checkMs = config.get('PRESENCE_CHECK_MS', { infer: true });
+    this.defaultLeaseMs = config.get('PRESENCE_DEFAULT_LEASE_MS', { infer: true });
+    this.purgeAfterMs = config.get('PRESENCE_PURGE_AFTER_MS', { infer: true });
+    this.updates = metrics.counter('chat_presence_updates_total', 'presence:update changes published, by direction', ['online']);
+    this.lapses = metrics.histogram('chat_presence_lease_lapse_seconds', 'Time from a gateway last being heard to its lease lapsing here', [], [5, 10, 15, 20, 30, 60]);
+    metrics.gauge('chat_presence_online_users', 'Users currently online', [], () => [...this.users.values()].filter((u) => u.online).length);
+    metrics.gauge('chat_presence_live_gateways', 'Gateways with a live lease', [], () => [...this.leases.values()].filter((l) => l.live).length);
+    metrics.gauge('chat_presence_connections', 'Sockets known on any gateway', [], () => [...this.byGateway.values()].reduce((n, m) => n + m.size, 0));
+  }
+
+  // ─── lifecycle ────────────────────────────────────────────────────────────
+
+  /** Reads the persisted state once; every entry point awaits it (handlers may run before Nest's init hooks). */
+  ready(): Promise<void> {
+    this.loading ??= this.load().catch((err) => {
+      this.loading = undefined;
+      throw err;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    await this.audience.ready();
+    const [leases, connections, online] = await Promise.all([this.repo.allLeases(), this.repo.allConnections(), this.repo.onlineUsers()]);
+    const now = Date.now();
+    for (const lease of leases) {
+      // The gateways kept beating while this service was away, and those beats may still be
+      // queued behind the committed offset: give each live gateway one more lease to be heard.
+      if (lease.live) lease.expiresAt = Math.max(lease.expiresAt, now + lease.leaseMs);
+      this.leases.set(lease.gatewayId, lease);
+    }
+    for (const c of connections) {
+      let lease = this.leases.get(c.gatewayId);
+      if (!lease) this.leases.set(c.gatewayId, (lease = this.provisional(c.gatewayId, now, now)));
+      if (c.at >= lease.fence) this.addConnection(c);
+    }
+    for (const u of online) this.users.set(u.userId, u);
+    this.log.log(`loaded ${leases.length} gateway leases, ${connections.length} connections, ${online.length} online users`);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.ticker || this.closed) return;
+    await this.ready();
+    // Someone told "online" who has no live socket (the service died inside a grace) and the
+    // reverse (it died between storing a connection and telling peers): settle everyone known.
+    for (const userId of new Set([...this.byUser.keys(), ...[...this.users.values()].filter((u) => u.online).map((u) => u.userId)])) {
+      this.dirty.add(userId);
+    }
+    this.ticker = setInterval(() => void this.check(), this.checkMs);
+    this.ticker.unref();
+    void this.check();
+  }
+
+  onApplicationShutdown(): void {
+    this.closed = true;
+    clearInterval(this.ticker);
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+  }
+
+  // ─── gateway events ───────────────────────────────────────────────────────
+
+  async connected(e: EventPayload<'socket.connected'>): Promise<void> {
+    await this.ready();
+    const at = Date.parse(e.at);
+    const lease = await this.heardFrom(e.gatewayId, at);
+    if (at < lease.fence) return; // a socket of an earlier process of this gateway: long gone
+    const c: Connection = { gatewayId: e.gatewayId, socketId: e.socketId, userId: e.userId, at };
+    await this.repo.saveConnection(c);
+    this.addConnection(c);
+    await this.settle(e.userId, { seenAt: at, graceMs: LIMITS.presenceGraceMs });
+  }
+
+  async disconnected(e: EventPayload<'socket.disconnected'>): Promise<void> {
+    await this.ready();
+    const at = Date.parse(e.at);
+    await this.heardFrom(e.gatewayId, at);
+    await this.repo.deleteConnection(e.gatewayId, e.socketId);
+    this.removeConnection(e.gatewayId, e.socketId);
+    await this.settle(e.userId, { seenAt: at, graceMs: LIMITS.presenceGraceMs });
+  }
+
+  async heartbeat(e: EventPayload<'gateway.heartbeat'>): Promise<void> {
+    await this.ready();
+    const now = Date.now();
+    const at = Date.parse(e.at);
+    const startedAt = Date.parse(e.startedAt);
+    const lease = this.leases.get(e.gatewayId);
+    if (lease && lease.startedAt !== null && startedAt < lease.startedAt) return; // a late beat of an earlier process
+    if (lease && startedAt < lease.fence) return; // a beat of a process that has since stopped
+    const renewed = Math.min(at, now) + e.leaseMs;
+    const next: Lease = lease
+      ? {
+          ...lease,
+          startedAt,
+          leaseMs: e.leaseMs,
+          expiresAt: Math.max(lease.expiresAt, renewed),
+          lastSeenAt: Math.max(lease.lastSeenAt, at),
+          // A new process: every socket of the one before it is gone.
+          fence: Math.max(lease.fence, startedAt),
+        }
+      : { gatewayId: e.gatewayId, startedAt, leaseMs: e.leaseMs, expiresAt: renewed, fence: startedAt, lastSeenAt: at, live: true };
+    next.live = next.expiresAt > now;
+    if (lease && lease.startedAt !== startedAt && lease.startedAt !== null) {
+      this.log.log(`gateway ${e.gatewayId} restarted (${e.startedAt}); its earlier sockets are gone`);
+    }
+    await this.applyLease(next, { seenAt: lease?.lastSeenAt ?? at, graceMs: LIMITS.presenceGraceMs });
+  }
+
+  async stopped(e: EventPayload<'gateway.stopped'>): Promise<void> {
+    await this.ready();
+    const now = Date.now();
+    const at = Date.parse(e.at);
+    const lease = this.leases.get(e.gatewayId) ?? this.provisional(e.gatewayId, at, now);
+    const fence = at + 1;
+    if (fence <= lease.fence && !lease.live) return; // already applied
+    // A new process of the same gateway may already have been heard (its events travel on other
+    // partitions); only then does the lease stay live, for that process's sockets.
+    const live = lease.lastSeenAt > at && lease.expiresAt > now;
+    this.log.log(`gateway ${e.gatewayId} stopped; its sockets are gone`);
+    await this.applyLease(
+      { ...lease, fence: Math.max(lease.fence, fence), live, expiresAt: live ? lease.expiresAt : Math.min(lease.expiresAt, now) },
+      { seenAt: at, graceMs: LIMITS.presenceGraceMs },
+    );
+  }
+
+  // ─── queries ──────────────────────────────────────────────────────────────
+
+  async query(userIds: string[]): Promise<CommandReply<'presence.query'>> {
+    await this.ready();
+    const missing = [...new Set(userIds)].filter((id) => !this.users.has(id));
+    if (missing.length) {
+      const found = await this.repo.findUsers(missing);
+      // Cache only what is stored: a user never seen must not take memory per lookup.
+      for (const u of found) if (!this.users.has(u.userId)) this.users.set(u.userId, u);
+    }
+    return { presence: userIds.map((id) => toPush(this.users.get(id) ?? { userId: id, online: false, lastSeenAt: null })) };
+  }
+
+  /** Users with a live socket right now (tests, diagnostics). */
+  liveSockets(userId: string): number {
+    let n = 0;
+    for (const c of this.byUser.get(userId)?.values() ?? []) if (this.leases.get(c.gatewayId)?.live) n++;
+    return n;
+  }
+
+  // ─── lease checks ─────────────────────────────────────────────────────────
+
+  /** Ends the leases that lapsed, forgets long-dead gateways, retries users whose settling failed. */
+  check(): Promise<void> {
+    this.checking ??= this.runCheck().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async runCheck(): Promise<void> {
+    try {
+      await this.ready();
+      const now = Date.now();
+      for (const lease of [...this.leases.values()]) {
+        if (lease.live && lease.expiresAt <= now) {
+          const silentMs = now - lease.lastSeenAt;
+          this.log.warn(`gateway ${lease.gatewayId} lease lapsed: not heard from for ${silentMs} ms; its sockets are gone`);
+          this.lapses.observe(silentMs / 1000);
+          // The gateway has been silent for a whole lease already: no grace on top.
+          await this.applyLease({ ...lease, live: false }, { seenAt: lease.lastSeenAt, graceMs: 0 });
+        } else if (!lease.live && now - Math.max(lease.expiresAt, lease.lastSeenAt) > this.purgeAfterMs) {
+          await this.repo.deleteConnectionsBefore(lease.gatewayId, Infinity);
+          await this.repo.deleteLease(lease.gatewayId);
+          for (const c of [...(this.byGateway.get(lease.gatewayId)?.values() ?? [])]) this.removeConnection(c.gatewayId, c.socketId);
+          this.leases.delete(lease.gatewayId);
+        }
+      }
+      for (const userId of [...this.dirty]) {
+        this.dirty.delete(userId);
+        await this.settle(userId, { graceMs: LIMITS.presenceGraceMs }).catch(() => undefined);
+      }
+    } catch (err) {
+      this.log.warn(`lease check failed, retrying at the next tick: ${(err as Error).message}`);
+    }
+  }
+
+  // ─── internals ────────────────────────────────────────────────────────────
+
+  /** Any word from a gateway proves it alive at `at`: its lease runs at least `leaseMs` past that. */
+  private async heardFrom(gatewayId: string, at: number): Promise<Lease> {
+    const now = Date.now();
+    const lease = this.leases.get(gatewayId);
+    if (!lease) {
+      // Heard before its first heartbeat (they travel on another partition): a lease on trust.
+      await this.applyLease(this.provisional(gatewayId, at, now), { graceMs: LIMITS.presenceGraceMs });
+      return this.leases.get(gatewayId)!;
+    }
+    if (at < lease.fence) return lease;
+    const expiresAt = Math.max(lease.expiresAt, Math.min(at, now) + lease.leaseMs);
+    const lastSeenAt = Math.max(lease.lastSeenAt, at);
+    if (!lease.live && expiresAt > now) {
+      await this.applyLease({ ...lease, expiresAt, lastSeenAt, live: true }, { graceMs: LIMITS.presenceGraceMs });
+    } else {
+      // Renewals between heartbeats stay in memory; the heartbeats persist the lease.
+      lease.expiresAt = expiresAt;
+      lease.lastSeenAt = lastSeenAt;
+    }
+    return this.leases.get(gatewayId)!;
+  }
+
+  private provisional(gatewayId: string, at: number, now: number): Lease {
+    const expiresAt = Math.min(at, now) + this.defaultLeaseMs;
+    return { gatewayId, startedAt: null, leaseMs: this.defaultLeaseMs, expiresAt, fence: 0, lastSeenAt: at, live: expiresAt > now };
+  }
+
+  /**
+   * Stores a gateway's new lease, voids its connections from before the fence, and settles
+   * every user whose sockets that changed: the dropped ones, and all of the gateway's users
+   * when the lease went from live to dead or back.
+   */
+  private async applyLease(next: Lease, gone: Settle): Promise<void> {
+    const before = this.leases.get(next.gatewayId);
+    const sockets = [...(this.byGateway.get(next.gatewayId)?.values() ?? [])];
+    const dropped = sockets.filter((c) => c.at < next.fence);
+    if (dropped.length) await this.repo.deleteConnectionsBefore(next.gatewayId, next.fence);
+    await this.repo.saveLease(next);
+    this.leases.set(next.gatewayId, next);
+    for (const c of dropped) this.removeConnection(c.gatewayId, c.socketId);
+    const affected = new Set(dropped.map((c) => c.userId));
+    if ((before?.live ?? false) !== next.live) for (const c of sockets) affected.add(c.userId);
+    await Promise.all([...affected].map((userId) => this.settle(userId, gone)));
+  }
+
+  /** Brings what peers were told about a user in line with the user's live sockets. */
+  private settle(userId: string, change: Settle): Promise<void> {
+    return this.serial
+      .run(userId, async () => {
+        const current = await this.published(userId);
+        const seenAt = change.seenAt === undefined ? current.lastSeenAt : Math.max(current.lastSeenAt ?? 0, change.seenAt);
+        if (this.liveSockets(userId) > 0) {
+          this.cancelOffline(userId);
+          if (!current.online) await this.publish({ userId, online: true, lastSeenAt: seenAt ?? Date.now() });
+          else if (seenAt !== current.lastSeenAt) await this.remember({ ...current, lastSeenAt: seenAt });
+          return;
+        }
+        await this.typing.userGone(userId);
+        if (!current.online) {
+          if (seenAt !== current.lastSeenAt) await this.remember({ ...current, lastSeenAt: seenAt });
+          return;
+        }
+        const pending = this.pending.get(userId);
+        const lastSeenAt = Math.max(seenAt ?? 0, pending?.lastSeenAt ?? 0) || Date.now();
+        if (change.graceMs <= 0) {
+          this.cancelOffline(userId);
+          await this.publish({ userId, online: false, lastSeenAt });
+        } else if (pending) {
+          pending.lastSeenAt = lastSeenAt;
+        } else {
+          this.scheduleOffline(userId, lastSeenAt, change.graceMs);
+        }
+      })
+      .catch((err) => {
+        this.dirty.add(userId);
+        throw err;
+      });
+  }
+
+  private scheduleOffline(userId: string, lastSeenAt: number, delayMs: number): void {
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      void this.serial
+        .run(userId, async () => {
+          const pending = this.pending.get(userId);
+          if (pending?.timer !== timer) return; // cancelled or replaced
+          if (this.liveSockets(userId) > 0) {
+            this.pending.delete(userId);
+            return;
+          }
+          const current = await this.published(userId);
+          if (current.online) await this.publish({ userId, online: false, lastSeenAt: pending.lastSeenAt });
+          this.pending.delete(userId);
+        })
+        .catch((err) => {
+          this.log.warn(`offline of ${userId} not published, retrying: ${(err as Error).message}`);
+          const pending = this.pending.get(userId);
+          if (pending?.timer === timer) this.scheduleOffline(userId, pending.lastSeenAt, OFFLINE_RETRY_MS);
+        });
+    }, delayMs);
+    timer.unref();
+    this.pending.set(userId, { timer, lastSeenAt });
+  }
+
+  private cancelOffline(userId: string): void {
+    const pending = this.pending.get(userId);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pending.delete(userId);
+  }
+
+  private async published(userId: string): Promise<UserPresence> {
+    const cached = this.users.get(userId);
+    if (cached) return cached;
+    const [found] = await this.repo.findUsers([userId]);
+    return found ?? { userId, online: false, lastSeenAt: null };
+  }
+
+  /** Tells the user's watchers, then records what they were told (a crash in between repeats the push, never loses it). */
+  private async publish(next: UserPresence): Promise<void> {
+    await this.pushes.presence(this.audience.watchersOf(next.userId), toPush(next));
+    await this.remember(next);
+    this.updates.inc({ online: String(next.online) });
+  }
+
+  private async remember(next: UserPresence): Promise<void> {
+    await this.repo.saveUser(next);
+    this.users.set(next.userId, next);
+  }
+
+  private addConnection(c: Connection): void {
+    const key = connectionKey(c.gatewayId, c.socketId);
+    let mine = this.byUser.get(c.userId);
+    if (!mine) this.byUser.set(c.userId, (mine = new Map()));
+    mine.set(key, c);
+    let theirs = this.byGateway.get(c.gatewayId);
+    if (!theirs) this.byGateway.set(c.gatewayId, (theirs = new Map()));
+    theirs.set(key, c);
+  }
+
+  private removeConnection(gatewayId: string, socketId: string): void {
+    const key = connectionKey(gatewayId, socketId);
+    const theirs = this.byGateway.get(gatewayId);
+    const c = theirs?.get(key);
+    if (!c) return;
+    theirs!.delete(key);
+    if (theirs!.size === 0) this.byGateway.delete(gatewayId);
+    const mine = this.byUser.get(c.userId);
+    mine?.delete(key);
+    if (mine?.size === 0) this.byUser.delete(c.userId);
+  }
+}
+
+function toPush(u: UserPresence): PushPayload<'presence:update'> {
+  return { userId: u.userId, online: u.online, lastSeenAt: u.lastSeenAt === null ? null : new Date(u.lastSeenAt).toISOString() };
+}

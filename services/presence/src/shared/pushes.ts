@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import type { PushPayload } from '@chat/contracts';
+import { KafkaBus } from '@chat/platform-kafka';
+
+/**
+ * What this service pushes to clients, as `delivery` events the gateways fan
+ * out to sockets. The only place here that talks to the bus, so the logic can
+ * be tested with a fake.
+ */
+@Injectable()
+export class Pushes {
+  constructor(private readonly bus: KafkaBus) {}
+
+  presence(recipients: string[], update: PushPayload<'presence:update'>): Promise<void> {
+    if (recipients.length === 0) return Promise.resolve();
+    return this.bus.emit('delivery', update.userId, { items: [{ userIds: recipients, event: 'presence:update', data: update }] });
+  }
+
+  typing(recipients: string[], update: PushPayload<'typing'>): Promise<void> {
+    if (recipients.length === 0) return Promise.resolve();
+    return this.bus.emit('delivery', update.conversationId, { items: [{ userIds: recipients, event: 'typing', data: update }] });
+  }
+}
