@@ -1,0 +1,66 @@
+import { Logger } from '@nestjs/common';
+import type { AudienceRepository } from './audience.repository';
+import { AudienceService } from './audience.service';
+import { conversationChanged, FakeAudienceRepository } from '../testing/fakes';
+
+describe('AudienceService', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  let repo: FakeAudienceRepository;
+  let audience: AudienceService;
+
+  beforeEach(() => {
+    repo = new FakeAudienceRepository();
+    audience = new AudienceService(repo as unknown as AudienceRepository);
+  });
+
+  it('watchers of a user are the members of their conversations and the owners of their contact entries, never the user', async () => {
+    await audience.conversationChanged(conversationChanged('g1', ['alice', 'bob', 'carol'], 1));
+    await audience.conversationChanged(conversationChanged('d1', ['alice', 'dave'], 1));
+    await audience.contactChanged({ ownerId: 'erin', contactId: 'alice', added: true });
+    // erin has alice as a contact (erin watches alice); alice's own contact entry makes her watch frank, not the reverse.
+    await audience.contactChanged({ ownerId: 'alice', contactId: 'frank', added: true });
+
+    expect(audience.watchersOf('alice').sort()).toEqual(['bob', 'carol', 'dave', 'erin']);
+    expect(audience.watchersOf('frank')).toEqual(['alice']);
+    expect(audience.watchersOf('erin')).toEqual([]);
+    expect(audience.watchersOf('stranger')).toEqual([]);
+  });
+
+  it('applies a conversation state only when its version is higher', async () => {
+    await audience.conversationChanged(conversationChanged('g1', ['alice', 'bob'], 2));
+    await audience.conversationChanged(conversationChanged('g1', ['alice', 'bob', 'carol'], 1));
+    expect([...audience.membersOf('g1')!].sort()).toEqual(['alice', 'bob']);
+
+    await audience.conversationChanged(conversationChanged('g1', ['alice'], 3));
+    expect([...audience.membersOf('g1')!]).toEqual(['alice']);
+    expect(audience.watchersOf('bob')).toEqual([]);
+    expect(repo.conversations.get('g1')!.version).toBe(3);
+  });
+
+  it('a deleted conversation has no members, and a late older state does not bring it back', async () => {
+    await audience.conversationChanged(conversationChanged('g1', ['alice', 'bob'], 1));
+    await audience.conversationDeleted({ conversationId: 'g1', memberIds: ['alice', 'bob'], actorId: 'alice', version: 2 });
+    expect(audience.membersOf('g1')).toBeNull();
+    expect(audience.isMember('g1', 'alice')).toBe(false);
+    await audience.conversationChanged(conversationChanged('g1', ['alice', 'bob'], 1));
+    expect(audience.membersOf('g1')).toBeNull();
+    expect(audience.watchersOf('alice')).toEqual([]);
+  });
+
+  it('removing a contact stops that watcher (unless they share a conversation)', async () => {
+    await audience.contactChanged({ ownerId: 'bob', contactId: 'alice', added: true });
+    expect(audience.watchersOf('alice')).toEqual(['bob']);
+    await audience.contactChanged({ ownerId: 'bob', contactId: 'alice', added: false });
+    expect(audience.watchersOf('alice')).toEqual([]);
+  });
+
+  it('a new instance reads the projection back from the repository', async () => {
+    await audience.conversationChanged(conversationChanged('g1', ['alice', 'bob'], 1));
+    await audience.contactChanged({ ownerId: 'carol', contactId: 'alice', added: true });
+
+    const restarted = new AudienceService(repo as unknown as AudienceRepository);
+    await restarted.ready();
+    expect(restarted.watchersOf('alice').sort()).toEqual(['bob', 'carol']);
+    expect(restarted.isMember('g1', 'bob')).toBe(true);
+  });
+});

@@ -1,0 +1,267 @@
+import { Logger } from '@nestjs/common';
+import type { ConfigService } from '@nestjs/config';
+import { LIMITS } from '@chat/contracts';
+import { Metrics } from '@chat/platform-observability';
+import type { AudienceRepository } from '../audience/audience.repository';
+import { AudienceService } from '../audience/audience.service';
+import type { Env } from '../config';
+import type { Pushes } from '../shared/pushes';
+import { conversationChanged, FakeAudienceRepository, FakePresenceRepository, FakePushes } from '../testing/fakes';
+import { TypingService } from '../typing/typing.service';
+import type { PresenceRepository } from './presence.repository';
+import { PresenceService } from './presence.service';
+
+const LEASE = 15000;
+const CHECK = 2000;
+const GRACE = LIMITS.presenceGraceMs;
+const T0 = Date.parse('2026-03-01T10:00:00.000Z');
+
+interface World {
+  repo: FakePresenceRepository;
+  audienceRepo: FakeAudienceRepository;
+  pushes: FakePushes;
+  audience: AudienceService;
+  typing: TypingService;
+  presence: PresenceService;
+}
+
+async function start(repo = new FakePresenceRepository(), audienceRepo = new FakeAudienceRepository()): Promise<World> {
+  const settings: Partial<Env> = { PRESENCE_CHECK_MS: CHECK, PRESENCE_DEFAULT_LEASE_MS: LEASE, PRESENCE_PURGE_AFTER_MS: 10 * 60 * 1000 };
+  const config = { get: (key: keyof Env) => settings[key] } as unknown as ConfigService<Env, true>;
+  const audience = new AudienceService(audienceRepo as unknown as AudienceRepository);
+  const pushes = new FakePushes();
+  const typing = new TypingService(audience, pushes as unknown as Pushes);
+  const presence = new PresenceService(repo as unknown as PresenceRepository, audience, typing, pushes as unknown as Pushes, config, new Metrics());
+  await presence.onApplicationBootstrap();
+  return { repo, audienceRepo, pushes, audience, typing, presence };
+}
+
+const now = () => new Date(Date.now()).toISOString();
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('PresenceService', () => {
+  let w: World;
+  const started = iso(T0 - 60_000);
+  const connect = (userId: string, socketId: string, gatewayId = 'gw-a', at = now()) => w.presence.connected({ gatewayId, socketId, userId, at });
+  const disconnect = (userId: string, socketId: string, gatewayId = 'gw-a', at = now()) => w.presence.disconnected({ gatewayId, socketId, userId, at });
+  const beat = (gatewayId = 'gw-a', startedAt = started, leaseMs = LEASE) =>
+    w.presence.heartbeat({ gatewayId, at: now(), leaseMs, socketCount: 0, startedAt });
+  const advance = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+  /** Advances in heartbeat steps, the gateway beating each time (as a live gateway does). */
+  const advanceBeating = async (ms: number, gatewayIds = ['gw-a']) => {
+    for (let left = ms; left > 0; left -= LEASE / 3) {
+      await advance(Math.min(LEASE / 3, left));
+      for (const id of gatewayIds) await beat(id);
+    }
+  };
+
+  beforeAll(() => Logger.overrideLogger(false));
+
+  beforeEach(async () => {
+    jest.useFakeTimers({ now: T0 });
+    w = await start();
+    // alice and bob share a group; carol has alice as a contact; mallory shares nothing with anyone.
+    await w.audience.conversationChanged(conversationChanged('g1', ['alice', 'bob'], 1));
+    await w.audience.contactChanged({ ownerId: 'carol', contactId: 'alice', added: true });
+    await beat();
+  });
+
+  afterEach(() => {
+    w.presence.onApplicationShutdown();
+    w.typing.onApplicationShutdown();
+    jest.useRealTimers();
+  });
+
+  it('the first socket pushes online at once to group peers and contact owners, never to the user or strangers', async () => {
+    await connect('alice', 's1');
+    expect(w.pushes.presenceOf('alice')).toEqual([{ recipients: ['bob', 'carol'], online: true, lastSeenAt: iso(T0) }]);
+    expect(w.pushes.sent.flatMap((p) => p.recipients)).not.toContain('alice');
+    expect(w.pushes.sent.flatMap((p) => p.recipients)).not.toContain('mallory');
+    expect(await w.presence.query(['alice', 'mallory'])).toEqual({
+      presence: [
+        { userId: 'alice', online: true, lastSeenAt: iso(T0) },
+        { userId: 'mallory', online: false, lastSeenAt: null },
+      ],
+    });
+  });
+
+  it('two tabs: a second socket and closing one of two push nothing; the last closing pushes offline after the grace', async () => {
+    await connect('alice', 's1');
+    await advance(1000);
+    await connect('alice', 's2');
+    await advance(1000);
+    await disconnect('alice', 's1');
+    await advance(GRACE * 2);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true]);
+
+    const closedAt = Date.now();
+    await disconnect('alice', 's2');
+    await advance(GRACE - 1);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true]);
+    expect((await w.presence.query(['alice'])).presence[0]!.online).toBe(true);
+    await advance(1);
+    expect(w.pushes.presenceOf('alice')).toEqual([
+      { recipients: ['bob', 'carol'], online: true, lastSeenAt: iso(T0) },
+      { recipients: ['bob', 'carol'], online: false, lastSeenAt: iso(closedAt) },
+    ]);
+    expect((await w.presence.query(['alice'])).presence[0]).toEqual({ userId: 'alice', online: false, lastSeenAt: iso(closedAt) });
+  });
+
+  it('a reload (reconnect within the grace) pushes neither offline nor online', async () => {
+    await connect('alice', 's1');
+    await disconnect('alice', 's1');
+    await advance(GRACE - 500);
+    await connect('alice', 's2');
+    await advance(GRACE * 3);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true]);
+  });
+
+  it('a gateway that stops beating takes its users offline when the lease lapses, with no grace on top', async () => {
+    await connect('alice', 's1');
+    await beat('gw-b');
+    await connect('bob', 's2', 'gw-b');
+    await advanceBeating(LEASE * 2, ['gw-a', 'gw-b']);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true]);
+
+    const lastBeat = Date.now();
+    await beat(); // gw-a's last word, then it dies; gw-b keeps beating
+    let lapsedAfter = -1;
+    for (let t = 0; t <= LEASE + 2 * CHECK; t += 500) {
+      await advance(500);
+      if (t % 5000 === 0) await beat('gw-b');
+      if (lapsedAfter < 0 && w.pushes.presenceOf('alice').length === 2) lapsedAfter = Date.now() - lastBeat;
+    }
+    expect(lapsedAfter).toBeGreaterThanOrEqual(LEASE);
+    expect(lapsedAfter).toBeLessThanOrEqual(LEASE + CHECK);
+    expect(w.pushes.presenceOf('alice')[1]).toEqual({ recipients: ['bob', 'carol'], online: false, lastSeenAt: iso(lastBeat) });
+    expect(w.pushes.presenceOf('bob').map((p) => p.online)).toEqual([true]);
+  });
+
+  it('a user with sockets on two gateways stays online when one gateway dies', async () => {
+    await connect('alice', 's1', 'gw-a');
+    await beat('gw-b');
+    await connect('alice', 's2', 'gw-b');
+    for (let i = 0; i < 8; i++) {
+      await advance(LEASE / 3);
+      await beat('gw-b');
+    }
+    expect(w.presence.liveSockets('alice')).toBe(1);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true]);
+  });
+
+  it('a lapsed gateway that speaks again (same process) brings its users back online', async () => {
+    await connect('alice', 's1');
+    await advance(LEASE + CHECK);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false]);
+    await beat();
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false, true]);
+  });
+
+  it('a heartbeat from a new process of the gateway voids the sockets of the old one, keeping the new one’s', async () => {
+    await connect('alice', 's1');
+    await connect('bob', 's2');
+    await advance(1000);
+    const restarted = now();
+    await advance(10);
+    // bob's new socket on the new process arrives before its first heartbeat (another partition).
+    await connect('bob', 's3');
+    await beat('gw-a', restarted);
+    await advance(GRACE);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false]);
+    expect(w.pushes.presenceOf('bob').map((p) => p.online)).toEqual([true]);
+    expect(w.presence.liveSockets('bob')).toBe(1);
+    expect([...w.repo.connections.keys()]).toEqual(['gw-a/s3']);
+    // A late beat of the old process changes nothing.
+    await beat('gw-a', started);
+    expect(w.presence.liveSockets('bob')).toBe(1);
+  });
+
+  it('gateway.stopped takes its users offline after the grace, and a late connect from that process is ignored', async () => {
+    await connect('alice', 's1');
+    await advance(100);
+    const stoppedAt = now();
+    await w.presence.stopped({ gatewayId: 'gw-a', at: stoppedAt });
+    await connect('bob', 's-late', 'gw-a', iso(Date.parse(stoppedAt) - 50));
+    await advance(GRACE);
+    expect(w.pushes.presenceOf('alice')).toEqual([
+      { recipients: ['bob', 'carol'], online: true, lastSeenAt: iso(T0) },
+      { recipients: ['bob', 'carol'], online: false, lastSeenAt: stoppedAt },
+    ]);
+    expect(w.pushes.presenceOf('bob')).toEqual([]);
+    expect(w.repo.connections.size).toBe(0);
+  });
+
+  it('a socket heard before its gateway’s first heartbeat counts (a lease on trust), and lapses if no heartbeat follows', async () => {
+    await connect('alice', 's1', 'gw-new');
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true]);
+    await advanceBeating(LEASE + CHECK); // only gw-a beats
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false]);
+  });
+
+  it('a restarted service reads back who is online and keeps them online while their gateway beats', async () => {
+    await connect('alice', 's1');
+    await connect('bob', 's2');
+    await disconnect('bob', 's2'); // bob leaves; the service dies inside his grace
+    w.presence.onApplicationShutdown();
+    w.typing.onApplicationShutdown();
+
+    w = await start(w.repo, w.audienceRepo);
+    expect((await w.presence.query(['alice'])).presence[0]!.online).toBe(true);
+    await advanceBeating(LEASE * 3);
+    expect(w.pushes.presenceOf('alice')).toEqual([]);
+    // bob's offline was owed and is paid after the restart.
+    expect(w.pushes.presenceOf('bob')).toEqual([expect.objectContaining({ online: false, recipients: ['alice'] })]);
+  });
+
+  it('after a restart, a gateway that died meanwhile lapses one lease later', async () => {
+    await connect('alice', 's1');
+    w.presence.onApplicationShutdown();
+    w.typing.onApplicationShutdown();
+    await advance(LEASE * 2); // no heartbeats while the service is down either
+    w = await start(w.repo, w.audienceRepo);
+    await advance(LEASE - CHECK);
+    expect(w.pushes.presenceOf('alice')).toEqual([]);
+    await advance(2 * CHECK);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([false]);
+  });
+
+  it('an online whose record could not be stored is pushed again on redelivery and then stored (at least once, never lost)', async () => {
+    w.repo.failNext = 'saveUser';
+    await expect(connect('alice', 's1')).rejects.toThrow('connection closed');
+    await connect('alice', 's1'); // the transport redelivers
+    expect((await w.presence.query(['alice'])).presence[0]!.online).toBe(true);
+    // At least once: the push went out before the failed write, and again on the retry.
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, true]);
+  });
+
+  it('an offline whose push failed is retried until it goes out', async () => {
+    await connect('alice', 's1');
+    await disconnect('alice', 's1');
+    w.pushes.failing = 2;
+    await advance(GRACE + 3000);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false]);
+  });
+
+  it('the typist’s last socket closing pushes typing: false to the other members at once', async () => {
+    await connect('alice', 's1');
+    await connect('alice', 's2');
+    await w.typing.changed({ conversationId: 'g1', userId: 'alice', typing: true });
+    await disconnect('alice', 's1');
+    expect(w.pushes.typingIn('g1').map((p) => p.typing)).toEqual([true]);
+    await disconnect('alice', 's2');
+    expect(w.pushes.typingIn('g1')).toEqual([
+      { recipients: ['bob'], userId: 'alice', typing: true },
+      { recipients: ['bob'], userId: 'alice', typing: false },
+    ]);
+  });
+
+  it('replayed events change nothing', async () => {
+    const at = now();
+    await connect('alice', 's1', 'gw-a', at);
+    await connect('alice', 's1', 'gw-a', at);
+    await disconnect('alice', 's1');
+    await disconnect('alice', 's1');
+    await advance(GRACE);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false]);
+  });
+});
