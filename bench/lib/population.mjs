@@ -1,0 +1,85 @@
+// Users, sockets and conversations on one target, made through the protocol
+// and kept for the scenarios that follow (registration is the slow part: the
+// platform hashes each password with argon2id).
+import { randomBytes } from 'node:crypto';
+import { connect, pool, register, requestRetry } from './client.mjs';
+
+export class Population {
+  constructor(target, { registerConcurrency, connectConcurrency = 50, say = () => {} }) {
+    this.target = target;
+    this.url = target.url;
+    this.tag = randomBytes(3).toString('hex');
+    this.users = []; // {id, username, token, socket?}
+    this.pairs = []; // direct conversations of users 2i and 2i+1
+    this.registerConcurrency = registerConcurrency ?? (target.name === 'floor' ? 32 : 8);
+    this.connectConcurrency = connectConcurrency;
+    this.say = say;
+  }
+
+  async ensureUsers(n) {
+    if (this.users.length >= n) return this.users.slice(0, n);
+    const from = this.users.length;
+    const started = performance.now();
+    const names = Array.from({ length: n - from }, (_, i) => `b${this.tag}u${from + i}`);
+    let done = 0;
+    const made = await pool(names, this.registerConcurrency, async (name) => {
+      const u = await register(this.url, name);
+      if (++done % 500 === 0) this.say(`${this.target.name}: registered ${from + done}/${n}`);
+      return u;
+    });
+    this.users.push(...made);
+    this.registerSeconds = (this.registerSeconds ?? 0) + (performance.now() - started) / 1000;
+    this.registerRate = made.length / ((performance.now() - started) / 1000);
+    return this.users.slice(0, n);
+  }
+
+  /** Users 0..n-1, each with one connected socket. */
+  async connected(n) {
+    const users = await this.ensureUsers(n);
+    const todo = users.filter((u) => !u.socket || !u.socket.connected);
+    const started = performance.now();
+    await pool(todo, this.connectConcurrency, async (u) => {
+      u.socket = await connect(this.url, u.token);
+    });
+    if (todo.length) this.connectRate = todo.length / ((performance.now() - started) / 1000);
+    return users;
+  }
+
+  /** n direct conversations: users 2i and 2i+1, both connected. */
+  async directPairs(n) {
+    const users = await this.connected(2 * n);
+    const missing = [];
+    for (let i = this.pairs.length; i < n; i++) missing.push(i);
+    const made = await pool(missing, 16, async (i) => {
+      const a = users[2 * i];
+      const b = users[2 * i + 1];
+      const { conversation } = await requestRetry(a.socket, 'conversation:direct', { userId: b.id });
+      return { id: conversation.id, size: 2, members: [a, b], pos: new Map([[a.id, 0], [b.id, 1]]) };
+    });
+    this.pairs.push(...made);
+    return this.pairs.slice(0, n);
+  }
+
+  /** One group of n members (users 0..n-1, user 0 its owner), created and filled in chunks. */
+  async group(n, chunk = 250) {
+    const users = await this.connected(n);
+    const owner = users[0];
+    const others = users.slice(1);
+    let { conversation } = await requestRetry(owner.socket, 'group:create', {
+      name: `bench ${this.tag}`,
+      memberIds: others.slice(0, chunk - 1).map((u) => u.id),
+    });
+    for (let i = chunk - 1; i < others.length; i += chunk) {
+      ({ conversation } = await requestRetry(owner.socket, 'group:addMembers', {
+        conversationId: conversation.id,
+        userIds: others.slice(i, i + chunk).map((u) => u.id),
+      }));
+    }
+    if (conversation.members.length !== n) throw new Error(`group has ${conversation.members.length} members, wanted ${n}`);
+    return { id: conversation.id, size: n, members: users, pos: new Map(users.map((u, i) => [u.id, i])) };
+  }
+
+  close() {
+    for (const u of this.users) u.socket?.close();
+  }
+}

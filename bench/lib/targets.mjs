@@ -1,0 +1,204 @@
+// The two systems under test: the floor (bench/floor/server.mjs) and the
+// platform (CHAT_URL, or started here the way `npm start` starts it).
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { discoverPlatform, infraProcs, pidListening } from './procs.mjs';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HOOK = join(ROOT, 'bench', 'lib', 'cpu-profile-hook.cjs');
+export const SERVICES = ['auth', 'users', 'messaging', 'presence', 'gateway'];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/**
+ * Raises this process's open-file limit (children inherit it): 50,000
+ * sockets need more descriptors than a shell's default. Root may raise the
+ * hard limit too; anyone else gets the hard limit.
+ */
+export function raiseFileLimit(wanted) {
+  for (const limit of [`${wanted}:${wanted}`, `${wanted}`]) {
+    const r = spawnSync('prlimit', ['--pid', String(process.pid), `--nofile=${limit}`], { stdio: 'ignore' });
+    if (r.status === 0) break;
+  }
+  const r = spawnSync('prlimit', ['--pid', String(process.pid), '--nofile', '--noheadings', '--output=SOFT'], { encoding: 'utf8' });
+  return Number(r.stdout?.trim()) || null;
+}
+
+async function waitHealthy(url, child, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child && child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return;
+    } catch {
+      /* not yet */
+    }
+    await sleep(200);
+  }
+  throw new Error(`${url} did not become healthy in ${timeoutMs} ms`);
+}
+
+function stopChild(child, graceMs = 8000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((res) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      res();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function profileEnv(name, profile, profileDir) {
+  if (!profile || !(profile === name || profile === name.replace(/-\d+$/, '') || profile === 'all')) return {};
+  const prior = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
+  return { NODE_OPTIONS: `${prior}--require ${HOOK}`, BENCH_PROFILE_DIR: profileDir, BENCH_PROFILE_NAME: name };
+}
+
+/** Starts the floor on a free loopback port. */
+export async function startFloor({ logDir, profile, profileDir }) {
+  const port = await freePort();
+  mkdirSync(logDir, { recursive: true });
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'floor', 'server.mjs'), '--port', String(port)], {
+    env: { ...process.env, ...profileEnv('floor', profile, profileDir) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(join(logDir, 'floor.log'));
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(`${url}/api/v1/health`, child, 15000);
+  return {
+    name: 'floor',
+    url,
+    gatewayPid: child.pid,
+    procs: [{ name: 'floor', pid: child.pid, own: true }],
+    profiled: profile === 'floor' || profile === 'all' ? [{ name: 'floor', pid: child.pid }] : [],
+    stop: () => stopChild(child, 3000),
+  };
+}
+
+function ensureBuilt({ build, say }) {
+  const missing = SERVICES.filter((s) => !existsSync(join(ROOT, 'dist', 'services', s, 'main.js')));
+  if (!build && missing.length === 0) return;
+  say(`building ${build ? 'the services' : missing.join(', ')} (nx build)`);
+  const r = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', ...SERVICES], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('building the services failed');
+}
+
+/**
+ * The platform. With CHAT_URL (loopback only), whatever runs there, its
+ * processes found in /proc. Otherwise the way `npm start` runs it: Kafka and
+ * FerretDB from scripts/infra (which uses KAFKA_BROKERS / MONGO_URL when they
+ * are set), then each built service as a process on a free port, in a fresh
+ * Kafka namespace and database, rate limits off.
+ */
+export async function startPlatform({ logDir, profile, profileDir, build = false, replicas = {}, say = () => {} }) {
+  if (process.env.CHAT_URL) {
+    const url = new URL(process.env.CHAT_URL);
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error('CHAT_URL must be a loopback address: the bench loads 127.0.0.1 only');
+    const base = `http://127.0.0.1:${url.port || 80}`;
+    await waitHealthy(`${base}/api/v1/health`, null, 30000);
+    const procs = discoverPlatform(Number(url.port || 80));
+    return { name: 'platform', url: base, external: true, gatewayPid: pidListening(Number(url.port || 80)), procs, profiled: [], stop: async () => {} };
+  }
+
+  ensureBuilt({ build, say });
+  let infra = null;
+  const infraModule = join(ROOT, 'scripts', 'infra', 'index.mjs');
+  if (existsSync(infraModule)) {
+    const { startInfra } = await import(pathToFileURL(infraModule).href);
+    if (typeof startInfra === 'function') infra = await startInfra();
+  }
+  const kafkaBrokers = infra?.kafkaBrokers ?? process.env.KAFKA_BROKERS;
+  const mongoUrl = infra?.mongoUrl ?? process.env.MONGO_URL;
+  if (!kafkaBrokers || !mongoUrl) throw new Error('no scripts/infra to start Kafka and FerretDB: set KAFKA_BROKERS and MONGO_URL');
+
+  const namespace = `bench${randomBytes(3).toString('hex')}`;
+  const jwtSecret = randomBytes(32).toString('hex');
+  mkdirSync(logDir, { recursive: true });
+  const children = [];
+  const procs = [];
+  const profiled = [];
+  const spawnService = async (name, index) => {
+    const port = await freePort();
+    const label = `${name}-${index}`;
+    const env = {
+      ...process.env,
+      KAFKA_BROKERS: kafkaBrokers,
+      MONGO_URL: mongoUrl,
+      MONGO_DB: namespace,
+      KAFKA_NAMESPACE: namespace,
+      JWT_SECRET: jwtSecret,
+      COOKIE_SECURE: 'false',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      RATE_LIMITS: 'off',
+      DRAIN_MS: '0',
+      PORT: String(port),
+      INSTANCE_ID: `${label}-${namespace}`,
+      ...profileEnv(label, profile, profileDir),
+    };
+    const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist', 'services', name, 'main.js')], {
+      env,
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = createWriteStream(join(logDir, `${label}.log`));
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    children.push(child);
+    procs.push({ name: label, pid: child.pid, own: true });
+    if (env.BENCH_PROFILE_DIR) profiled.push({ name: label, pid: child.pid });
+    const health = name === 'gateway' ? `http://127.0.0.1:${port}/api/v1/health` : `http://127.0.0.1:${port}/health`;
+    await waitHealthy(health, child, 90000);
+    return { port, pid: child.pid };
+  };
+  const stop = async () => {
+    await Promise.all(children.map((c) => stopChild(c)));
+    await infra?.stop?.();
+  };
+  try {
+    const started = [];
+    for (const name of SERVICES.filter((s) => s !== 'gateway')) {
+      for (let i = 0; i < (replicas[name] ?? 1); i++) started.push(spawnService(name, i));
+    }
+    await Promise.all(started);
+    const gateway = await spawnService('gateway', 0);
+    // Kafka and FerretDB: ours when scripts/infra started them, shared with other users of the machine otherwise.
+    procs.push(...infraProcs(kafkaBrokers, mongoUrl, { own: !!(infra?.kafka && infra?.ferretdb) }));
+    return {
+      name: 'platform',
+      url: `http://127.0.0.1:${gateway.port}`,
+      namespace,
+      kafkaBrokers,
+      mongoUrl,
+      sharedInfra: !(infra?.kafka || infra?.ferretdb),
+      gatewayPid: gateway.pid,
+      procs,
+      profiled,
+      logDir,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
