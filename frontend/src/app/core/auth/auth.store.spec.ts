@@ -1,0 +1,91 @@
+import { TestBed } from '@angular/core/testing';
+import type { AuthResult } from '@chat/contracts';
+import { ApiError } from '../api-error';
+import { AuthApi } from './auth-api';
+import { AuthStore } from './auth.store';
+
+function result(token: string, expiresIn = 900): AuthResult {
+  return { user: { id: 'u1', username: 'alice', displayName: 'Alice' }, accessToken: token, refreshToken: 'r', expiresIn };
+}
+
+describe('AuthStore', () => {
+  let api: { refresh: ReturnType<typeof vi.fn>; login: ReturnType<typeof vi.fn>; logout: ReturnType<typeof vi.fn> };
+  let store: AuthStore;
+
+  beforeEach(() => {
+    api = { refresh: vi.fn(), login: vi.fn(), logout: vi.fn(() => Promise.resolve()) };
+    TestBed.configureTestingModule({ providers: [{ provide: AuthApi, useValue: api }] });
+    store = TestBed.inject(AuthStore);
+  });
+
+  it('restores the session from the refresh cookie on load', async () => {
+    api.refresh.mockResolvedValue(result('t1'));
+    expect(await store.ready()).toBe(true);
+    expect(store.status()).toBe('signed-in');
+    expect(store.user()?.username).toBe('alice');
+    expect(await store.accessToken()).toBe('t1');
+  });
+
+  it('is signed out when there is no session to restore', async () => {
+    api.refresh.mockRejectedValue(new ApiError('UNAUTHENTICATED', 'no session'));
+    expect(await store.ready()).toBe(false);
+    expect(store.status()).toBe('signed-out');
+    expect(store.endedReason()).toBeNull();
+  });
+
+  it('shares one refresh between concurrent callers in a tab (rotation is strict)', async () => {
+    let resolve!: (r: AuthResult) => void;
+    api.refresh.mockReturnValue(new Promise<AuthResult>((r) => (resolve = r)));
+    const a = store.refresh();
+    const b = store.refresh();
+    resolve(result('t2'));
+    expect(await a).toBe('t2');
+    expect(await b).toBe('t2');
+    expect(api.refresh).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes the Web Locks lock around a refresh, so tabs take turns', async () => {
+    const request = vi.fn((_name: string, _opts: object, task: () => Promise<unknown>) => task());
+    Object.defineProperty(navigator, 'locks', { value: { request }, configurable: true });
+    try {
+      api.refresh.mockResolvedValue(result('t3'));
+      await store.refresh();
+      expect(request).toHaveBeenCalledWith('chat-auth-refresh', { mode: 'exclusive' }, expect.any(Function));
+    } finally {
+      Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
+    }
+  });
+
+  it('refreshes an access token that is about to expire', async () => {
+    api.login.mockResolvedValue(result('old', 10));
+    await store.login('alice', 'password1');
+    api.refresh.mockResolvedValue(result('new'));
+    expect(await store.accessToken()).toBe('new');
+  });
+
+  it('ends the session when a refresh is refused', async () => {
+    api.login.mockResolvedValue(result('t'));
+    await store.login('alice', 'password1');
+    api.refresh.mockRejectedValue(new ApiError('UNAUTHENTICATED', 'replayed'));
+    await expect(store.refresh()).rejects.toBeInstanceOf(ApiError);
+    expect(store.status()).toBe('signed-out');
+    expect(store.endedReason()).toContain('session has ended');
+  });
+
+  it('keeps the session through a network failure', async () => {
+    api.login.mockResolvedValue(result('t'));
+    await store.login('alice', 'password1');
+    api.refresh.mockRejectedValue(new ApiError('UNAVAILABLE', 'down', true));
+    await expect(store.refresh()).rejects.toBeInstanceOf(ApiError);
+    expect(store.status()).toBe('signed-in');
+  });
+
+  it('forgets the token at logout and tells the server', async () => {
+    api.login.mockResolvedValue(result('t9'));
+    await store.login('alice', 'password1');
+    await store.logout();
+    expect(api.logout).toHaveBeenCalledWith('t9');
+    expect(store.user()).toBeNull();
+    expect(store.status()).toBe('signed-out');
+  });
+});

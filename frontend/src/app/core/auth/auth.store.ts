@@ -1,0 +1,127 @@
+import { Injectable, computed, inject, signal } from '@angular/core';
+import type { AuthResult, User } from '@chat/contracts';
+import { ApiError } from '../api-error';
+import { AuthApi } from './auth-api';
+import { withRefreshLock } from './refresh-lock';
+
+export type AuthStatus = 'restoring' | 'signed-in' | 'signed-out';
+
+/** Refresh this long before the access token's expiry, so a reconnect never presents a dead one. */
+const EXPIRY_MARGIN_MS = 30_000;
+
+type TabMessage = { type: 'signed-out' } | { type: 'signed-in' };
+
+/**
+ * The session: who is signed in and their access token. The token lives only
+ * in this object (never in storage); the refresh token is an HttpOnly cookie
+ * the browser sends to /api/v1/auth by itself.
+ */
+@Injectable({ providedIn: 'root' })
+export class AuthStore {
+  private readonly api = inject(AuthApi);
+
+  private readonly _user = signal<User | null>(null);
+  private readonly _status = signal<AuthStatus>('restoring');
+  readonly user = this._user.asReadonly();
+  readonly status = this._status.asReadonly();
+  readonly signedIn = computed(() => this._status() === 'signed-in');
+  /** Set when the last sign-out was not asked for (the session ended elsewhere). */
+  readonly endedReason = signal<string | null>(null);
+
+  private token: { value: string; expiresAt: number } | null = null;
+  private refreshing: Promise<string> | null = null;
+  private restoring: Promise<boolean> | null = null;
+  private readonly channel = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel('chat-auth') : null;
+
+  constructor() {
+    this.channel?.addEventListener('message', (event: MessageEvent<TabMessage>) => {
+      if (event.data?.type === 'signed-out' && this._status() === 'signed-in') {
+        this.clear('You signed out in another tab.');
+      } else if (event.data?.type === 'signed-in' && this._status() === 'signed-out') {
+        // Another tab signed in: this one can join the same session through the cookie.
+        this.refresh().catch(() => undefined);
+      }
+    });
+  }
+
+  /** Restores the session from the refresh cookie, once per page load. */
+  ready(): Promise<boolean> {
+    this.restoring ??= this.refresh().then(
+      () => true,
+      () => false,
+    );
+    return this.restoring;
+  }
+
+  async login(username: string, password: string): Promise<void> {
+    this.accept(await this.api.login(username, password));
+    this.channel?.postMessage({ type: 'signed-in' } satisfies TabMessage);
+  }
+
+  async register(username: string, password: string, displayName?: string): Promise<void> {
+    this.accept(await this.api.register(username, password, displayName));
+    this.channel?.postMessage({ type: 'signed-in' } satisfies TabMessage);
+  }
+
+  async logout(): Promise<void> {
+    const token = this.token?.value;
+    this.clear(null);
+    this.channel?.postMessage({ type: 'signed-out' } satisfies TabMessage);
+    if (token) {
+      // The server clears the cookie and drops the session's sockets; a failure here
+      // still leaves this tab signed out.
+      await this.api.logout(token).catch(() => undefined);
+    }
+  }
+
+  /** A usable access token, refreshed first when it is about to expire. */
+  async accessToken(): Promise<string> {
+    if (this.token && this.token.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return this.token.value;
+    return this.refresh();
+  }
+
+  /**
+   * A new token pair from the refresh cookie. Calls in this tab share one
+   * request; calls across tabs take turns (see withRefreshLock). A refusal
+   * (401) means the session is over; other failures leave it as it was.
+   */
+  refresh(): Promise<string> {
+    this.refreshing ??= withRefreshLock(() => this.api.refresh())
+      .then((result) => {
+        this.accept(result);
+        return result.accessToken;
+      })
+      .catch((err: unknown) => {
+        const e = ApiError.fromHttp(err);
+        if (e.code === 'UNAUTHENTICATED') {
+          this.clear(this._status() === 'signed-in' ? 'Your session has ended. Please sign in again.' : null);
+        } else if (this._status() === 'restoring') {
+          this._status.set('signed-out');
+        }
+        throw e;
+      })
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  /** The server ended the session (logout elsewhere, replay): forget everything. */
+  sessionEnded(): void {
+    if (this._status() === 'signed-in') this.clear('Your session has ended. Please sign in again.');
+  }
+
+  private accept(result: AuthResult): void {
+    this.token = { value: result.accessToken, expiresAt: Date.now() + result.expiresIn * 1000 };
+    this._user.set(result.user);
+    this.endedReason.set(null);
+    this._status.set('signed-in');
+  }
+
+  private clear(reason: string | null): void {
+    this.token = null;
+    this._user.set(null);
+    this.endedReason.set(reason);
+    this._status.set('signed-out');
+  }
+}

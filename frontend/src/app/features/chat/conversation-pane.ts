@@ -1,0 +1,204 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  ElementRef,
+  afterRenderEffect,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+  untracked,
+  viewChild,
+} from '@angular/core';
+import { MatButton, MatIconButton } from '@angular/material/button';
+import { MatDialog } from '@angular/material/dialog';
+import { MatProgressSpinner } from '@angular/material/progress-spinner';
+import { Title } from '@angular/platform-browser';
+import { Router, RouterLink } from '@angular/router';
+import type { Message } from '@chat/contracts';
+import { describeError } from '../../core/api-error';
+import { Icon } from '../../core/ui/icon';
+import { lastSeen } from '../../core/ui/time';
+import { ChatStore, type PendingMessage } from './chat.store';
+import { Composer } from './composer';
+import { ConfirmDialog, type ConfirmData } from './confirm-dialog';
+import { GroupAdminDialog, type GroupAdminData } from './group-admin-dialog';
+import { MessageItem } from './message-item';
+import { groupByDay } from './timeline';
+
+interface MessageView {
+  message: Message;
+  mine: boolean;
+  senderName: string;
+  showSender: boolean;
+  canEdit: boolean;
+  canDelete: boolean;
+  readBy: string[] | null;
+}
+
+/** Start loading older messages when the reader is this close to the top. */
+const LOAD_OLDER_PX = 200;
+/** Follow new messages when the reader is this close to the bottom. */
+const STICK_PX = 80;
+
+@Component({
+  selector: 'chat-conversation-pane',
+  imports: [RouterLink, MatIconButton, MatButton, MatProgressSpinner, Icon, MessageItem, Composer],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './conversation-pane.html',
+  styleUrl: './conversation-pane.scss',
+})
+export class ConversationPane {
+  /** The route's :id. */
+  readonly id = input.required<string>();
+
+  protected readonly chat = inject(ChatStore);
+  private readonly dialog = inject(MatDialog);
+  private readonly router = inject(Router);
+  private readonly pageTitle = inject(Title);
+  private readonly scroller = viewChild<ElementRef<HTMLElement>>('scroller');
+  private readonly composer = viewChild(Composer);
+
+  private readonly now = signal(new Date());
+  protected readonly conversation = computed(() => this.chat.conversation(this.id()));
+  protected readonly isGroup = computed(() => this.conversation()?.type === 'group');
+  protected readonly title = computed(() => {
+    const c = this.conversation();
+    return c ? this.chat.title(c) : '';
+  });
+  protected readonly subtitle = computed(() => {
+    const c = this.conversation();
+    if (!c) return '';
+    if (c.type === 'group') return `${c.members.length} member${c.members.length === 1 ? '' : 's'}`;
+    const peer = this.chat.peerId(c);
+    const p = peer ? this.chat.presence(peer) : undefined;
+    if (!p) return '';
+    return p.online ? 'online' : lastSeen(p.lastSeenAt, this.now());
+  });
+  protected readonly timeline = computed(() => this.chat.timeline(this.id()));
+  protected readonly pending = computed<PendingMessage[]>(() => this.chat.pendingIn(this.id()));
+
+  protected readonly days = computed(() => {
+    const c = this.conversation();
+    const tl = this.timeline();
+    if (!c || !tl) return [];
+    const me = this.chat.me()?.id;
+    const group = c.type === 'group';
+    const views: MessageView[] = [];
+    let prev: Message | null = null;
+    for (const m of tl.messages) {
+      const mine = m.senderId === me;
+      const sameRun = prev !== null && prev.senderId === m.senderId && prev.createdAt.slice(0, 10) === m.createdAt.slice(0, 10);
+      views.push({
+        message: m,
+        mine,
+        senderName: this.chat.userName(m.senderId),
+        showSender: group && !sameRun,
+        canEdit: mine && !m.deletedAt,
+        canDelete: this.chat.canDelete(c, m),
+        readBy: mine && !m.deletedAt ? this.chat.readersOf(c.id, m.seq).map((uid) => this.chat.userName(uid)) : null,
+      });
+      prev = m;
+    }
+    return groupByDay(views, (v) => v.message.createdAt, this.now());
+  });
+
+  protected readonly typingText = computed(() => {
+    const names = this.chat.typingIn(this.id());
+    if (names.length === 0) return '';
+    if (names.length === 1) return `${names[0]} is typing…`;
+    if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+    return 'Several people are typing…';
+  });
+
+  private stick = true;
+  private anchor: { firstSeq: number; fromBottom: number } | null = null;
+
+  constructor() {
+    const tick = setInterval(() => this.now.set(new Date()), 60_000);
+    inject(DestroyRef).onDestroy(() => clearInterval(tick));
+
+    effect((onCleanup) => {
+      const id = this.id();
+      untracked(() => {
+        this.stick = true;
+        this.anchor = null;
+        this.chat.open(id);
+      });
+      onCleanup(() => untracked(() => this.chat.close(id)));
+    });
+
+    // Removed from it, or it was deleted, or it never was ours: back to the list.
+    effect(() => {
+      if (this.chat.listLoaded() && !this.conversation()) void this.router.navigate(['/']);
+    });
+
+    effect(() => {
+      const t = this.title();
+      this.pageTitle.setTitle(t ? `${t} · Chat` : 'Chat');
+    });
+
+    // Keep the view where the reader expects it after each render of new content.
+    afterRenderEffect(() => {
+      const tl = this.timeline();
+      this.pending();
+      this.typingText();
+      const el = this.scroller()?.nativeElement;
+      if (!el || !tl) return;
+      const first = tl.messages[0]?.seq ?? 0;
+      if (this.anchor && this.anchor.firstSeq !== first) {
+        // Older messages went in above: keep the ones being read in place.
+        el.scrollTop = el.scrollHeight - this.anchor.fromBottom;
+        this.anchor = null;
+      } else if (this.anchor && !tl.loading) {
+        this.anchor = null;
+      } else if (this.stick) {
+        el.scrollTop = el.scrollHeight;
+      }
+      // Not enough to scroll yet: fetch more so that scrolling up can begin.
+      if (tl.loaded && tl.hasOlder && !tl.loading && el.scrollHeight <= el.clientHeight) this.loadOlder();
+    });
+  }
+
+  protected onScroll(): void {
+    const el = this.scroller()?.nativeElement;
+    if (!el) return;
+    this.stick = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    if (el.scrollTop < LOAD_OLDER_PX) this.loadOlder();
+  }
+
+  protected loadOlder(): void {
+    const tl = this.timeline();
+    const el = this.scroller()?.nativeElement;
+    if (!tl || !el || tl.loading || !tl.hasOlder || tl.messages.length === 0) return;
+    this.anchor = { firstSeq: tl.messages[0].seq, fromBottom: el.scrollHeight - el.scrollTop };
+    void this.chat.loadOlder(this.id());
+  }
+
+  protected onEdited(message: Message, text: string): void {
+    this.chat.edit(message.id, text).catch((err: unknown) => this.chat.say(`Could not edit: ${describeError(err)}`));
+  }
+
+  protected onDeleted(message: Message): void {
+    const ref = this.dialog.open<ConfirmDialog, ConfirmData, boolean>(ConfirmDialog, {
+      data: { title: 'Delete message?', message: 'Everyone in the conversation will see that it was deleted.', confirm: 'Delete' },
+    });
+    ref.afterClosed().subscribe((ok) => {
+      if (ok) this.chat.remove(message.id).catch((err: unknown) => this.chat.say(`Could not delete: ${describeError(err)}`));
+    });
+  }
+
+  protected openAdmin(): void {
+    this.dialog.open<GroupAdminDialog, GroupAdminData>(GroupAdminDialog, {
+      data: { conversationId: this.id() },
+      panelClass: 'chat-dialog',
+      autoFocus: 'dialog',
+    });
+  }
+
+  protected focusComposer(): void {
+    this.composer()?.focus();
+  }
+}

@@ -1,0 +1,77 @@
+import { ChangeDetectionStrategy, Component, ElementRef, Injector, afterNextRender, computed, inject, input, output, signal, viewChild } from '@angular/core';
+import { MatButton, MatIconButton } from '@angular/material/button';
+import { MatMenu, MatMenuItem, MatMenuTrigger } from '@angular/material/menu';
+import { MatTooltip } from '@angular/material/tooltip';
+import { LIMITS, codePointLength, type Message } from '@chat/contracts';
+import { Icon } from '../../core/ui/icon';
+import { fullTime, timeOfDay } from '../../core/ui/time';
+
+/**
+ * One message. Its text is only ever interpolated ({{ }}), so whatever it
+ * contains is shown as characters and never parsed as HTML.
+ */
+@Component({
+  selector: 'chat-message-item',
+  imports: [MatIconButton, MatButton, MatMenu, MatMenuItem, MatMenuTrigger, MatTooltip, Icon],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  templateUrl: './message-item.html',
+  styleUrl: './message-item.scss',
+  host: { '[class.mine]': 'mine()' },
+})
+export class MessageItem {
+  readonly message = input.required<Message>();
+  readonly mine = input(false);
+  readonly senderName = input('');
+  /** Shown above the first of a run of messages from the same person in a group. */
+  readonly showSender = input(false);
+  readonly canEdit = input(false);
+  readonly canDelete = input(false);
+  /** For one's own messages: who has read it (names), or null when receipts are not shown. */
+  readonly readBy = input<readonly string[] | null>(null);
+  readonly direct = input(false);
+
+  readonly edited = output<string>();
+  readonly deleted = output<void>();
+
+  private readonly injector = inject(Injector);
+  private readonly editBox = viewChild<ElementRef<HTMLTextAreaElement>>('editBox');
+  protected readonly editing = signal(false);
+  protected readonly draft = signal('');
+  protected readonly time = computed(() => timeOfDay(this.message().createdAt));
+  protected readonly fullTime = computed(() => fullTime(this.message().createdAt));
+  protected readonly draftError = computed(() => {
+    const t = this.draft().trim();
+    if (!t) return 'A message cannot be empty.';
+    return codePointLength(t) > LIMITS.textMax ? `At most ${LIMITS.textMax} characters.` : null;
+  });
+  protected readonly receipt = computed(() => {
+    const readers = this.readBy();
+    if (readers === null) return null;
+    if (readers.length === 0) return { icon: 'check' as const, text: 'Sent' };
+    return { icon: 'checks' as const, text: this.direct() ? 'Seen' : `Seen by ${readers.join(', ')}` };
+  });
+  protected readonly label = computed(() => `${this.mine() ? 'You' : this.senderName()}, ${this.time()}`);
+
+  protected startEdit(): void {
+    this.draft.set(this.message().text);
+    this.editing.set(true);
+    afterNextRender(() => this.editBox()?.nativeElement.focus(), { injector: this.injector });
+  }
+
+  protected save(): void {
+    if (this.draftError()) return;
+    const text = this.draft().trim();
+    this.editing.set(false);
+    if (text !== this.message().text) this.edited.emit(text);
+  }
+
+  protected onEditKey(event: KeyboardEvent): void {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      this.editing.set(false);
+    } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this.save();
+    }
+  }
+}
