@@ -4,6 +4,9 @@ import { KafkaHealth, KafkaModule } from '@chat/platform-kafka';
 import { MongoHealth, MongoModule } from '@chat/platform-mongo';
 import { HealthModule, loggingModule, MetricsModule } from '@chat/platform-observability';
 import { EnvSchema } from './config';
+import { ContactsModule } from './contacts/contacts.module';
+import { ConversationsModule } from './conversations/conversations.module';
+import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
@@ -13,6 +16,9 @@ import { EnvSchema } from './config';
     MongoModule.forRoot(),
     KafkaModule.forService({ service: 'users' }),
     HealthModule.forRoot([KafkaHealth, MongoHealth]),
+    UsersModule,
+    ContactsModule,
+    ConversationsModule,
   ],
 })
 export class AppModule {}

@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { CREDENTIAL_MODEL, type CredentialDoc } from './accounts.schema';
+
+/** The only code that touches the credentials collection. */
+@Injectable()
+export class AccountsRepository {
+  constructor(@InjectModel(CREDENTIAL_MODEL) private readonly model: Model<CredentialDoc>) {}
+
+  /** Inserts a credential; false when the username (or id) exists already. */
+  async insert(doc: CredentialDoc): Promise<boolean> {
+    try {
+      await this.model.create(doc);
+      return true;
+    } catch (err) {
+      if (err && typeof err === 'object' && (err as { code?: unknown }).code === 11000) return false;
+      throw err;
+    }
+  }
+
+  findByUsername(username: string): Promise<CredentialDoc | null> {
+    return this.model.findOne({ username }).lean<CredentialDoc>().exec();
+  }
+}

@@ -1,0 +1,42 @@
+import { Schema } from 'mongoose';
+
+export const SESSION_MODEL = 'Session';
+
+/**
+ * One session: a login or registration and every refresh token rotated from
+ * it (the token family). Only hashes of refresh tokens are stored.
+ */
+export interface SessionDoc {
+  _id: string;
+  userId: string;
+  /** Copied from the credential at the start, so a refresh answers the user without another read. */
+  username: string;
+  displayName: string;
+  /** sha256 of the one live refresh token. */
+  tokenHash: string;
+  /** sha256 of tokens rotated away (newest first, capped): presenting one of these is a replay. */
+  previousHashes: string[];
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  revokeReason: 'logout' | 'replay' | null;
+}
+
+export const SessionMongoSchema = new Schema<SessionDoc>(
+  {
+    _id: { type: String, required: true },
+    userId: { type: String, required: true },
+    username: { type: String, required: true },
+    displayName: { type: String, required: true },
+    tokenHash: { type: String, required: true },
+    previousHashes: { type: [String], default: [] },
+    createdAt: { type: Date, required: true },
+    lastUsedAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    revokedAt: { type: Date, default: null },
+    revokeReason: { type: String, default: null },
+  },
+  { versionKey: false, collection: 'sessions' },
+);
+SessionMongoSchema.index({ userId: 1 });

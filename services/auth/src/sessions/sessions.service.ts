@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import type { JwtService } from '@nestjs/jwt';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ChatError, type CommandReply, type User } from '@chat/contracts';
+import type { KafkaBus } from '@chat/platform-kafka';
+import type { SessionsRepository } from './sessions.repository';
+import type { SessionDoc } from './sessions.schema';
+
+export type AuthReply = CommandReply<'auth.login'>;
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+  accessTtlSec: number;
+  refreshTtlSec: number;
+}
+
+type Repo = Pick<SessionsRepository, 'insert' | 'findById' | 'rotate' | 'revoke'>;
+
+/** How many rotated-away token hashes a session remembers (enough for weeks of 15-minute refreshes). */
+export const PREVIOUS_HASHES_KEPT = 100;
+
+const TOKEN = /^([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{43})$/;
+const DEAD = 'the refresh token is invalid or expired';
+
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Sessions and their tokens. Access tokens are short-lived HS256 JWTs
+ * (sub = user, sid = session) that gateways verify alone; refresh tokens are
+ * `<sessionId>.<32 random bytes>`, stored only as a sha256, rotated on every
+ * use. Presenting a rotated-away token is a replay: the whole session ends.
+ */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly repo: Repo,
+    private readonly jwt: Pick<JwtService, 'sign'>,
+    private readonly bus: Pick<KafkaBus, 'emit'>,
+    private readonly settings: TokenSettings,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** A new session for a user who just registered or logged in. */
+  async start(user: User): Promise<AuthReply> {
+    const id = randomBytes(16).toString('base64url');
+    const refreshToken = newRefreshToken(id);
+    const now = this.now();
+    await this.repo.insert({
+      _id: id,
+      userId: user.id,
+      username: user.username,
+      displayName: user.displayName,
+      tokenHash: sha256(refreshToken),
+      previousHashes: [],
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + this.settings.refreshTtlSec * 1000),
+      revokedAt: null,
+      revokeReason: null,
+    });
+    return this.answer(user, id, refreshToken);
+  }
+
+  async refresh(refreshToken: string, correlationId?: string): Promise<AuthReply> {
+    const m = TOKEN.exec(refreshToken);
+    if (!m) throw new ChatError('UNAUTHENTICATED', DEAD);
+    const sessionId = m[1]!;
+    const presented = sha256(refreshToken);
+    // Two rounds at most: a lost race re-reads the session and finds the token rotated away.
+    for (let round = 0; round < 2; round++) {
+      const session = await this.repo.findById(sessionId);
+      if (!session || session.revokedAt || session.expiresAt.getTime() <= this.now().getTime()) {
+        throw new ChatError('UNAUTHENTICATED', DEAD);
+      }
+      if (!sameHash(presented, session.tokenHash)) {
+        if (session.previousHashes.some((h) => sameHash(presented, h))) {
+          await this.end(session, 'replay', correlationId);
+          throw new ChatError('UNAUTHENTICATED', 'the refresh token was already used; the session has ended');
+        }
+        // Not a token this session ever issued (a guess at someone's session id): refuse, end nothing.
+        throw new ChatError('UNAUTHENTICATED', DEAD);
+      }
+      const next = newRefreshToken(sessionId);
+      const now = this.now();
+      const rotated = await this.repo.rotate(sessionId, session.tokenHash, {
+        tokenHash: sha256(next),
+        previousHashes: [session.tokenHash, ...session.previousHashes].slice(0, PREVIOUS_HASHES_KEPT),
+        lastUsedAt: now,
+        expiresAt: new Date(now.getTime() + this.settings.refreshTtlSec * 1000),
+      });
+      if (rotated) return this.answer({ id: session.userId, username: session.username, displayName: session.displayName }, sessionId, next);
+    }
+    throw new ChatError('UNAUTHENTICATED', DEAD);
+  }
+
+  /**
+   * Ends the caller's session, and the refresh token's session when it is
+   * another of the caller's (a token for someone else's session is ignored).
+   */
+  async logout(actorId: string, sessionId: string, refreshToken?: string, correlationId?: string): Promise<void> {
+    const ids = new Set([sessionId]);
+    const m = refreshToken ? TOKEN.exec(refreshToken) : null;
+    if (m && m[1] !== sessionId) {
+      const other = await this.repo.findById(m[1]!);
+      const presented = sha256(refreshToken!);
+      if (other && other.userId === actorId && (sameHash(presented, other.tokenHash) || other.previousHashes.some((h) => sameHash(presented, h)))) ids.add(other._id);
+    }
+    for (const id of ids) {
+      const session = await this.repo.findById(id);
+      if (session && session.userId === actorId) await this.end(session, 'logout', correlationId);
+    }
+  }
+
+  private async end(session: SessionDoc, reason: 'logout' | 'replay', correlationId?: string): Promise<void> {
+    await this.repo.revoke(session._id, reason, this.now());
+    // Sent even when already revoked: a retried logout must still reach gateways that missed it.
+    await this.bus.emit('session.revoked', session._id, { sessionId: session._id, userId: session.userId, reason }, correlationId);
+  }
+
+  private answer(user: User, sessionId: string, refreshToken: string): AuthReply {
+    const accessToken = this.jwt.sign(
+      { sub: user.id, sid: sessionId },
+      { algorithm: 'HS256', issuer: this.settings.issuer, audience: this.settings.audience, expiresIn: this.settings.accessTtlSec },
+    );
+    return { user, accessToken, refreshToken, expiresIn: this.settings.accessTtlSec, sessionId };
+  }
+}
+
+function newRefreshToken(sessionId: string): string {
+  return `${sessionId}.${randomBytes(32).toString('base64url')}`;
+}

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { USER_MODEL, type UserDoc } from './users.schema';
+
+/** The highest code point: `prefix + MAX` bounds every string that starts with `prefix` (binary order). */
+const MAX_CHAR = '\u{10FFFF}';
+
+export function isDuplicateKey(err: unknown): boolean {
+  return !!err && typeof err === 'object' && (err as { code?: unknown }).code === 11000;
+}
+
+/** The only code that touches the users collection. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectModel(USER_MODEL) private readonly model: Model<UserDoc>) {}
+
+  /** Inserts a user; false when the id or the username already exists. */
+  async insert(doc: UserDoc): Promise<boolean> {
+    try {
+      await this.model.create(doc);
+      return true;
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+  }
+
+  findById(id: string): Promise<UserDoc | null> {
+    return this.model.findById(id).lean<UserDoc>().exec();
+  }
+
+  findByIds(ids: string[]): Promise<UserDoc[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.model.find({ _id: { $in: ids } }).lean<UserDoc[]>().exec();
+  }
+
+  async markPublished(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { published: true } }).exec();
+  }
+
+  /** Users whose `field` starts with `prefix` (both lower-case), ordered by username, without `excludeId`. */
+  searchPrefix(field: 'username' | 'displayNameLower', prefix: string, excludeId: string, limit: number): Promise<UserDoc[]> {
+    const range = prefix ? { $gte: prefix, $lt: prefix + MAX_CHAR } : { $exists: true };
+    return this.model
+      .find({ [field]: range, _id: { $ne: excludeId } })
+      .sort({ username: 1 })
+      .limit(limit)
+      .lean<UserDoc[]>()
+      .exec();
+  }
+}
