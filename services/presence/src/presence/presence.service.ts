@@ -262,20 +262,18 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     const lease = this.leases.get(gatewayId);
     if (!lease) {
       // Heard before its first heartbeat (they travel on another partition): a lease on trust.
-      await this.applyLease(this.provisional(gatewayId, at, now), { graceMs: LIMITS.presenceGraceMs });
-      return this.leases.get(gatewayId)!;
+      return this.applyLease(this.provisional(gatewayId, at, now), { graceMs: LIMITS.presenceGraceMs });
     }
     if (at < lease.fence) return lease;
     const expiresAt = Math.max(lease.expiresAt, Math.min(at, now) + lease.leaseMs);
     const lastSeenAt = Math.max(lease.lastSeenAt, at);
     if (!lease.live && expiresAt > now) {
-      await this.applyLease({ ...lease, expiresAt, lastSeenAt, live: true }, { graceMs: LIMITS.presenceGraceMs });
-    } else {
-      // Renewals between heartbeats stay in memory; the heartbeats persist the lease.
-      lease.expiresAt = expiresAt;
-      lease.lastSeenAt = lastSeenAt;
+      return this.applyLease({ ...lease, expiresAt, lastSeenAt, live: true }, { graceMs: LIMITS.presenceGraceMs });
     }
-    return this.leases.get(gatewayId)!;
+    // Renewals between heartbeats stay in memory; the heartbeats persist the lease.
+    lease.expiresAt = expiresAt;
+    lease.lastSeenAt = lastSeenAt;
+    return lease;
   }
 
   private provisional(gatewayId: string, at: number, now: number): Lease {
@@ -288,7 +286,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
    * every user whose sockets that changed: the dropped ones, and all of the gateway's users
    * when the lease went from live to dead or back.
    */
-  private async applyLease(next: Lease, gone: Settle): Promise<void> {
+  private async applyLease(next: Lease, gone: Settle): Promise<Lease> {
     const before = this.leases.get(next.gatewayId);
     const sockets = [...(this.byGateway.get(next.gatewayId)?.values() ?? [])];
     const dropped = sockets.filter((c) => c.at < next.fence);
@@ -299,6 +297,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     const affected = new Set(dropped.map((c) => c.userId));
     if ((before?.live ?? false) !== next.live) for (const c of sockets) affected.add(c.userId);
     await Promise.all([...affected].map((userId) => this.settle(userId, gone)));
+    return next;
   }
 
   /** Brings what peers were told about a user in line with the user's live sockets. */
@@ -400,9 +399,9 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     const key = connectionKey(gatewayId, socketId);
     const theirs = this.byGateway.get(gatewayId);
     const c = theirs?.get(key);
-    if (!c) return;
-    theirs!.delete(key);
-    if (theirs!.size === 0) this.byGateway.delete(gatewayId);
+    if (!theirs || !c) return;
+    theirs.delete(key);
+    if (theirs.size === 0) this.byGateway.delete(gatewayId);
     const mine = this.byUser.get(c.userId);
     mine?.delete(key);
     if (mine?.size === 0) this.byUser.delete(c.userId);
