@@ -17,6 +17,7 @@ import {
 import { KafkaBus } from '@chat/platform-kafka';
 import type { Env } from '../config';
 import { JwtAuthGuard } from './jwt.strategy';
+import { RevokedSessions } from './revoked-sessions';
 import type { Principal } from './token.service';
 
 type AuthReply = CommandReply<'auth.login'>;
@@ -28,6 +29,7 @@ export class AccountsController {
   constructor(
     private readonly bus: KafkaBus,
     private readonly config: ConfigService<Env, true>,
+    private readonly revoked: RevokedSessions,
   ) {}
 
   @Post('auth/register')
@@ -84,6 +86,8 @@ export class AccountsController {
       sessionId: principal.sessionId,
       refreshToken: input.refreshToken ?? this.cookie(req),
     });
+    // Dead here at once; other gateways (and this one's sockets) hear it from session.revoked.
+    this.revoked.add(principal.sessionId);
     this.clearCookie(res);
   }
 
@@ -102,6 +106,8 @@ export class AccountsController {
   }
 
   private session(res: Response, reply: AuthReply): AuthResult {
+    // Tokens must never sit in a shared or browser cache.
+    res.setHeader('Cache-Control', 'no-store');
     res.cookie(REFRESH_COOKIE, reply.refreshToken, {
       httpOnly: true,
       secure: this.config.get('COOKIE_SECURE', { infer: true }) === 'true',
@@ -113,6 +119,12 @@ export class AccountsController {
   }
 
   private clearCookie(res: Response): void {
-    res.clearCookie(REFRESH_COOKIE, { path: REFRESH_COOKIE_PATH, httpOnly: true, sameSite: 'strict', secure: true });
+    // The same attributes as when it was set: a browser ignores a Secure clearing cookie over plain http.
+    res.clearCookie(REFRESH_COOKIE, {
+      path: REFRESH_COOKIE_PATH,
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: this.config.get('COOKIE_SECURE', { infer: true }) === 'true',
+    });
   }
 }

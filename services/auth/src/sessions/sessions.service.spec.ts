@@ -1,0 +1,163 @@
+import { JwtService } from '@nestjs/jwt';
+import type { EventPayload } from '@chat/contracts';
+import type { SessionDoc } from './sessions.schema';
+import { PREVIOUS_HASHES_KEPT, SessionsService, sha256 } from './sessions.service';
+
+class FakeSessions {
+  readonly docs = new Map<string, SessionDoc>();
+  /** Runs once just before the next rotate: a concurrent refresh winning the race. */
+  beforeRotate?: () => Promise<void>;
+
+  async insert(doc: SessionDoc) {
+    this.docs.set(doc._id, structuredClone(doc));
+  }
+  async findById(id: string) {
+    const d = this.docs.get(id);
+    return d ? structuredClone(d) : null;
+  }
+  async rotate(id: string, oldHash: string, update: Pick<SessionDoc, 'tokenHash' | 'previousHashes' | 'lastUsedAt' | 'expiresAt'>) {
+    const hook = this.beforeRotate;
+    this.beforeRotate = undefined;
+    await hook?.();
+    const d = this.docs.get(id);
+    if (!d || d.tokenHash !== oldHash || d.revokedAt) return null;
+    Object.assign(d, update);
+    return structuredClone(d);
+  }
+  async revoke(id: string, reason: 'logout' | 'replay', at: Date) {
+    const d = this.docs.get(id);
+    if (d && !d.revokedAt) Object.assign(d, { revokedAt: at, revokeReason: reason });
+  }
+}
+
+const SECRET = 'x'.repeat(40);
+const settings = { issuer: 'chat-auth', audience: 'chat', accessTtlSec: 900, refreshTtlSec: 3600 };
+const alice = { id: 'u-alice', username: 'alice', displayName: 'Alice' };
+
+function setup() {
+  const repo = new FakeSessions();
+  const revoked: EventPayload<'session.revoked'>[] = [];
+  const bus = { emit: async (_t: string, _k: string, p: unknown) => void revoked.push(p as EventPayload<'session.revoked'>) };
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const clock = () => new Date(now);
+  const jwt = new JwtService({ secret: SECRET });
+  const svc = new SessionsService(repo, jwt, bus as never, settings, clock);
+  return { repo, revoked, svc, jwt, advance: (ms: number) => (now += ms) };
+}
+
+async function code(p: Promise<unknown>) {
+  return p.then(
+    () => 'ok',
+    (e: { code?: string }) => e.code,
+  );
+}
+
+describe('SessionsService', () => {
+  it('issues an HS256 access token with sub, sid, iss, aud and a 15-minute expiry, and a refresh token stored only as its sha256', async () => {
+    const { svc, repo, jwt } = setup();
+    const r = await svc.start(alice);
+    expect(r.expiresIn).toBe(900);
+    expect(r.refreshToken.startsWith(`${r.sessionId}.`)).toBe(true);
+    const claims = jwt.verify<{ sub: string; sid: string; iss: string; aud: string; exp: number; iat: number }>(r.accessToken, {
+      algorithms: ['HS256'],
+      issuer: 'chat-auth',
+      audience: 'chat',
+      ignoreExpiration: true,
+    });
+    expect(claims).toMatchObject({ sub: alice.id, sid: r.sessionId, iss: 'chat-auth', aud: 'chat' });
+    expect(claims.exp - claims.iat).toBe(900);
+    expect(JSON.parse(Buffer.from(r.accessToken.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'HS256' });
+    const stored = repo.docs.get(r.sessionId)!;
+    expect(stored.tokenHash).toBe(sha256(r.refreshToken));
+    expect(JSON.stringify(stored)).not.toContain(r.refreshToken.split('.')[1]);
+  });
+
+  it('rotates on every refresh: the new token works, in the same session, and the old one is dead', async () => {
+    const { svc } = setup();
+    const first = await svc.start(alice);
+    const second = await svc.refresh(first.refreshToken);
+    expect(second.sessionId).toBe(first.sessionId);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(second.user).toEqual(alice);
+    const third = await svc.refresh(second.refreshToken);
+    expect(third.sessionId).toBe(first.sessionId);
+  });
+
+  it('a replayed (rotated-away) token ends the whole session and says so on session.revoked', async () => {
+    const { svc, revoked, repo } = setup();
+    const first = await svc.start(alice);
+    const second = await svc.refresh(first.refreshToken);
+    expect(await code(svc.refresh(first.refreshToken))).toBe('UNAUTHENTICATED');
+    expect(revoked).toEqual([{ sessionId: first.sessionId, userId: alice.id, reason: 'replay' }]);
+    expect(repo.docs.get(first.sessionId)!.revokeReason).toBe('replay');
+    // The thief's replay also killed the legitimate holder's newer token.
+    expect(await code(svc.refresh(second.refreshToken))).toBe('UNAUTHENTICATED');
+  });
+
+  it('of two refreshes racing with one token, exactly one wins; the loser is a replay that ends the session', async () => {
+    const { svc, repo, revoked } = setup();
+    const first = await svc.start(alice);
+    let winner: Awaited<ReturnType<SessionsService['refresh']>> | undefined;
+    repo.beforeRotate = async () => {
+      winner = await svc.refresh(first.refreshToken);
+    };
+    expect(await code(svc.refresh(first.refreshToken))).toBe('UNAUTHENTICATED');
+    expect(winner?.sessionId).toBe(first.sessionId);
+    expect(revoked.map((r) => r.reason)).toEqual(['replay']);
+  });
+
+  it('a made-up token for a real session id is refused without ending the session (anyone can read a sid from a JWT)', async () => {
+    const { svc, revoked } = setup();
+    const first = await svc.start(alice);
+    const forged = `${first.sessionId}.${'A'.repeat(43)}`;
+    expect(await code(svc.refresh(forged))).toBe('UNAUTHENTICATED');
+    expect(revoked).toEqual([]);
+    expect(await code(svc.refresh(first.refreshToken))).toBe('ok');
+  });
+
+  it('refuses malformed tokens, unknown sessions and expired sessions', async () => {
+    const { svc, advance } = setup();
+    for (const bad of ['', 'nodot', 'a.b', `${'x'.repeat(22)}.${'y'.repeat(42)}`, `${'x'.repeat(22)}.${'y'.repeat(43)}`, '{"$gt":""}']) {
+      expect(await code(svc.refresh(bad))).toBe('UNAUTHENTICATED');
+    }
+    const s = await svc.start(alice);
+    advance(3600 * 1000 + 1);
+    expect(await code(svc.refresh(s.refreshToken))).toBe('UNAUTHENTICATED');
+  });
+
+  it('remembers a bounded number of rotated tokens', async () => {
+    const { svc, repo } = setup();
+    let r = await svc.start(alice);
+    for (let i = 0; i < PREVIOUS_HASHES_KEPT + 5; i++) r = await svc.refresh(r.refreshToken);
+    expect(repo.docs.get(r.sessionId)!.previousHashes).toHaveLength(PREVIOUS_HASHES_KEPT);
+  });
+
+  it('logout ends the caller session (and its refresh token), emitting session.revoked with reason logout', async () => {
+    const { svc, revoked } = setup();
+    const s = await svc.start(alice);
+    await svc.logout(alice.id, s.sessionId);
+    expect(revoked).toEqual([{ sessionId: s.sessionId, userId: alice.id, reason: 'logout' }]);
+    expect(await code(svc.refresh(s.refreshToken))).toBe('UNAUTHENTICATED');
+  });
+
+  it("logout also ends the refresh token's session when it is the caller's own, and ignores someone else's", async () => {
+    const { svc, revoked } = setup();
+    const a1 = await svc.start(alice);
+    const a2 = await svc.start(alice);
+    const bob = await svc.start({ id: 'u-bob', username: 'bob', displayName: 'Bob' });
+    await svc.logout(alice.id, a1.sessionId, bob.refreshToken);
+    expect(revoked.map((r) => r.sessionId)).toEqual([a1.sessionId]);
+    expect(await code(svc.refresh(bob.refreshToken))).toBe('ok');
+    await svc.logout(alice.id, a1.sessionId, a2.refreshToken);
+    expect(revoked.map((r) => r.sessionId)).toContain(a2.sessionId);
+    expect(await code(svc.refresh(a2.refreshToken))).toBe('UNAUTHENTICATED');
+  });
+
+  it("logout never ends another user's session named by the caller", async () => {
+    const { svc, revoked } = setup();
+    const bob = await svc.start({ id: 'u-bob', username: 'bob', displayName: 'Bob' });
+    await svc.logout(alice.id, bob.sessionId);
+    expect(revoked).toEqual([]);
+    expect(await code(svc.refresh(bob.refreshToken))).toBe('ok');
+  });
+});
