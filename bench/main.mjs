@@ -21,6 +21,8 @@ const { values: a } = parseArgs({
     target: { type: 'string', default: 'both' },
     profile: { type: 'string' },
     build: { type: 'boolean', default: false },
+    'fresh-infra': { type: 'boolean', default: false },
+    direct: { type: 'boolean', default: false },
     users: { type: 'string' },
     rate: { type: 'string' },
     duration: { type: 'string' },
@@ -45,7 +47,7 @@ const { values: a } = parseArgs({
 
 if (a.help) {
   process.stdout.write(`usage: npm run bench -- [--scenario latency|throughput|fanout|sockets|all] [--quick]
-  [--target both|floor|platform] [--profile <service>|floor|all] [--build]
+  [--target both|floor|platform] [--profile <service>|floor|all] [--build] [--fresh-infra] [--direct]
   latency/throughput: [--users 2000] [--rate 200] [--duration 60] [--warmup 5] [--rates 250,500,...] [--step-seconds 10] [--p99-limit 100]
   fan-out: [--fanout-members 1000] [--fanout-rate 50] [--fanout-duration 30] [--fanout-chunk 250]
   sockets: [--sockets 50000] [--sockets-users 200] [--sockets-per-worker 12500] [--sockets-hold 10] [--min-free-mib 2048]
@@ -145,7 +147,7 @@ async function main() {
   if (targetsWanted.includes('floor')) targets.push(await startFloor({ logDir, profile: a.profile, profileDir }));
   if (targetsWanted.includes('platform')) {
     say(process.env.CHAT_URL ? `platform at ${process.env.CHAT_URL}` : 'starting the platform (Kafka, FerretDB, services)');
-    targets.push(await startPlatform({ logDir, profile: a.profile, profileDir, build: a.build, say }));
+    targets.push(await startPlatform({ logDir, profile: a.profile, profileDir, build: a.build, freshInfra: a['fresh-infra'], direct: a.direct, say }));
   }
   for (const t of targets) {
     t.pop = new Population(t, { say });

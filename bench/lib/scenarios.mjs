@@ -118,7 +118,7 @@ async function heapUsed(url) {
   const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10000) });
   const text = await res.text();
   const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)/m.exec(text);
-  if (!m) throw new Error(`${url}/metrics has no nodejs_heap_size_used_bytes`);
+  if (!m) throw new Error(`${url}/metrics (HTTP ${res.status}) has no nodejs_heap_size_used_bytes: ${text.slice(0, 200)}`);
   const sockets = /^chat_connected_sockets(?:\{[^}]*\})? ([0-9.e+]+)/m.exec(text);
   return { heap: Number(m[1]), sockets: sockets ? Number(sockets[1]) : null };
 }

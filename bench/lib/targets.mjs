@@ -2,7 +2,7 @@
 // platform (CHAT_URL, or started here the way `npm start` starts it).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -111,7 +111,7 @@ function ensureBuilt({ build, say }) {
  * are set), then each built service as a process on a free port, in a fresh
  * Kafka namespace and database, rate limits off.
  */
-export async function startPlatform({ logDir, profile, profileDir, build = false, replicas = {}, say = () => {} }) {
+export async function startPlatform({ logDir, profile, profileDir, build = false, freshInfra = false, direct = false, say = () => {} }) {
   if (process.env.CHAT_URL) {
     const url = new URL(process.env.CHAT_URL);
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error('CHAT_URL must be a loopback address: the bench loads 127.0.0.1 only');
@@ -126,7 +126,17 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
   const infraModule = join(ROOT, 'scripts', 'infra', 'index.mjs');
   if (existsSync(infraModule)) {
     const { startInfra } = await import(pathToFileURL(infraModule).href);
-    if (typeof startInfra === 'function') infra = await startInfra();
+    if (typeof startInfra === 'function') {
+      // Its own Kafka and FerretDB (profile "bench", ports 29092/29093/28017 unless CHAT_* says
+      // otherwise) so that their CPU is this run's alone; KAFKA_BROKERS / MONGO_URL still win.
+      const options = { profile: process.env.CHAT_PROFILE ?? 'bench' };
+      if (!process.env.CHAT_KAFKA_PORT) options.kafkaPort = 29092;
+      if (!process.env.CHAT_KAFKA_CONTROLLER_PORT) options.controllerPort = 29093;
+      if (!process.env.CHAT_MONGO_PORT) options.mongoPort = 28017;
+      if (freshInfra && !process.env.CHAT_DATA_DIR) rmSync(join(ROOT, '.data', options.profile), { recursive: true, force: true });
+      say(`starting ${process.env.KAFKA_BROKERS ? '' : 'Kafka '}${process.env.MONGO_URL ? '' : 'FerretDB '}through scripts/infra (profile ${options.profile})`);
+      infra = await startInfra(options);
+    }
   }
   const kafkaBrokers = infra?.kafkaBrokers ?? process.env.KAFKA_BROKERS;
   const mongoUrl = infra?.mongoUrl ?? process.env.MONGO_URL;
@@ -135,68 +145,85 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
   const namespace = `bench${randomBytes(3).toString('hex')}`;
   const jwtSecret = randomBytes(32).toString('hex');
   mkdirSync(logDir, { recursive: true });
-  const children = [];
-  const procs = [];
-  const profiled = [];
-  const spawnService = async (name, index) => {
-    const port = await freePort();
-    const label = `${name}-${index}`;
-    const env = {
-      ...process.env,
-      KAFKA_BROKERS: kafkaBrokers,
-      MONGO_URL: mongoUrl,
-      MONGO_DB: namespace,
-      KAFKA_NAMESPACE: namespace,
-      JWT_SECRET: jwtSecret,
-      COOKIE_SECURE: 'false',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-      RATE_LIMITS: 'off',
-      DRAIN_MS: '0',
-      PORT: String(port),
-      INSTANCE_ID: `${label}-${namespace}`,
-      ...profileEnv(label, profile, profileDir),
-    };
-    const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist', 'services', name, 'main.js')], {
-      env,
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const log = createWriteStream(join(logDir, `${label}.log`));
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
-    children.push(child);
-    procs.push({ name: label, pid: child.pid, own: true });
-    if (env.BENCH_PROFILE_DIR) profiled.push({ name: label, pid: child.pid });
-    const health = name === 'gateway' ? `http://127.0.0.1:${port}/api/v1/health` : `http://127.0.0.1:${port}/health`;
-    await waitHealthy(health, child, 90000);
-    return { port, pid: child.pid };
+  const env = {
+    MONGO_DB: namespace,
+    KAFKA_NAMESPACE: namespace,
+    COOKIE_SECURE: 'false',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    RATE_LIMITS: 'off',
+    DRAIN_MS: '0',
+    // The hook idles until the bench signals a process; only the profiled ones are signalled.
+    ...(profile && profile !== 'floor' ? profileEnv(profile === 'all' ? 'all' : profile, profile, profileDir) : {}),
   };
-  const stop = async () => {
-    await Promise.all(children.map((c) => stopChild(c)));
+  delete env.BENCH_PROFILE_NAME; // each process names its profile after its pid and INSTANCE_ID below
+  const ports = {};
+  for (const name of SERVICES) ports[name] = await freePort();
+  let services;
+  const stopInfra = async () => {
     await infra?.stop?.();
   };
   try {
-    const started = [];
-    for (const name of SERVICES.filter((s) => s !== 'gateway')) {
-      for (let i = 0; i < (replicas[name] ?? 1); i++) started.push(spawnService(name, i));
+    const lib = join(ROOT, 'scripts', 'lib', 'platform.mjs');
+    if (existsSync(lib) && !direct) {
+      // Exactly as `npm start` starts them (scripts/lib/platform.mjs), on free ports.
+      const { startServices } = await import(pathToFileURL(lib).href);
+      const platform = await startServices({ kafkaBrokers, mongoUrl, jwtSecret, ports, env: { ...env, BENCH_PROFILE_NAME: 'service' }, logDir, tag: 'bench' });
+      services = {
+        procs: platform.services.map((s) => ({ name: s.name, pid: s.proc.pid, own: true })),
+        stop: platform.stop,
+      };
+    } else {
+      services = await spawnServices({ kafkaBrokers, mongoUrl, jwtSecret, ports, env, logDir });
     }
-    await Promise.all(started);
-    const gateway = await spawnService('gateway', 0);
-    // Kafka and FerretDB: ours when scripts/infra started them, shared with other users of the machine otherwise.
-    procs.push(...infraProcs(kafkaBrokers, mongoUrl, { own: !!(infra?.kafka && infra?.ferretdb) }));
-    return {
-      name: 'platform',
-      url: `http://127.0.0.1:${gateway.port}`,
-      namespace,
-      kafkaBrokers,
-      mongoUrl,
-      sharedInfra: !(infra?.kafka || infra?.ferretdb),
-      gatewayPid: gateway.pid,
-      procs,
-      profiled,
-      logDir,
-      stop,
-    };
+  } catch (err) {
+    await stopInfra();
+    throw err;
+  }
+  const procs = [...services.procs];
+  const gatewayPid = procs.find((p) => p.name.startsWith('gateway'))?.pid;
+  const profiled = profile && profile !== 'floor' ? procs.filter((p) => profile === 'all' || p.name.replace(/-\d+$/, '') === profile) : [];
+  // Kafka and FerretDB: ours when scripts/infra started them, shared with other users of the machine otherwise.
+  procs.push(...infraProcs(kafkaBrokers, mongoUrl, { own: !!(infra?.kafka && infra?.ferretdb) }));
+  return {
+    name: 'platform',
+    url: `http://127.0.0.1:${ports.gateway}`,
+    namespace,
+    kafkaBrokers,
+    mongoUrl,
+    sharedInfra: !(infra?.kafka || infra?.ferretdb),
+    gatewayPid,
+    procs,
+    profiled,
+    logDir,
+    stop: async () => {
+      await services.stop();
+      await stopInfra();
+    },
+  };
+}
+
+/** The services as plain child processes, without the web client: when scripts/lib/platform.mjs is absent, or with --direct. */
+async function spawnServices({ kafkaBrokers, mongoUrl, jwtSecret, ports, env, logDir }) {
+  const children = [];
+  const procs = [];
+  const stop = () => Promise.all(children.map((c) => stopChild(c)));
+  const spawnService = async (name) => {
+    const child = spawn(process.execPath, ['--enable-source-maps', join(ROOT, 'dist', 'services', name, 'main.js')], {
+      env: { ...process.env, ...env, KAFKA_BROKERS: kafkaBrokers, MONGO_URL: mongoUrl, JWT_SECRET: jwtSecret, PORT: String(ports[name]), BENCH_PROFILE_NAME: name },
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = createWriteStream(join(logDir, `${name}.log`));
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    children.push(child);
+    procs.push({ name, pid: child.pid, own: true });
+    const health = name === 'gateway' ? `/api/v1/health` : `/health`;
+    await waitHealthy(`http://127.0.0.1:${ports[name]}${health}`, child, 120000);
+  };
+  try {
+    await Promise.all(SERVICES.map(spawnService));
+    return { procs, stop };
   } catch (err) {
     await stop();
     throw err;
