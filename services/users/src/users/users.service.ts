@@ -19,7 +19,7 @@ export function toUser(doc: Pick<UserDoc, '_id' | 'username' | 'displayName'>): 
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly repo: UsersRepository,
+    private readonly repo: Pick<UsersRepository, 'insert' | 'findById' | 'findByIds' | 'markPublished' | 'searchPrefix'>,
     private readonly bus: Pick<KafkaBus, 'emit'>,
   ) {}
 

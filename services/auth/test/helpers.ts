@@ -1,0 +1,38 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { http, type HttpAnswer } from '@chat/testing';
+import type { AuthResult } from '@chat/contracts';
+
+export const PASSWORD = 'correct horse battery';
+
+/** A fresh public-looking client address (the gateway trusts X-Forwarded-For from loopback), so rate limits of one test do not leak into another. */
+export function address(): string {
+  const b = randomBytes(3);
+  return `45.${b[0]}.${b[1]}.${(b[2]! % 250) + 1}`;
+}
+
+export function post<T = unknown>(url: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer<T>> {
+  return http<T>(url, 'POST', path, body, { 'x-forwarded-for': address(), ...headers });
+}
+
+export async function registerUser(url: string, username: string, password = PASSWORD, displayName?: string): Promise<AuthResult & { password: string }> {
+  const res = await post<AuthResult>(url, '/api/v1/auth/register', { username, password, ...(displayName !== undefined ? { displayName } : {}) });
+  if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...res.body, password };
+}
+
+const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+
+/** A JWT built by hand (node's crypto), for forged, expired and wrongly signed tokens. */
+export function makeJwt(header: Record<string, unknown>, payload: Record<string, unknown>, secret?: string, hmac: 'sha256' | 'sha512' = 'sha256'): string {
+  const head = `${b64(header)}.${b64(payload)}`;
+  const sig = secret ? createHmac(hmac, secret).update(head).digest('base64url') : '';
+  return `${head}.${sig}`;
+}
+
+export function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+}
+
+export function errorBody(code: string) {
+  return { error: { code, message: expect.any(String) } };
+}
