@@ -39,7 +39,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 60000): Promise<void> {
+/** How long a spawned process may take to become healthy (TEST_START_TIMEOUT_MS: raise it on a crowded machine). */
+const START_TIMEOUT_MS = Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60000);
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs = START_TIMEOUT_MS): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
