@@ -36,6 +36,8 @@ export async function register(baseUrl, username, { attempts = 8, timeoutMs = 30
       });
       const body = await res.json().catch(() => ({}));
       if (res.status === 201) return { id: body.user.id, username, token: body.accessToken };
+      // A retry after an answer that came too late: the first attempt made the account.
+      if (res.status === 409 && attempt > 0) return await login(baseUrl, username, { timeoutMs });
       lastError = new Error(`register ${username}: HTTP ${res.status} ${JSON.stringify(body.error ?? body)}`);
       if (res.status !== 429 && res.status !== 503) throw lastError;
     } catch (err) {
@@ -45,6 +47,18 @@ export async function register(baseUrl, username, { attempts = 8, timeoutMs = 30
     await sleep(Math.min(5000, 250 * 2 ** attempt));
   }
   throw lastError;
+}
+
+export async function login(baseUrl, username, { timeoutMs = 30000 } = {}) {
+  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (res.status !== 200) throw new Error(`login ${username}: HTTP ${res.status} ${JSON.stringify(body.error ?? body)}`);
+  return { id: body.user.id, username, token: body.accessToken };
 }
 
 /** One Socket.IO connection as the protocol says; resolves once connected. No automatic reconnection: a drop is a result. */

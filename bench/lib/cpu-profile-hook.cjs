@@ -1,21 +1,34 @@
-// Preloaded into a process under test (NODE_OPTIONS=--require ...): SIGUSR2
-// starts a V8 CPU profile, the next SIGUSR2 stops it and writes
-// $BENCH_PROFILE_DIR/<BENCH_PROFILE_NAME>-<pid>-<n>.cpuprofile. The bench
-// profiles only its measured windows, not start-up, and needs no clean exit
-// (`node --cpu-prof` writes nothing when a process dies by its signal).
+// Preloaded by the bench into the processes under test (NODE_OPTIONS=--require ...).
+// It does nothing until signalled:
+//  - SIGUSR2 starts a V8 CPU profile; the next SIGUSR2 stops it and writes
+//    $BENCH_PROFILE_DIR/<BENCH_PROFILE_NAME>-<pid>-<n>.cpuprofile (only when
+//    BENCH_PROFILE_DIR is set). The bench profiles its measured windows, not
+//    start-up, and needs no clean exit (`node --cpu-prof` writes nothing when
+//    a process dies by its signal).
+//  - SIGWINCH runs a full garbage collection, so that the heap the sockets
+//    scenario reads from /metrics is what is live, not what awaits collection.
 'use strict';
 const { Session } = require('node:inspector');
 const { writeFileSync, mkdirSync } = require('node:fs');
 const { join } = require('node:path');
+const v8 = require('node:v8');
+const vm = require('node:vm');
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+process.on('SIGWINCH', () => gc());
 
 const dir = process.env.BENCH_PROFILE_DIR;
 const name = process.env.BENCH_PROFILE_NAME || 'process';
 if (dir) {
-  const session = new Session();
-  session.connect();
+  let session = null;
   let running = false;
   let n = 0;
   process.on('SIGUSR2', () => {
+    if (!session) {
+      session = new Session();
+      session.connect();
+    }
     if (!running) {
       running = true;
       session.post('Profiler.enable', () =>

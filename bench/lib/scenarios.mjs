@@ -123,22 +123,34 @@ async function heapUsed(url) {
   return { heap: Number(m[1]), sockets: sockets ? Number(sockets[1]) : null };
 }
 
-/** The heap between collections only grows; the lowest of a few readings is the closest to what is live. */
-async function settledHeap(url, readings = 5, gapMs = 1000) {
+/**
+ * The live heap. With the bench's preload in the gateway, a full GC first
+ * (SIGWINCH), then the lowest of two readings; without it (CHAT_URL), the
+ * lowest of five readings a second apart (the heap between collections only grows).
+ */
+async function settledHeap(target) {
+  const gc = target.hooked && target.gatewayPid;
   let best = null;
-  for (let i = 0; i < readings; i++) {
-    const r = await heapUsed(url);
+  for (let i = 0, n = gc ? 2 : 5; i < n; i++) {
+    if (gc) {
+      try {
+        process.kill(target.gatewayPid, 'SIGWINCH');
+      } catch {
+        /* gone */
+      }
+    }
+    await sleep(gc ? 1500 : 1000);
+    const r = await heapUsed(target.url);
     if (!best || r.heap < best.heap) best = r;
-    if (i + 1 < readings) await sleep(gapMs);
   }
-  return best;
+  return { ...best, afterGc: !!gc };
 }
 
 export async function sockets(target, pop, o, say) {
   const users = await pop.ensureUsers(o.socketUsers);
   const tokens = users.map((u) => u.token);
   await sleep(2000);
-  const before = await settledHeap(target.url);
+  const before = await settledHeap(target);
   const gwBefore = target.gatewayPid ? sample(target.gatewayPid) : null;
   // One socket is one descriptor in the gateway: its open-file limit caps what it can hold.
   const fds = target.gatewayPid ? fileDescriptors(target.gatewayPid) : null;
@@ -201,7 +213,7 @@ export async function sockets(target, pop, o, say) {
   for (const c of children) c.connected && c.send({ cmd: 'report' });
   await sleep(500);
   clearInterval(guard);
-  const after = await settledHeap(target.url);
+  const after = await settledHeap(target);
   const gwAfter = target.gatewayPid ? sample(target.gatewayPid) : null;
   const procs = watch.end();
   const stillConnected = sum('connected') - sum('drops');
@@ -224,6 +236,7 @@ export async function sockets(target, pop, o, say) {
     errors: Object.assign({}, ...state.map((s) => s?.errors ?? {})),
     connectS: round(connectS, 1),
     connectsPerS: round(connected / connectS, 0),
+    heapAfterGc: after.afterGc,
     heapBeforeMiB: round(before.heap / 2 ** 20, 1),
     heapAfterMiB: round(after.heap / 2 ** 20, 1),
     heapPerSocketBytes: perSocket(after.heap - before.heap),

@@ -67,10 +67,13 @@ function stopChild(child, graceMs = 8000) {
   });
 }
 
-function profileEnv(name, profile, profileDir) {
-  if (!profile || !(profile === name || profile === name.replace(/-\d+$/, '') || profile === 'all')) return {};
+/**
+ * The preload every process under test gets (lib/cpu-profile-hook.cjs): inert until the bench
+ * signals it (SIGUSR2: CPU profile on/off, SIGWINCH: full GC before a heap reading).
+ */
+function hookEnv(profile, profileDir) {
   const prior = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
-  return { NODE_OPTIONS: `${prior}--require ${HOOK}`, BENCH_PROFILE_DIR: profileDir, BENCH_PROFILE_NAME: name };
+  return { NODE_OPTIONS: `${prior}--require ${HOOK}`, ...(profile ? { BENCH_PROFILE_DIR: profileDir } : {}) };
 }
 
 /** Starts the floor on a free loopback port. */
@@ -78,7 +81,7 @@ export async function startFloor({ logDir, profile, profileDir }) {
   const port = await freePort();
   mkdirSync(logDir, { recursive: true });
   const child = spawn(process.execPath, [join(ROOT, 'bench', 'floor', 'server.mjs'), '--port', String(port)], {
-    env: { ...process.env, ...profileEnv('floor', profile, profileDir) },
+    env: { ...process.env, ...hookEnv(profile === 'floor' || profile === 'all', profileDir), BENCH_PROFILE_NAME: 'floor' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(join(logDir, 'floor.log'));
@@ -90,6 +93,7 @@ export async function startFloor({ logDir, profile, profileDir }) {
     name: 'floor',
     url,
     gatewayPid: child.pid,
+    hooked: true,
     procs: [{ name: 'floor', pid: child.pid, own: true }],
     profiled: profile === 'floor' || profile === 'all' ? [{ name: 'floor', pid: child.pid }] : [],
     stop: () => stopChild(child, 3000),
@@ -152,10 +156,8 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     RATE_LIMITS: 'off',
     DRAIN_MS: '0',
-    // The hook idles until the bench signals a process; only the profiled ones are signalled.
-    ...(profile && profile !== 'floor' ? profileEnv(profile === 'all' ? 'all' : profile, profile, profileDir) : {}),
+    ...hookEnv(profile && profile !== 'floor', profileDir),
   };
-  delete env.BENCH_PROFILE_NAME; // each process names its profile after its pid and INSTANCE_ID below
   const ports = {};
   for (const name of SERVICES) ports[name] = await freePort();
   let services;
@@ -192,6 +194,7 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
     mongoUrl,
     sharedInfra: !(infra?.kafka || infra?.ferretdb),
     gatewayPid,
+    hooked: true,
     procs,
     profiled,
     logDir,
