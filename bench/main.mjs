@@ -172,8 +172,11 @@ async function main() {
       await new Promise((r) => setTimeout(r, 1500)); // the profile hook writes asynchronously
       const profiles = profilesSince(before);
       if (profiles.length) {
-        report.targets[t.name].profiles = profiles.map((f) => summarizeProfile(f, 15));
-        for (const p of report.targets[t.name].profiles) say(`profile of ${t.name} during ${scenario}:\n${formatProfile(p)}`);
+        report.targets[t.name].profiles = profiles.map((f) => {
+          const pid = Number(/-(\d+)-\d+\.cpuprofile$/.exec(f)?.[1]);
+          return { process: t.procs.find((p) => p.pid === pid)?.name ?? String(pid), ...summarizeProfile(f, 15) };
+        });
+        for (const p of report.targets[t.name].profiles) say(`profile of ${p.process} (${t.name}) during ${scenario}:\n${formatProfile(p)}`);
       }
     }
     report.machineAfter = machine();
