@@ -13,12 +13,14 @@
 # (scripts/images/smoke.mjs: register, sockets, a message from one user to another).
 #
 # Environment: IMAGE_TAG (default test), SKIP_BUILD=1 (reuse built images), SKIP_RUN=1
-# (build and inspect only), KEEP=1 (leave the containers running).
+# (build and inspect only), KEEP=1 (leave the containers running), BUILD_CONTEXT (default
+# the repository root; another checkout to build from).
 # Ends with the line `N passed, N failed`.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 TAG=${IMAGE_TAG:-test}
+CONTEXT=${BUILD_CONTEXT:-$ROOT}
 OUT=$ROOT/.cache/images
 mkdir -p "$OUT"
 PASS=0
@@ -47,7 +49,7 @@ for name in "${SERVICES[@]}" web; do
   image=chat-$name:$TAG
   if [ "${SKIP_BUILD:-0}" != 1 ] || ! podman image exists "$image"; then
     start=$(date +%s)
-    if podman build --pull=never --format docker -f "$(dockerfile "$name")" -t "$image" . >"$OUT/build-$name.log" 2>&1; then
+    if podman build --pull=never --format docker -f "$CONTEXT/$(dockerfile "$name")" -t "$image" "$CONTEXT" >"$OUT/build-$name.log" 2>&1; then
       ok "image $image builds ($(( $(date +%s) - start )) s)"
     else
       bad "image $image builds (see $OUT/build-$name.log)"
