@@ -10,5 +10,7 @@ export const EnvSchema = BaseEnvSchema.extend({
   PRESENCE_DEFAULT_LEASE_MS: z.coerce.number().int().min(1000).default(15000),
   /** Connections of a gateway whose lease lapsed this long ago are forgotten (a lapsed gateway that comes back within it gets its sockets back). */
   PRESENCE_PURGE_AFTER_MS: z.coerce.number().int().min(1000).default(10 * 60 * 1000),
+  /** How often memory is compared with the stored connections (repairs drift, e.g. two processes overlapping in a rolling update). */
+  PRESENCE_RESYNC_MS: z.coerce.number().int().min(1000).default(60 * 1000),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -26,7 +26,12 @@ interface World {
 }
 
 async function start(repo = new FakePresenceRepository(), audienceRepo = new FakeAudienceRepository()): Promise<World> {
-  const settings: Partial<Env> = { PRESENCE_CHECK_MS: CHECK, PRESENCE_DEFAULT_LEASE_MS: LEASE, PRESENCE_PURGE_AFTER_MS: 10 * 60 * 1000 };
+  const settings: Partial<Env> = {
+    PRESENCE_CHECK_MS: CHECK,
+    PRESENCE_DEFAULT_LEASE_MS: LEASE,
+    PRESENCE_PURGE_AFTER_MS: 10 * 60 * 1000,
+    PRESENCE_RESYNC_MS: 60_000,
+  };
   const config = { get: (key: keyof Env) => settings[key] } as unknown as ConfigService<Env, true>;
   const audience = new AudienceService(audienceRepo as unknown as AudienceRepository);
   const pushes = new FakePushes();
@@ -263,5 +268,30 @@ describe('PresenceService', () => {
     await disconnect('alice', 's1');
     await advance(GRACE);
     expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false]);
+  });
+
+  it('the periodic resync repairs memory from the stored connections (another process changed them)', async () => {
+    await connect('alice', 's1');
+    // Another presence process (a rolling update's overlap) handled alice's disconnect and bob's connect.
+    w.repo.connections.delete('gw-a/s1');
+    w.repo.connections.set('gw-a/s9', { gatewayId: 'gw-a', socketId: 's9', userId: 'bob', at: Date.now() });
+    await advanceBeating(60_000 + CHECK + GRACE + CHECK);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false]);
+    expect(w.pushes.presenceOf('bob').map((p) => p.online)).toEqual([true]);
+    expect(w.presence.liveSockets('bob')).toBe(1);
+  });
+
+  it('the resync leaves alone a connection this process changed while it was reading', async () => {
+    await connect('alice', 's1');
+    const stale = new Map(w.repo.connections);
+    const allConnections = w.repo.allConnections.bind(w.repo);
+    // The read returns a snapshot from before alice's second tab and bob's disconnect happened here.
+    w.repo.allConnections = async () => {
+      await connect('alice', 's2');
+      return [...stale.values()];
+    };
+    await w.presence.resync();
+    w.repo.allConnections = allConnections;
+    expect(w.presence.liveSockets('alice')).toBe(2);
   });
 });

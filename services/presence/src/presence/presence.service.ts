@@ -55,6 +55,9 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   /** Users whose settling failed; the lease check settles them again. */
   private readonly dirty = new Set<string>();
   private readonly serial = new KeyedSerial();
+  /** Connection key → when this process last added or removed it (guards the resync against changes made while it reads). */
+  private readonly touched = new Map<string, number>();
+  private lastResync = Date.now();
   private loading?: Promise<void>;
   private ticker?: NodeJS.Timeout;
   private checking?: Promise<void>;
@@ -62,6 +65,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   private readonly checkMs: number;
   private readonly defaultLeaseMs: number;
   private readonly purgeAfterMs: number;
+  private readonly resyncMs: number;
   private readonly updates;
   private readonly lapses;
 
@@ -76,6 +80,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     this.checkMs = config.get('PRESENCE_CHECK_MS', { infer: true });
     this.defaultLeaseMs = config.get('PRESENCE_DEFAULT_LEASE_MS', { infer: true });
     this.purgeAfterMs = config.get('PRESENCE_PURGE_AFTER_MS', { infer: true });
+    this.resyncMs = config.get('PRESENCE_RESYNC_MS', { infer: true });
     this.updates = metrics.counter('chat_presence_updates_total', 'presence:update changes published, by direction', ['online']);
     this.lapses = metrics.histogram('chat_presence_lease_lapse_seconds', 'Time from a gateway last being heard to its lease lapsing here', [], [5, 10, 15, 20, 30, 60]);
     metrics.gauge('chat_presence_online_users', 'Users currently online', [], () => [...this.users.values()].filter((u) => u.online).length);
@@ -245,6 +250,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
           this.leases.delete(lease.gatewayId);
         }
       }
+      if (Date.now() - this.lastResync >= this.resyncMs) await this.resync();
       for (const userId of [...this.dirty]) {
         this.dirty.delete(userId);
         await this.settle(userId, { graceMs: LIMITS.presenceGraceMs }).catch(() => undefined);
@@ -252,6 +258,54 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     } catch (err) {
       this.log.warn(`lease check failed, retrying at the next tick: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Brings memory in line with the stored connections and fences. They agree while this is the
+   * only presence process; when a rolling update briefly runs two, the other one's changes land
+   * only in the database, and this repairs them. A connection this process touched while
+   * reading is left alone: its own change is newer than what was read.
+   */
+  async resync(): Promise<void> {
+    const startedAt = Date.now();
+    this.lastResync = startedAt;
+    const [leases, stored] = await Promise.all([this.repo.allLeases(), this.repo.allConnections()]);
+    const affected = new Set<string>();
+    for (const l of leases) {
+      const mine = this.leases.get(l.gatewayId);
+      if (!mine) this.leases.set(l.gatewayId, l);
+      else if (l.fence > mine.fence) {
+        mine.fence = l.fence;
+        mine.startedAt = l.startedAt;
+        for (const c of [...(this.byGateway.get(l.gatewayId)?.values() ?? [])]) {
+          if (c.at >= mine.fence) continue;
+          this.removeConnection(c.gatewayId, c.socketId);
+          affected.add(c.userId);
+        }
+      }
+    }
+    const storedKeys = new Set<string>();
+    for (const c of stored) {
+      const key = connectionKey(c.gatewayId, c.socketId);
+      storedKeys.add(key);
+      if (this.byGateway.get(c.gatewayId)?.has(key) || (this.touched.get(key) ?? 0) >= startedAt) continue;
+      let lease = this.leases.get(c.gatewayId);
+      if (!lease) this.leases.set(c.gatewayId, (lease = this.provisional(c.gatewayId, startedAt, startedAt)));
+      if (c.at < lease.fence) continue;
+      this.addConnection(c);
+      affected.add(c.userId);
+    }
+    for (const conns of [...this.byGateway.values()]) {
+      for (const [key, c] of [...conns]) {
+        if (storedKeys.has(key) || (this.touched.get(key) ?? 0) >= startedAt) continue;
+        this.removeConnection(c.gatewayId, c.socketId);
+        affected.add(c.userId);
+      }
+    }
+    for (const [key, at] of this.touched) if (at < startedAt) this.touched.delete(key);
+    if (affected.size === 0) return;
+    this.log.warn(`resync: memory differed from the stored connections for ${affected.size} users; settling them`);
+    await Promise.all([...affected].map((userId) => this.settle(userId, { graceMs: LIMITS.presenceGraceMs }).catch(() => undefined)));
   }
 
   // ─── internals ────────────────────────────────────────────────────────────
@@ -393,10 +447,12 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     let theirs = this.byGateway.get(c.gatewayId);
     if (!theirs) this.byGateway.set(c.gatewayId, (theirs = new Map()));
     theirs.set(key, c);
+    this.touched.set(key, Date.now());
   }
 
   private removeConnection(gatewayId: string, socketId: string): void {
     const key = connectionKey(gatewayId, socketId);
+    this.touched.set(key, Date.now());
     const theirs = this.byGateway.get(gatewayId);
     const c = theirs?.get(key);
     if (!theirs || !c) return;
