@@ -4,6 +4,8 @@ import { KafkaHealth, KafkaModule } from '@chat/platform-kafka';
 import { MongoHealth, MongoModule } from '@chat/platform-mongo';
 import { HealthModule, loggingModule, MetricsModule } from '@chat/platform-observability';
 import { EnvSchema } from './config';
+import { MessagingModule } from './messaging/messaging.module';
+import { ProjectionModule } from './projection/projection.module';
 
 @Module({
   imports: [
@@ -13,6 +15,8 @@ import { EnvSchema } from './config';
     MongoModule.forRoot(),
     KafkaModule.forService({ service: 'messaging' }),
     HealthModule.forRoot([KafkaHealth, MongoHealth]),
+    ProjectionModule,
+    MessagingModule,
   ],
 })
 export class AppModule {}

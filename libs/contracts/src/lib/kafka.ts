@@ -196,6 +196,16 @@ export const EVENTS = {
     topic: TOPICS.conversationEvents,
     payload: z.object({ conversationId: z.string(), memberIds: z.array(z.string()), actorId: z.string(), version: z.number().int() }),
   },
+  /**
+   * Messaging-internal: its membership projection of a conversation changed.
+   * Sent on the messaging commands topic, keyed by the conversation, so the
+   * process that owns the conversation's partition hears it in order with the
+   * conversation's messages and drops what it cached.
+   */
+  'conversation.projected': {
+    topic: TOPICS.messagingCommands,
+    payload: z.object({ conversationId: z.string(), version: z.number().int() }),
+  },
   'contact.changed': {
     topic: TOPICS.contactEvents,
     payload: z.object({ ownerId: z.string(), contactId: z.string(), added: z.boolean() }),

@@ -1,0 +1,71 @@
+import type { ConversationDoc, TimelineDoc } from '../store/store.schema';
+
+/** What the owner of a conversation's partition keeps of it between messages. */
+export interface OwnedConversation {
+  /** The membership projection as last read (null: no such conversation, or deleted). */
+  conv: ConversationDoc | null;
+  /** The timeline: this process writes it, so while it owns the partition its copy is the truth. */
+  timeline: TimelineDoc;
+  /** The messaging-commands partition the conversation's commands arrive on. */
+  partition: number;
+}
+
+/**
+ * The owner's cache of its conversations, so a message costs no read. It is
+ * right only while nobody else handles the partition, so it watches the
+ * offsets it is given: a message that is not the one right after the last one
+ * it handled (another process had the partition meanwhile, or a redelivery)
+ * drops everything it holds of that partition. Membership changes arrive as
+ * `conversation.projected` on the same partition and drop the entry. Bounded,
+ * least recently used out first.
+ */
+export class OwnerCache {
+  private readonly entries = new Map<string, OwnedConversation>();
+  private readonly lastOffset = new Map<number, number>();
+
+  constructor(private readonly maxEntries = 20000) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(conversationId: string): OwnedConversation | undefined {
+    const entry = this.entries.get(conversationId);
+    if (entry) {
+      // Refresh its place in the LRU order.
+      this.entries.delete(conversationId);
+      this.entries.set(conversationId, entry);
+    }
+    return entry;
+  }
+
+  set(conversationId: string, entry: OwnedConversation): void {
+    this.entries.delete(conversationId);
+    this.entries.set(conversationId, entry);
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  drop(conversationId: string): void {
+    this.entries.delete(conversationId);
+  }
+
+  /** Called once per handled message of the commands topic, before it is handled. */
+  observe(partition: number, offset: string | number): void {
+    const at = Number(offset);
+    const last = this.lastOffset.get(partition);
+    if (last !== undefined && at !== last + 1) this.dropPartition(partition);
+    this.lastOffset.set(partition, at);
+  }
+
+  dropPartition(partition: number): void {
+    for (const [id, entry] of this.entries) if (entry.partition === partition) this.entries.delete(id);
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.lastOffset.clear();
+  }
+}

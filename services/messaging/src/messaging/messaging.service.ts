@@ -1,0 +1,317 @@
+import { ChatError, conversationOfMessage, messageId, type CommandReply, type Conversation, type ParsedRequest, type RequestEvent } from '@chat/contracts';
+import type { Deliveries } from '../delivery/deliveries';
+import { OwnerCache, type OwnedConversation } from '../domain/owner-cache';
+import { advance, emptyTimeline, memberOf, readMarker, toConversation, toMessage } from '../domain/views';
+import type { ConversationsRepository } from '../store/conversations.repository';
+import type { MessagesRepository } from '../store/messages.repository';
+import type { ConversationDoc, MemberDoc, MessageDoc, TimelineDoc } from '../store/store.schema';
+import type { TimelinesRepository } from '../store/timelines.repository';
+
+type WithActor<E extends RequestEvent> = ParsedRequest<E> & { actorId: string };
+
+/** The commands' payloads as the transport hands them over: validated, trimmed, defaults filled in (COMMANDS' request schemas). */
+export interface Commands {
+  'messages.send': WithActor<'message:send'>;
+  'messages.edit': WithActor<'message:edit'> & { conversationId: string };
+  'messages.delete': WithActor<'message:delete'> & { conversationId: string };
+  'messages.history': WithActor<'message:history'>;
+  'conversations.list': { actorId: string };
+  'conversations.get': { actorId: string; conversationId: string; minVersion?: number };
+  'conversations.read': WithActor<'conversation:read'>;
+}
+export type Command<T extends keyof Commands> = Commands[T];
+
+type Conversations = Pick<ConversationsRepository, 'find' | 'findForMember'>;
+type Timelines = Pick<TimelinesRepository, 'find' | 'findMany' | 'save' | 'recordProgress' | 'recordRead' | 'recordLastMessage'>;
+type Messages = Pick<MessagesRepository, 'insert' | 'findById' | 'findByClientMsgId' | 'findAbove' | 'page' | 'countFromSender' | 'setContent'>;
+type Pushes = Pick<Deliveries, 'push'>;
+
+/** Where a command came from: the partition it arrived on (the owner cache is per partition) and its correlation id. */
+export interface Origin {
+  partition: number;
+  correlationId?: string;
+}
+
+export interface MessagingOptions {
+  /** How long conversations.get waits for a projection to reach minVersion. */
+  getWaitMs: number;
+  getPollMs: number;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+}
+
+const DEFAULTS: MessagingOptions = {
+  getWaitMs: 3000,
+  getPollMs: 25,
+  now: () => new Date(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
+
+/** How often a send re-reads after finding its seq taken before it gives up (the transport then retries). */
+const MAX_SEND_ATTEMPTS = 5;
+
+const notFound = () => new ChatError('NOT_FOUND', 'no such conversation');
+
+/**
+ * The messaging commands. Every command of a conversation arrives on one
+ * partition, handled in order by the one process that owns it: that owner
+ * assigns seq (lastSeq + 1; the unique message id fences a second owner
+ * during a rebalance), keeps the conversation's timeline in memory and is its
+ * only writer. A message costs one insert, one push and one timeline write,
+ * and no read while the conversation is cached.
+ *
+ * Crash safety comes from the order of the writes: the message is stored,
+ * then pushed, then the timeline records it. Whoever finds a stored message
+ * above the timeline's lastSeq (a retry of it, or the next message bumping
+ * into its seq) pushes it and records it, so a crash anywhere loses no push;
+ * at worst a push is repeated, with the same message id.
+ */
+export class MessagingService {
+  readonly cache = new OwnerCache();
+  private readonly opts: MessagingOptions;
+
+  constructor(
+    private readonly conversations: Conversations,
+    private readonly timelines: Timelines,
+    private readonly messages: Messages,
+    private readonly pushes: Pushes,
+    opts: Partial<MessagingOptions> = {},
+  ) {
+    this.opts = { ...DEFAULTS, ...opts };
+  }
+
+  // ---- messages ----------------------------------------------------------
+
+  async send(p: Command<'messages.send'>, origin: Origin): Promise<CommandReply<'messages.send'>> {
+    let { state } = await this.asMember(p.conversationId, p.actorId, origin);
+    const createdAt = this.opts.now();
+    for (let attempt = 0; attempt < MAX_SEND_ATTEMPTS; attempt++) {
+      const seq = state.timeline.lastSeq + 1;
+      const doc: MessageDoc = {
+        _id: messageId(p.conversationId, seq),
+        conversationId: p.conversationId,
+        seq,
+        senderId: p.actorId,
+        text: p.text,
+        clientMsgId: p.clientMsgId,
+        createdAt,
+        editedAt: null,
+        deletedAt: null,
+      };
+      if ((await this.messages.insert(doc)) === 'inserted') {
+        await this.announceNew(state, [doc], origin);
+        await this.commitProgress(state, [doc]);
+        return { message: toMessage(doc) };
+      }
+      // Its seq or its key is taken: a retry of a stored message, or another
+      // process stored messages here meanwhile. Either way, finish what is
+      // stored but unannounced, then answer the original or try the next seq.
+      const original = await this.messages.findByClientMsgId(p.conversationId, p.actorId, p.clientMsgId);
+      state = await this.catchUp(p.conversationId, origin);
+      if (original) return { message: toMessage(original) };
+      if (!memberOf(state.conv, p.actorId)) throw notFound();
+    }
+    throw new ChatError('UNAVAILABLE', 'the conversation is busy; try again');
+  }
+
+  async edit(p: Command<'messages.edit'>, origin: Origin): Promise<CommandReply<'messages.edit'>> {
+    const { state } = await this.asMember(p.conversationId, p.actorId, origin);
+    const doc = await this.findMessage(p.conversationId, p.messageId);
+    if (doc.senderId !== p.actorId) throw new ChatError('FORBIDDEN', 'only its sender may edit a message');
+    if (doc.deletedAt) throw new ChatError('CONFLICT', 'the message was deleted');
+    const updated: MessageDoc = { ...doc, text: p.text, editedAt: this.opts.now() };
+    await this.messages.setContent(doc._id, { text: updated.text, editedAt: updated.editedAt, deletedAt: null });
+    await this.announceUpdate(state, updated, origin);
+    return { message: toMessage(updated) };
+  }
+
+  async remove(p: Command<'messages.delete'>, origin: Origin): Promise<CommandReply<'messages.delete'>> {
+    const { state, member, conv } = await this.asMember(p.conversationId, p.actorId, origin);
+    const doc = await this.findMessage(p.conversationId, p.messageId);
+    const moderates = conv.type === 'group' && (member.role === 'owner' || member.role === 'admin');
+    if (doc.senderId !== p.actorId && !moderates) {
+      throw new ChatError('FORBIDDEN', 'only its sender (or, in a group, an admin or the owner) may delete a message');
+    }
+    if (doc.deletedAt) return { message: toMessage(doc) };
+    const tombstone: MessageDoc = { ...doc, text: '', deletedAt: this.opts.now() };
+    await this.messages.setContent(doc._id, { text: '', editedAt: doc.editedAt, deletedAt: tombstone.deletedAt });
+    await this.announceUpdate(state, tombstone, origin);
+    return { message: toMessage(tombstone) };
+  }
+
+  /**
+   * protocol.md's paging: no cursor, the newest `limit`; beforeSeq, the
+   * `limit` just below it; afterSeq, the `limit` just above it; both, those
+   * strictly between, from just above afterSeq. hasMore: more exist past the
+   * page in the direction of travel (older, or newer with afterSeq).
+   */
+  async history(p: Command<'messages.history'>, origin: Origin): Promise<CommandReply<'messages.history'>> {
+    await this.asMember(p.conversationId, p.actorId, origin);
+    const { afterSeq, beforeSeq, limit } = p;
+    if (afterSeq !== undefined && beforeSeq !== undefined && beforeSeq <= afterSeq + 1) return { messages: [], hasMore: false };
+    const from = afterSeq !== undefined ? 'oldest' : 'newest';
+    // One more than asked: its presence is hasMore.
+    const docs = await this.messages.page({ conversationId: p.conversationId, afterSeq, beforeSeq, from, take: limit + 1 });
+    const hasMore = docs.length > limit;
+    const page = !hasMore ? docs : from === 'newest' ? docs.slice(docs.length - limit) : docs.slice(0, limit);
+    return { messages: page.map(toMessage), hasMore };
+  }
+
+  // ---- conversations -----------------------------------------------------
+
+  /** The caller's conversations, newest activity first. Keyed by the caller, so it reads the stored state. */
+  async list(p: Command<'conversations.list'>): Promise<CommandReply<'conversations.list'>> {
+    const mine = (await this.conversations.findForMember(p.actorId)).flatMap((conv) => {
+      const member = memberOf(conv, p.actorId);
+      return member ? [{ conv, member }] : [];
+    });
+    const timelines = new Map((await this.timelines.findMany(mine.map((m) => m.conv._id))).map((t) => [t._id, t]));
+    const views: Conversation[] = mine.map(({ conv, member }) => toConversation(conv, timelines.get(conv._id) ?? emptyTimeline(conv._id), member));
+    views.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? -1 : 1));
+    return { conversations: views };
+  }
+
+  /**
+   * The caller's view of one conversation. With minVersion (the gateway asks
+   * right after a change in the users service), waits briefly for the
+   * projection to catch up with that change.
+   */
+  async get(p: Command<'conversations.get'>, origin: Origin): Promise<CommandReply<'conversations.get'>> {
+    const deadline = Date.now() + this.opts.getWaitMs;
+    let conv = await this.conversations.find(p.conversationId);
+    const behind = () => p.minVersion !== undefined && (!conv || conv.version < p.minVersion);
+    while (behind() && Date.now() < deadline) {
+      await this.opts.sleep(this.opts.getPollMs);
+      conv = await this.conversations.find(p.conversationId);
+    }
+    const member = memberOf(conv, p.actorId);
+    if (!conv || !member) {
+      if (behind()) throw new ChatError('UNAVAILABLE', 'the conversation is not ready yet; try again');
+      throw notFound();
+    }
+    const state = await this.owned(p.conversationId, origin);
+    if (!state.conv || state.conv.version < conv.version) state.conv = conv;
+    return { conversation: toConversation(conv, state.timeline, member) };
+  }
+
+  /** Moves the caller's read marker forward (never back; past lastSeq means lastSeq) and tells every member. */
+  async read(p: Command<'conversations.read'>, origin: Origin): Promise<CommandReply<'conversations.read'>> {
+    const { state, member } = await this.asMember(p.conversationId, p.actorId, origin);
+    const t = state.timeline;
+    const target = Math.min(p.seq, t.lastSeq);
+    if (target <= readMarker(member, t).seq) return {};
+    const sent = t.sent[p.actorId] ?? 0;
+    const own = target === t.lastSeq ? sent : sent - (await this.messages.countFromSender(p.conversationId, p.actorId, target, t.lastSeq));
+    const read = { seq: target, own, joinedAt: member.joinedAt };
+    await this.timelines.recordRead(p.conversationId, p.actorId, read);
+    state.timeline = { ...t, reads: { ...t.reads, [p.actorId]: read } };
+    await this.pushes.push(
+      p.conversationId,
+      [{ userIds: this.memberIds(state), event: 'read:update', data: { conversationId: p.conversationId, userId: p.actorId, seq: target } }],
+      { correlationId: origin.correlationId },
+    );
+    return {};
+  }
+
+  /** The projection of a conversation moved: forget its cached membership (it is read again on next use). */
+  projected(conversationId: string): void {
+    this.cache.drop(conversationId);
+  }
+
+  // ---- the owner's state -------------------------------------------------
+
+  private async owned(conversationId: string, origin: Origin): Promise<OwnedConversation> {
+    const hit = this.cache.get(conversationId);
+    if (hit) return hit;
+    const [conv, timeline] = await Promise.all([this.conversations.find(conversationId), this.timelines.find(conversationId)]);
+    const entry: OwnedConversation = {
+      conv: conv && !conv.deleted ? conv : null,
+      timeline: timeline ?? emptyTimeline(conversationId),
+      partition: origin.partition,
+    };
+    this.cache.set(conversationId, entry);
+    return entry;
+  }
+
+  /** The conversation and the caller's membership, or NOT_FOUND (outsiders learn nothing more). */
+  private async asMember(
+    conversationId: string,
+    userId: string,
+    origin: Origin,
+  ): Promise<{ state: OwnedConversation; member: MemberDoc; conv: ConversationDoc }> {
+    const state = await this.owned(conversationId, origin);
+    let member = memberOf(state.conv, userId);
+    if (!member) {
+      // A membership newer than the cached one (its `conversation.projected` still on its way): read it again once.
+      const conv = await this.conversations.find(conversationId);
+      if (conv && (!state.conv || conv.version > state.conv.version)) state.conv = conv.deleted ? null : conv;
+      member = memberOf(state.conv, userId);
+    }
+    if (!member || !state.conv) throw notFound();
+    return { state, member, conv: state.conv };
+  }
+
+  private async findMessage(conversationId: string, id: string): Promise<MessageDoc> {
+    const doc = conversationOfMessage(id) === conversationId ? await this.messages.findById(id) : null;
+    if (!doc || doc.conversationId !== conversationId) throw new ChatError('NOT_FOUND', 'no such message');
+    return doc;
+  }
+
+  private memberIds(state: OwnedConversation): string[] {
+    return state.conv ? state.conv.members.map((m) => m.userId) : [];
+  }
+
+  private announceNew(state: OwnedConversation, docs: MessageDoc[], origin: Origin): Promise<void> {
+    const userIds = this.memberIds(state);
+    return this.pushes.push(
+      state.timeline._id,
+      docs.map((d) => ({ userIds, event: 'message:new' as const, data: { message: toMessage(d) } })),
+      { sentAtMs: Date.now(), correlationId: origin.correlationId },
+    );
+  }
+
+  private async announceUpdate(state: OwnedConversation, doc: MessageDoc, origin: Origin): Promise<void> {
+    await this.pushes.push(doc.conversationId, [{ userIds: this.memberIds(state), event: 'message:updated', data: { message: toMessage(doc) } }], {
+      correlationId: origin.correlationId,
+    });
+    if (state.timeline.lastMessage?._id === doc._id) {
+      await this.timelines.recordLastMessage(doc.conversationId, doc);
+      state.timeline = { ...state.timeline, lastMessage: doc };
+    }
+  }
+
+  /** Records stored and announced messages; the cached timeline follows only once the write is done. */
+  private async commitProgress(state: OwnedConversation, docs: MessageDoc[]): Promise<void> {
+    const next = advance(state.timeline, docs);
+    await this.timelines.recordProgress(next, docs.map((d) => d.senderId));
+    state.timeline = next;
+  }
+
+  /**
+   * Reads the conversation afresh and finishes messages stored above the
+   * recorded lastSeq (a crash between storing and recording, or another
+   * process during a rebalance): pushes them and records them.
+   */
+  private async catchUp(conversationId: string, origin: Origin): Promise<OwnedConversation> {
+    const [conv, stored] = await Promise.all([this.conversations.find(conversationId), this.timelines.find(conversationId)]);
+    const entry: OwnedConversation = {
+      conv: conv && !conv.deleted ? conv : null,
+      timeline: stored ?? emptyTimeline(conversationId),
+      partition: origin.partition,
+    };
+    const pending = await this.messages.findAbove(conversationId, entry.timeline.lastSeq);
+    const run: MessageDoc[] = [];
+    for (const m of pending) {
+      if (m.seq !== entry.timeline.lastSeq + run.length + 1) break;
+      run.push(m);
+    }
+    if (run.length > 0) {
+      await this.announceNew(entry, run, origin);
+      const next: TimelineDoc = advance(entry.timeline, run);
+      await this.timelines.save(next);
+      entry.timeline = next;
+    }
+    this.cache.set(conversationId, entry);
+    return entry;
+  }
+}

@@ -1,0 +1,114 @@
+import type { ConversationCore, EventPayload, RemovedReason } from '@chat/contracts';
+import type { DeliveryItem, Deliveries } from '../delivery/deliveries';
+import { emptyTimeline, toConversation, unreadOf } from '../domain/views';
+import type { ConversationsRepository } from '../store/conversations.repository';
+import type { ConversationDoc, MemberDoc, TimelineDoc } from '../store/store.schema';
+import type { TimelinesRepository } from '../store/timelines.repository';
+
+type Conversations = Pick<ConversationsRepository, 'find' | 'save'>;
+type Timelines = Pick<TimelinesRepository, 'find'>;
+type Pushes = Pick<Deliveries, 'push' | 'projected'>;
+
+/**
+ * Messaging's copy of conversations' membership, from the users service's
+ * events. Events carry the full state and a version, so applying one is
+ * idempotent and order-safe: only a higher version is written. An event of
+ * the stored version is a redelivery (the write may have happened without
+ * what follows it), so its announcements are made again; a lower one is old
+ * news and changes nothing.
+ */
+export class ProjectionService {
+  constructor(
+    private readonly conversations: Conversations,
+    private readonly timelines: Timelines,
+    private readonly pushes: Pushes,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async changed(e: EventPayload<'conversation.changed'>, correlationId?: string): Promise<void> {
+    const incoming = e.conversation;
+    const current = await this.conversations.find(incoming.id);
+    if (current && current.version > incoming.version) return;
+    if (current?.deleted && current.version === incoming.version) return;
+    const timeline = (await this.timelines.find(incoming.id)) ?? emptyTimeline(incoming.id);
+    let doc = current;
+    if (!doc || doc.version < incoming.version) {
+      doc = project(incoming, current, timeline);
+      await this.conversations.save(doc);
+    }
+    await this.pushes.projected(doc._id, doc.version);
+    const present = new Set(doc.memberIds);
+    const removed = e.removed.filter((r) => !present.has(r.userId));
+    await this.pushes.push(doc._id, [...updatedItems(doc, timeline), ...removedItems(doc._id, removed)], { correlationId });
+  }
+
+  async deleted(e: EventPayload<'conversation.deleted'>, correlationId?: string): Promise<void> {
+    const current = await this.conversations.find(e.conversationId);
+    if (current && current.version > e.version) return;
+    if (!current || current.version < e.version || !current.deleted) {
+      const at = this.now();
+      await this.conversations.save({
+        _id: e.conversationId,
+        type: current?.type ?? 'group',
+        name: current?.name ?? null,
+        members: [],
+        memberIds: [],
+        createdAt: current?.createdAt ?? at,
+        updatedAt: at,
+        version: e.version,
+        deleted: true,
+      });
+    }
+    await this.pushes.projected(e.conversationId, e.version);
+    await this.pushes.push(e.conversationId, removedItems(e.conversationId, e.memberIds.map((userId) => ({ userId, reason: 'deleted' }))), {
+      correlationId,
+    });
+  }
+}
+
+/**
+ * The projected state. A member who was already in (same joinedAt) keeps
+ * where they started reading; a new membership starts at the conversation's
+ * lastSeq now, with the messages before it counted as read.
+ */
+export function project(incoming: ConversationCore, current: ConversationDoc | null, timeline: TimelineDoc): ConversationDoc {
+  const before = new Map((current?.members ?? []).map((m) => [m.userId, m]));
+  const members: MemberDoc[] = incoming.members.map((m) => {
+    const prev = before.get(m.userId);
+    if (prev && prev.joinedAt === m.joinedAt) return { ...prev, role: m.role };
+    return { userId: m.userId, role: m.role, joinedAt: m.joinedAt, joinSeq: timeline.lastSeq, joinOwn: timeline.sent[m.userId] ?? 0 };
+  });
+  return {
+    _id: incoming.id,
+    type: incoming.type,
+    name: incoming.type === 'group' ? incoming.name : null,
+    members,
+    memberIds: members.map((m) => m.userId),
+    createdAt: new Date(incoming.createdAt),
+    updatedAt: new Date(incoming.updatedAt),
+    version: incoming.version,
+    deleted: false,
+  };
+}
+
+/** `conversation:updated` for every member, each with their own unread (members who see the same are one item). */
+function updatedItems(doc: ConversationDoc, timeline: TimelineDoc): DeliveryItem[] {
+  const byUnread = new Map<number, { view: MemberDoc; userIds: string[] }>();
+  for (const m of doc.members) {
+    const n = unreadOf(m, timeline);
+    const group = byUnread.get(n);
+    if (group) group.userIds.push(m.userId);
+    else byUnread.set(n, { view: m, userIds: [m.userId] });
+  }
+  return [...byUnread.values()].map(({ view, userIds }) => ({
+    userIds,
+    event: 'conversation:updated',
+    data: { conversation: toConversation(doc, timeline, view) },
+  }));
+}
+
+function removedItems(conversationId: string, removed: { userId: string; reason: RemovedReason }[]): DeliveryItem[] {
+  const byReason = new Map<RemovedReason, string[]>();
+  for (const r of removed) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r.userId]);
+  return [...byReason].map(([reason, userIds]) => ({ userIds, event: 'conversation:removed', data: { conversationId, reason } }));
+}

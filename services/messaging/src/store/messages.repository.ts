@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model, mongo } from 'mongoose';
+import { MESSAGE_MODEL, type MessageDoc } from './store.schema';
+
+export type InsertOutcome = 'inserted' | 'duplicate';
+
+export function isDuplicateKey(err: unknown): boolean {
+  return !!err && typeof err === 'object' && (err as { code?: unknown }).code === 11000;
+}
+
+/** A page of history: seq above `afterSeq` and below `beforeSeq`, `take` of them from the `from` end. */
+export interface PageQuery {
+  conversationId: string;
+  afterSeq?: number;
+  beforeSeq?: number;
+  /** 'newest' takes the highest seqs of the range, 'oldest' the lowest. */
+  from: 'newest' | 'oldest';
+  take: number;
+}
+
+/** The only code that touches the messages collection. */
+@Injectable()
+export class MessagesRepository {
+  private readonly messages: mongo.Collection<MessageDoc>;
+
+  constructor(@InjectModel(MESSAGE_MODEL) model: Model<MessageDoc>) {
+    // The driver's collection: no casting or hydration on the hot path.
+    this.messages = model.collection as unknown as mongo.Collection<MessageDoc>;
+  }
+
+  /** Stores one message; 'duplicate' when its seq or its clientMsgId is taken. */
+  async insert(doc: MessageDoc): Promise<InsertOutcome> {
+    try {
+      await this.messages.insertOne(doc);
+      return 'inserted';
+    } catch (err) {
+      if (isDuplicateKey(err)) return 'duplicate';
+      throw err;
+    }
+  }
+
+  /** Stores many in one round trip (unordered); the outcome of each, in order. */
+  async insertMany(docs: MessageDoc[]): Promise<InsertOutcome[]> {
+    const outcomes: InsertOutcome[] = docs.map(() => 'inserted');
+    if (docs.length === 0) return outcomes;
+    try {
+      await this.messages.insertMany(docs, { ordered: false });
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: { index: number; code?: number; err?: { code?: number } }[] }).writeErrors;
+      if (!writeErrors || writeErrors.length === 0) throw err;
+      for (const w of writeErrors) {
+        if ((w.code ?? w.err?.code) !== 11000) throw err;
+        outcomes[w.index] = 'duplicate';
+      }
+    }
+    return outcomes;
+  }
+
+  findById(id: string): Promise<MessageDoc | null> {
+    return this.messages.findOne({ _id: id });
+  }
+
+  findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string): Promise<MessageDoc | null> {
+    return this.messages.findOne({ conversationId, senderId, clientMsgId });
+  }
+
+  /** Messages with seq above `seq`, ascending (the ones a crashed owner stored but did not finish). */
+  findAbove(conversationId: string, seq: number): Promise<MessageDoc[]> {
+    return this.messages.find({ conversationId, seq: { $gt: seq } }).sort({ seq: 1 }).toArray();
+  }
+
+  /** One page of history, ascending by seq. */
+  async page(q: PageQuery): Promise<MessageDoc[]> {
+    const seq: { $gt?: number; $lt?: number } = {};
+    if (q.afterSeq !== undefined) seq.$gt = q.afterSeq;
+    if (q.beforeSeq !== undefined) seq.$lt = q.beforeSeq;
+    const filter = Object.keys(seq).length ? { conversationId: q.conversationId, seq } : { conversationId: q.conversationId };
+    const docs = await this.messages
+      .find(filter)
+      .sort({ seq: q.from === 'newest' ? -1 : 1 })
+      .limit(q.take)
+      .toArray();
+    return q.from === 'newest' ? docs.reverse() : docs;
+  }
+
+  /** How many messages of one sender have a seq in (afterSeq, uptoSeq]. */
+  countFromSender(conversationId: string, senderId: string, afterSeq: number, uptoSeq: number): Promise<number> {
+    return this.messages.countDocuments({ conversationId, senderId, seq: { $gt: afterSeq, $lte: uptoSeq } });
+  }
+
+  /** Writes an edit or a delete (the owner of the conversation is the only writer). */
+  async setContent(id: string, change: Pick<MessageDoc, 'text' | 'editedAt' | 'deletedAt'>): Promise<void> {
+    await this.messages.updateOne({ _id: id }, { $set: change });
+  }
+}

@@ -1,0 +1,140 @@
+import { Schema } from 'mongoose';
+import type { ConversationType, Role } from '@chat/contracts';
+
+/*
+ * Messaging's three collections. One rule shapes them: every document has one
+ * writer at a time. FerretDB v1 (the embedded default) applies an update as
+ * read-modify-write without isolation, so two processes updating the same
+ * document lose each other's changes (measured: 200 concurrent $inc on one
+ * document kept 33; 20 concurrent compare-and-set updates reported 23
+ * winners over 20 rounds). Only a unique index, checked by SQLite on write,
+ * fences reliably. Hence:
+ *   - `messaging_conversations` (the membership projection) is written only by
+ *     the consumer of the users service's conversation events;
+ *   - `messaging_timelines` (seq, last message, read markers) only by the
+ *     owner of the conversation's messaging-commands partition;
+ *   - `messages` only by that owner too, with seq fenced by the unique `_id`
+ *     (`<conversationId>-<seq>`) and idempotency by the unique
+ *     (conversationId, senderId, clientMsgId) index.
+ */
+
+export const CONVERSATION_MODEL = 'MessagingConversation';
+export const TIMELINE_MODEL = 'MessagingTimeline';
+export const MESSAGE_MODEL = 'Message';
+
+export interface MemberDoc {
+  userId: string;
+  role: Role;
+  /** ISO time from the users service; a new value means a new membership (left and came back). */
+  joinedAt: string;
+  /** The conversation's lastSeq when this membership began: the read marker it starts with. */
+  joinSeq: number;
+  /** How many of the conversation's messages up to joinSeq this member sent (for unread). */
+  joinOwn: number;
+}
+
+/** The projection of a conversation's membership, from `conversation.changed` / `conversation.deleted`. */
+export interface ConversationDoc {
+  _id: string;
+  type: ConversationType;
+  name: string | null;
+  members: MemberDoc[];
+  /** The members' ids, for the list query (an index on an array field). */
+  memberIds: string[];
+  createdAt: Date;
+  /** The users service's time of the last rename or membership change. */
+  updatedAt: Date;
+  /** The users service's version; only a higher one is applied. */
+  version: number;
+  deleted: boolean;
+}
+
+export interface MessageDoc {
+  /** messageId(conversationId, seq): unique, so it fences seq. */
+  _id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  text: string;
+  clientMsgId: string;
+  createdAt: Date;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+}
+
+/** A member's read marker: the seq read and how many of the messages up to it were their own. */
+export interface ReadDoc {
+  seq: number;
+  own: number;
+  /** The membership (its joinedAt) the marker belongs to; a marker of an earlier membership is void. */
+  joinedAt: string;
+}
+
+/** What the conversation's messages add up to, kept by the owner of its partition. */
+export interface TimelineDoc {
+  _id: string;
+  lastSeq: number;
+  lastMessage: MessageDoc | null;
+  lastAt: Date | null;
+  /** Messages sent per member (user ids as keys: ids are [A-Za-z0-9_-]). */
+  sent: Record<string, number>;
+  reads: Record<string, ReadDoc>;
+}
+
+const MemberMongoSchema = new Schema<MemberDoc>(
+  {
+    userId: { type: String, required: true },
+    role: { type: String, required: true },
+    joinedAt: { type: String, required: true },
+    joinSeq: { type: Number, required: true },
+    joinOwn: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+export const ConversationMongoSchema = new Schema<ConversationDoc>(
+  {
+    _id: { type: String, required: true },
+    type: { type: String, required: true },
+    name: { type: String, default: null },
+    members: { type: [MemberMongoSchema], required: true },
+    memberIds: { type: [String], required: true },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    version: { type: Number, required: true },
+    deleted: { type: Boolean, required: true },
+  },
+  { versionKey: false, collection: 'messaging_conversations', minimize: false },
+);
+ConversationMongoSchema.index({ memberIds: 1, updatedAt: -1 });
+
+export const TimelineMongoSchema = new Schema<TimelineDoc>(
+  {
+    _id: { type: String, required: true },
+    lastSeq: { type: Number, required: true },
+    lastMessage: { type: Schema.Types.Mixed, default: null },
+    lastAt: { type: Date, default: null },
+    sent: { type: Schema.Types.Mixed, required: true },
+    reads: { type: Schema.Types.Mixed, required: true },
+  },
+  { versionKey: false, collection: 'messaging_timelines', minimize: false },
+);
+
+export const MessageMongoSchema = new Schema<MessageDoc>(
+  {
+    _id: { type: String, required: true },
+    conversationId: { type: String, required: true },
+    seq: { type: Number, required: true },
+    senderId: { type: String, required: true },
+    text: { type: String, default: '' },
+    clientMsgId: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    editedAt: { type: Date, default: null },
+    deletedAt: { type: Date, default: null },
+  },
+  { versionKey: false, collection: 'messages' },
+);
+// Idempotency: a retried send finds its original through this index's violation.
+MessageMongoSchema.index({ conversationId: 1, senderId: 1, clientMsgId: 1 }, { unique: true });
+// History in both directions (a range on seq within one conversation, either sort order).
+MessageMongoSchema.index({ conversationId: 1, seq: 1 });

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model, mongo } from 'mongoose';
+import { TIMELINE_MODEL, type MessageDoc, type ReadDoc, type TimelineDoc } from './store.schema';
+
+/** A timeline written piecemeal ($set upserts) may lack a map it has not needed yet. */
+function complete(doc: TimelineDoc): TimelineDoc {
+  return { ...doc, lastSeq: doc.lastSeq ?? 0, lastMessage: doc.lastMessage ?? null, lastAt: doc.lastAt ?? null, sent: doc.sent ?? {}, reads: doc.reads ?? {} };
+}
+
+/** The only code that touches the timelines (seq, last message, read markers). */
+@Injectable()
+export class TimelinesRepository {
+  private readonly timelines: mongo.Collection<TimelineDoc>;
+
+  constructor(@InjectModel(TIMELINE_MODEL) model: Model<TimelineDoc>) {
+    this.timelines = model.collection as unknown as mongo.Collection<TimelineDoc>;
+  }
+
+  async find(id: string): Promise<TimelineDoc | null> {
+    const doc = await this.timelines.findOne({ _id: id });
+    return doc ? complete(doc) : null;
+  }
+
+  async findMany(ids: string[]): Promise<TimelineDoc[]> {
+    if (ids.length === 0) return [];
+    return (await this.timelines.find({ _id: { $in: ids } }).toArray()).map(complete);
+  }
+
+  /** Records stored messages: seq, last message and the counts of the senders among them. */
+  async recordProgress(next: TimelineDoc, senders: string[]): Promise<void> {
+    const set: Record<string, unknown> = { lastSeq: next.lastSeq, lastMessage: next.lastMessage, lastAt: next.lastAt };
+    for (const s of new Set(senders)) set[`sent.${s}`] = next.sent[s] ?? 0;
+    await this.timelines.updateOne({ _id: next._id }, { $set: set }, { upsert: true });
+  }
+
+  async recordRead(id: string, userId: string, read: ReadDoc): Promise<void> {
+    await this.timelines.updateOne({ _id: id }, { $set: { [`reads.${userId}`]: read } }, { upsert: true });
+  }
+
+  /** The last message after an edit or a delete. */
+  async recordLastMessage(id: string, message: MessageDoc): Promise<void> {
+    await this.timelines.updateOne({ _id: id }, { $set: { lastMessage: message } });
+  }
+
+  /**
+   * Writes the whole state. The owner of the conversation's partition is the
+   * one writer, so a full replace is both safe and idempotent on a retry.
+   */
+  async save(doc: TimelineDoc): Promise<void> {
+    await this.timelines.replaceOne({ _id: doc._id }, doc, { upsert: true });
+  }
+
+  /** Many in one round trip (the batched path: one write per conversation per fetch). */
+  async saveMany(docs: TimelineDoc[]): Promise<void> {
+    if (docs.length === 0) return;
+    await this.timelines.bulkWrite(
+      docs.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
+      { ordered: false },
+    );
+  }
+}

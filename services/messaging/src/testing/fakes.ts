@@ -1,0 +1,205 @@
+import type { EventPayload } from '@chat/contracts';
+import type { DeliveryItem } from '../delivery/deliveries';
+import type { InsertOutcome, PageQuery } from '../store/messages.repository';
+import type { ConversationDoc, MessageDoc, ReadDoc, TimelineDoc } from '../store/store.schema';
+
+const copy = <T>(v: T): T => structuredClone(v);
+
+/** A failure the transport would retry (the database or broker briefly away). */
+export function transientError(): Error {
+  return Object.assign(new Error('connection closed'), { name: 'MongoNetworkError' });
+}
+
+/** Lets a test make the next call of a method fail once (a crash or outage at that point). */
+class Faults {
+  private readonly pending = new Map<string, number>();
+  failNext(method: string, times = 1): void {
+    this.pending.set(method, (this.pending.get(method) ?? 0) + times);
+  }
+  check(method: string): void {
+    const n = this.pending.get(method) ?? 0;
+    if (n > 0) {
+      this.pending.set(method, n - 1);
+      throw transientError();
+    }
+  }
+}
+
+export class FakeConversations extends Faults {
+  readonly docs = new Map<string, ConversationDoc>();
+  reads = 0;
+
+  async find(id: string) {
+    this.reads++;
+    const d = this.docs.get(id);
+    return d ? copy(d) : null;
+  }
+
+  async findForMember(userId: string) {
+    return [...this.docs.values()].filter((d) => d.memberIds.includes(userId)).map(copy);
+  }
+
+  async save(doc: ConversationDoc) {
+    this.check('save');
+    this.docs.set(doc._id, copy(doc));
+  }
+}
+
+export class FakeTimelines extends Faults {
+  readonly docs = new Map<string, TimelineDoc>();
+  writes = 0;
+
+  private current(id: string): TimelineDoc {
+    return this.docs.get(id) ?? { _id: id, lastSeq: 0, lastMessage: null, lastAt: null, sent: {}, reads: {} };
+  }
+
+  async find(id: string) {
+    const d = this.docs.get(id);
+    return d ? copy(d) : null;
+  }
+
+  async findMany(ids: string[]) {
+    return ids.flatMap((id) => (this.docs.has(id) ? [copy(this.docs.get(id)!)] : []));
+  }
+
+  async save(doc: TimelineDoc) {
+    this.check('save');
+    this.writes++;
+    this.docs.set(doc._id, copy(doc));
+  }
+
+  async recordProgress(next: TimelineDoc, senders: string[]) {
+    this.check('recordProgress');
+    this.writes++;
+    const cur = this.current(next._id);
+    const sent = { ...cur.sent };
+    for (const s of senders) sent[s] = next.sent[s] ?? 0;
+    this.docs.set(next._id, copy({ ...cur, lastSeq: next.lastSeq, lastMessage: next.lastMessage, lastAt: next.lastAt, sent }));
+  }
+
+  async recordRead(id: string, userId: string, read: ReadDoc) {
+    this.check('recordRead');
+    this.writes++;
+    const cur = this.current(id);
+    this.docs.set(id, copy({ ...cur, reads: { ...cur.reads, [userId]: read } }));
+  }
+
+  async recordLastMessage(id: string, message: MessageDoc) {
+    this.writes++;
+    const cur = this.current(id);
+    this.docs.set(id, copy({ ...cur, lastMessage: message }));
+  }
+}
+
+/** The messages collection with its two unique indexes. */
+export class FakeMessages extends Faults {
+  readonly docs = new Map<string, MessageDoc>();
+  inserts = 0;
+
+  async insert(doc: MessageDoc): Promise<InsertOutcome> {
+    this.check('insert');
+    const key = (d: MessageDoc) => `${d.conversationId}\u0000${d.senderId}\u0000${d.clientMsgId}`;
+    if (this.docs.has(doc._id) || [...this.docs.values()].some((d) => key(d) === key(doc))) return 'duplicate';
+    this.inserts++;
+    this.docs.set(doc._id, copy(doc));
+    return 'inserted';
+  }
+
+  async findById(id: string) {
+    const d = this.docs.get(id);
+    return d ? copy(d) : null;
+  }
+
+  async findByClientMsgId(conversationId: string, senderId: string, clientMsgId: string) {
+    const d = [...this.docs.values()].find((m) => m.conversationId === conversationId && m.senderId === senderId && m.clientMsgId === clientMsgId);
+    return d ? copy(d) : null;
+  }
+
+  private of(conversationId: string) {
+    return [...this.docs.values()].filter((m) => m.conversationId === conversationId).sort((a, b) => a.seq - b.seq);
+  }
+
+  async findAbove(conversationId: string, seq: number) {
+    return this.of(conversationId).filter((m) => m.seq > seq).map(copy);
+  }
+
+  async page(q: PageQuery) {
+    const range = this.of(q.conversationId).filter(
+      (m) => (q.afterSeq === undefined || m.seq > q.afterSeq) && (q.beforeSeq === undefined || m.seq < q.beforeSeq),
+    );
+    const taken = q.from === 'newest' ? range.slice(Math.max(0, range.length - q.take)) : range.slice(0, q.take);
+    return taken.map(copy);
+  }
+
+  async countFromSender(conversationId: string, senderId: string, afterSeq: number, uptoSeq: number) {
+    return this.of(conversationId).filter((m) => m.senderId === senderId && m.seq > afterSeq && m.seq <= uptoSeq).length;
+  }
+
+  async setContent(id: string, change: Pick<MessageDoc, 'text' | 'editedAt' | 'deletedAt'>) {
+    const d = this.docs.get(id);
+    if (d) this.docs.set(id, { ...d, ...copy(change) });
+  }
+}
+
+/** Pushes and projection notices, as the gateways and the owner would get them. */
+export class FakePushes extends Faults {
+  readonly deliveries: { key: string; items: DeliveryItem[]; sentAtMs?: number }[] = [];
+  readonly projections: { conversationId: string; version: number }[] = [];
+
+  async push(key: string, items: DeliveryItem[], opts: { sentAtMs?: number } = {}) {
+    this.check('push');
+    const nonEmpty = items.filter((i) => i.userIds.length > 0);
+    if (nonEmpty.length) this.deliveries.push({ key, items: copy(nonEmpty), sentAtMs: opts.sentAtMs });
+  }
+
+  async projected(conversationId: string, version: number) {
+    this.projections.push({ conversationId, version });
+  }
+
+  /** Every item of one push event, flattened. */
+  of(event: DeliveryItem['event']): DeliveryItem[] {
+    return this.deliveries.flatMap((d) => d.items).filter((i) => i.event === event);
+  }
+
+  /** What one user received of an event, in order. */
+  to<T = unknown>(userId: string, event: DeliveryItem['event']): T[] {
+    return this.of(event)
+      .filter((i) => i.userIds.includes(userId))
+      .map((i) => i.data as T);
+  }
+
+  clear(): void {
+    this.deliveries.length = 0;
+    this.projections.length = 0;
+  }
+}
+
+let clock = Date.parse('2030-01-01T00:00:00.000Z');
+/** A clock that moves one millisecond per reading, so order is visible in times. */
+export function tickingClock(): () => Date {
+  return () => new Date(clock++);
+}
+
+export function changedEvent(
+  id: string,
+  version: number,
+  members: { userId: string; role?: 'owner' | 'admin' | 'member'; joinedAt?: string }[],
+  extra: Partial<EventPayload<'conversation.changed'>> & { type?: 'direct' | 'group'; name?: string | null; updatedAt?: string } = {},
+): EventPayload<'conversation.changed'> {
+  const type = extra.type ?? (members.length === 2 && !extra.name ? 'direct' : 'group');
+  const at = extra.updatedAt ?? '2030-01-01T00:00:00.000Z';
+  return {
+    conversation: {
+      id,
+      type,
+      name: type === 'group' ? (extra.name ?? 'group') : null,
+      members: members.map((m) => ({ userId: m.userId, role: m.role ?? 'member', joinedAt: m.joinedAt ?? '2030-01-01T00:00:00.000Z' })),
+      createdAt: '2030-01-01T00:00:00.000Z',
+      updatedAt: at,
+      version,
+    },
+    change: extra.change ?? (version === 1 ? 'created' : 'members_added'),
+    actorId: extra.actorId ?? members[0]!.userId,
+    removed: extra.removed ?? [],
+  };
+}
