@@ -1,0 +1,322 @@
+import { LIMITS, REST_CALLS, type Message } from '@chat/contracts';
+import { http, ok, request, startPlatform, type Platform, type TestUser } from '@chat/testing';
+import { close, count, directBetween, newUser, send, sleep, tabOn, type Tab } from './helpers';
+
+/**
+ * Messaging through two gateway processes: every member's every socket, on
+ * either gateway, gets each push once; the protocol's rules for edits,
+ * deletes, history, unread and read receipts; privacy; bad input.
+ */
+let platform: Platform;
+const sockets: (Tab | TestUser)[] = [];
+
+let alice: TestUser; // on gateway 0, a second tab on gateway 1
+let aliceTab: Tab;
+let bob: TestUser; // on gateway 1, a second tab on gateway 0
+let bobTab: Tab;
+let carol: TestUser; // an outsider, on gateway 0
+let direct: string;
+
+let olga: TestUser; // group owner, gateway 0
+let adam: TestUser; // group admin, gateway 1
+let mia: TestUser; // group member, gateway 0
+let group: string;
+
+beforeAll(async () => {
+  platform = await startPlatform({ replicas: { gateway: 2 } });
+  const [gw0, gw1] = platform.urls as [string, string];
+  [alice, bob, carol, olga, adam, mia] = await Promise.all([
+    newUser(gw0, 'alice'),
+    newUser(gw1, 'bob'),
+    newUser(gw0, 'carol'),
+    newUser(gw0, 'olga'),
+    newUser(gw1, 'adam'),
+    newUser(gw0, 'mia'),
+  ]);
+  aliceTab = await tabOn(gw1, alice);
+  bobTab = await tabOn(gw0, bob);
+  sockets.push(alice, bob, carol, olga, adam, mia, aliceTab, bobTab);
+  direct = await directBetween(alice, bob);
+  const made = await ok(olga.socket, 'group:create', { name: 'Crew', memberIds: [adam.user.id, mia.user.id] });
+  group = made.conversation.id;
+  await ok(olga.socket, 'group:setRole', { conversationId: group, userId: adam.user.id, role: 'admin' });
+  await adam.pushes.waitFor('conversation:updated', (p) => p.conversation.id === group && p.conversation.members.some((m) => m.userId === adam.user.id && m.role === 'admin'));
+}, 180_000);
+
+afterAll(async () => {
+  close(...sockets);
+  await platform?.stop();
+});
+
+const isMsg = (id: string) => (p: { message: Message }) => p.message.id === id;
+
+describe('delivery', () => {
+  it('acks a stored message and pushes message:new once to every socket of every member on both gateways, the sender included', async () => {
+    const m = await send(alice, direct, 'hello across gateways', 'hello-1');
+    expect(m).toMatchObject({ conversationId: direct, seq: 1, senderId: alice.user.id, text: 'hello across gateways', clientMsgId: 'hello-1', editedAt: null, deletedAt: null });
+    const everyTab: Tab[] = [alice, aliceTab, bob, bobTab];
+    for (const tab of everyTab) expect((await tab.pushes.waitFor('message:new', isMsg(m.id))).message).toEqual(m);
+    await sleep(500);
+    for (const tab of everyTab) expect(count(tab, 'message:new', isMsg(m.id))).toBe(1);
+    expect(count(carol, 'message:new')).toBe(0);
+    const { messages } = await ok(bob.socket, 'message:history', { conversationId: direct });
+    expect(messages.map((x) => x.id)).toContain(m.id);
+  });
+
+  it('delivers a group message to every member, whichever gateway holds them', async () => {
+    const m = await send(adam, group, 'group hello');
+    for (const u of [olga, adam, mia]) expect((await u.pushes.waitFor('message:new', isMsg(m.id))).message.text).toBe('group hello');
+    expect(count(alice, 'message:new', isMsg(m.id))).toBe(0);
+  });
+
+  it('trims the text and stores it trimmed; 4000 code points (emoji count as one) are accepted', async () => {
+    const m = await send(alice, direct, '   padded  ');
+    expect(m.text).toBe('padded');
+    const long = await send(alice, direct, '😀'.repeat(LIMITS.textMax));
+    expect([...long.text]).toHaveLength(LIMITS.textMax);
+  });
+
+  it('a repeated clientMsgId answers the original, even with another text, and stores and pushes nothing', async () => {
+    const first = await send(bob, direct, 'only once', 'dup-key');
+    await alice.pushes.waitFor('message:new', isMsg(first.id));
+    const again = await send(bob, direct, 'a different text', 'dup-key');
+    expect(again).toEqual(first);
+    const third = await send(bobTab, direct, 'from the other tab', 'dup-key');
+    expect(third).toEqual(first);
+    await sleep(800);
+    for (const tab of [alice, aliceTab, bob, bobTab]) expect(count(tab, 'message:new', (p) => p.message.clientMsgId === 'dup-key')).toBe(1);
+    const { messages } = await ok(alice.socket, 'message:history', { conversationId: direct, limit: 100 });
+    expect(messages.filter((x) => x.clientMsgId === 'dup-key')).toHaveLength(1);
+    // Seq moved on by exactly one.
+    const next = await send(alice, direct, 'next');
+    expect(next.seq).toBe(first.seq + 1);
+  });
+});
+
+describe('edit and delete', () => {
+  it('the sender edits: every member gets message:updated; anyone else is refused', async () => {
+    const m = await send(alice, direct, 'typo hree');
+    const { message } = await ok(alice.socket, 'message:edit', { messageId: m.id, text: 'typo here' });
+    expect(message).toMatchObject({ id: m.id, seq: m.seq, text: 'typo here', deletedAt: null });
+    expect(message.editedAt).not.toBeNull();
+    for (const tab of [alice, aliceTab, bob, bobTab]) await tab.pushes.waitFor('message:updated', (p) => p.message.id === m.id && p.message.text === 'typo here');
+    const byPeer = await request(bob.socket, 'message:edit', { messageId: m.id, text: 'hijack' });
+    expect(byPeer).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const byOutsider = await request(carol.socket, 'message:edit', { messageId: m.id, text: 'hijack' });
+    expect(byOutsider).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('the sender deletes: a tombstone for everyone; deleting again answers it; editing it is CONFLICT', async () => {
+    const m = await send(bob, direct, 'regret');
+    const { message } = await ok(bob.socket, 'message:delete', { messageId: m.id });
+    expect(message).toMatchObject({ id: m.id, seq: m.seq, text: '', clientMsgId: m.clientMsgId });
+    expect(message.deletedAt).not.toBeNull();
+    await alice.pushes.waitFor('message:updated', (p) => p.message.id === m.id && p.message.deletedAt !== null);
+    expect((await ok(bob.socket, 'message:delete', { messageId: m.id })).message).toEqual(message);
+    expect(await request(bob.socket, 'message:edit', { messageId: m.id, text: 'undo' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    const { messages } = await ok(alice.socket, 'message:history', { conversationId: direct, afterSeq: m.seq - 1, limit: 1 });
+    expect(messages).toEqual([message]);
+  });
+
+  it('in a direct conversation the peer may not delete; in a group an admin and the owner may, a member may not', async () => {
+    const d = await send(alice, direct, 'mine');
+    expect(await request(bob.socket, 'message:delete', { messageId: d.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const a = await send(mia, group, 'moderate me');
+    const b = await send(mia, group, 'me too');
+    const c = await send(olga, group, "the owner's");
+    expect((await ok(adam.socket, 'message:delete', { messageId: a.id })).message.deletedAt).not.toBeNull();
+    expect((await ok(olga.socket, 'message:delete', { messageId: b.id })).message.deletedAt).not.toBeNull();
+    expect(await request(mia.socket, 'message:delete', { messageId: c.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await request(adam.socket, 'message:edit', { messageId: c.id, text: 'no' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    await mia.pushes.waitFor('message:updated', (p) => p.message.id === a.id && p.message.deletedAt !== null);
+  });
+});
+
+describe('history', () => {
+  it('pages back from the newest and forward from a seq, with hasMore in the direction of travel', async () => {
+    const [x, y] = await Promise.all([newUser(platform.urls[0]!, 'hx'), newUser(platform.urls[1]!, 'hy')]);
+    sockets.push(x, y);
+    const id = await directBetween(x, y);
+    for (let i = 1; i <= 7; i++) await send(i % 2 ? x : y, id, `m${i}`);
+    const page = async (q: object) => {
+      const r = await ok(y.socket, 'message:history', { conversationId: id, ...q });
+      return { seqs: r.messages.map((m) => m.seq), hasMore: r.hasMore };
+    };
+    expect(await page({ limit: 3 })).toEqual({ seqs: [5, 6, 7], hasMore: true });
+    expect(await page({ beforeSeq: 5, limit: 3 })).toEqual({ seqs: [2, 3, 4], hasMore: true });
+    expect(await page({ beforeSeq: 2, limit: 3 })).toEqual({ seqs: [1], hasMore: false });
+    expect(await page({ afterSeq: 0, limit: 3 })).toEqual({ seqs: [1, 2, 3], hasMore: true });
+    expect(await page({ afterSeq: 4, limit: 3 })).toEqual({ seqs: [5, 6, 7], hasMore: false });
+    expect(await page({ afterSeq: 1, beforeSeq: 6, limit: 2 })).toEqual({ seqs: [2, 3], hasMore: true });
+    expect(await page({ afterSeq: 1, beforeSeq: 6, limit: 4 })).toEqual({ seqs: [2, 3, 4, 5], hasMore: false });
+    expect(await page({})).toEqual({ seqs: [1, 2, 3, 4, 5, 6, 7], hasMore: false });
+    const all = await ok(x.socket, 'message:history', { conversationId: id, limit: LIMITS.historyLimitMax });
+    expect(all.messages.map((m) => m.text)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+  });
+});
+
+describe('unread and read receipts', () => {
+  it('counts messages from others above the marker; a read moves it forward and every member hears read:update, the reader\'s other tab too', async () => {
+    const [x, y] = await Promise.all([newUser(platform.urls[0]!, 'rx'), newUser(platform.urls[1]!, 'ry')]);
+    const yTab = await tabOn(platform.urls[0]!, y);
+    sockets.push(x, y, yTab);
+    const id = await directBetween(x, y);
+    const unread = async (u: TestUser) => (await ok(u.socket, 'conversation:list', {})).conversations.find((c) => c.id === id)!;
+    for (let i = 1; i <= 4; i++) await send(x, id, `x${i}`);
+    await send(y, id, 'y1');
+    expect(await unread(y)).toMatchObject({ lastSeq: 5, unread: 4 });
+    expect((await unread(x)).unread).toBe(1);
+    expect((await unread(y)).lastMessage).toMatchObject({ seq: 5, text: 'y1' });
+
+    expect(await ok(y.socket, 'conversation:read', { conversationId: id, seq: 2 })).toEqual({});
+    for (const tab of [x, y, yTab]) {
+      expect(await tab.pushes.waitFor('read:update', (p) => p.conversationId === id)).toEqual({ conversationId: id, userId: y.user.id, seq: 2 });
+    }
+    expect((await unread(y)).unread).toBe(2);
+
+    // Backwards or in place: ok, and nothing pushed.
+    await ok(y.socket, 'conversation:read', { conversationId: id, seq: 1 });
+    await ok(y.socket, 'conversation:read', { conversationId: id, seq: 2 });
+    await x.pushes.expectNone('read:update', (p) => p.conversationId === id && p.seq !== 2, 800);
+    expect(count(x, 'read:update', (p) => p.conversationId === id)).toBe(1);
+
+    // Past lastSeq reads up to lastSeq.
+    await ok(y.socket, 'conversation:read', { conversationId: id, seq: 10_000 });
+    expect(await x.pushes.waitFor('read:update', (p) => p.conversationId === id && p.seq !== 2)).toEqual({ conversationId: id, userId: y.user.id, seq: 5 });
+    expect((await unread(y)).unread).toBe(0);
+  });
+
+  it('lists conversations newest activity first', async () => {
+    const [x, y, z] = await Promise.all([newUser(platform.urls[0]!, 'lx'), newUser(platform.urls[1]!, 'ly'), newUser(platform.urls[0]!, 'lz')]);
+    sockets.push(x, y, z);
+    const first = await directBetween(x, y);
+    const second = await directBetween(x, z);
+    await send(y, first, 'later');
+    const { conversations } = await ok(x.socket, 'conversation:list', {});
+    expect(conversations.map((c) => c.id)).toEqual([first, second]);
+    expect(conversations[0]).toMatchObject({ type: 'direct', name: null, lastSeq: 1, unread: 1 });
+    expect(conversations[1]).toMatchObject({ lastSeq: 0, lastMessage: null, unread: 0 });
+  });
+
+  it('a member added to a group later reads its whole history and starts with no unread', async () => {
+    const [owner, early, late] = await Promise.all([newUser(platform.urls[0]!, 'go'), newUser(platform.urls[1]!, 'ge'), newUser(platform.urls[1]!, 'gl')]);
+    sockets.push(owner, early, late);
+    const { conversation } = await ok(owner.socket, 'group:create', { name: 'History', memberIds: [early.user.id] });
+    await send(owner, conversation.id, 'before 1');
+    await send(early, conversation.id, 'before 2');
+    const added = await ok(owner.socket, 'group:addMembers', { conversationId: conversation.id, userIds: [late.user.id] });
+    expect(added.conversation.lastSeq).toBe(2);
+    const pushed = await late.pushes.waitFor('conversation:updated', (p) => p.conversation.id === conversation.id);
+    expect(pushed.conversation).toMatchObject({ lastSeq: 2, unread: 0 });
+    const after = await send(early, conversation.id, 'after');
+    await late.pushes.waitFor('message:new', isMsg(after.id));
+    const mine = (await ok(late.socket, 'conversation:list', {})).conversations.find((c) => c.id === conversation.id)!;
+    expect(mine.unread).toBe(1);
+    const { messages } = await ok(late.socket, 'message:history', { conversationId: conversation.id });
+    expect(messages.map((m) => m.text)).toEqual(['before 1', 'before 2', 'after']);
+  });
+});
+
+describe('privacy', () => {
+  it('an outsider gets NOT_FOUND for every messaging call, and learns nothing from the list', async () => {
+    const m = await send(alice, direct, 'private');
+    const calls: [string, object][] = [
+      ['message:send', { conversationId: direct, text: 'let me in', clientMsgId: 'intruder' }],
+      ['message:edit', { messageId: m.id, text: 'x' }],
+      ['message:delete', { messageId: m.id }],
+      ['message:history', { conversationId: direct }],
+      ['message:history', { conversationId: direct, afterSeq: 0 }],
+      ['conversation:read', { conversationId: direct, seq: 1 }],
+      ['message:send', { conversationId: 'a'.repeat(24), text: 'nobody', clientMsgId: 'x' }],
+      ['message:edit', { messageId: `${'a'.repeat(24)}-1`, text: 'x' }],
+      ['message:delete', { messageId: 'not-a-message-id' }],
+      ['message:history', { conversationId: group }],
+    ];
+    for (const [event, payload] of calls) {
+      const ack = await request(carol.socket, event as 'message:send', payload);
+      expect({ event, ack }).toEqual({ event, ack: { ok: false, error: { code: 'NOT_FOUND', message: expect.any(String) } } });
+    }
+    expect((await ok(carol.socket, 'conversation:list', {})).conversations).toEqual([]);
+    await sleep(300);
+    expect(count(carol, 'message:new')).toBe(0);
+    expect(count(carol, 'read:update')).toBe(0);
+    const { messages } = await ok(alice.socket, 'message:history', { conversationId: direct, limit: 100 });
+    expect(messages.some((x) => x.clientMsgId === 'intruder')).toBe(false);
+  });
+
+  it('a member removed from a group can no longer read or write it, and gets no more of its messages', async () => {
+    const [owner, gone] = await Promise.all([newUser(platform.urls[0]!, 'po'), newUser(platform.urls[1]!, 'pg')]);
+    sockets.push(owner, gone);
+    const { conversation } = await ok(owner.socket, 'group:create', { name: 'Shrinking', memberIds: [gone.user.id] });
+    await send(gone, conversation.id, 'here for now');
+    await ok(owner.socket, 'group:removeMember', { conversationId: conversation.id, userId: gone.user.id });
+    expect(await gone.pushes.waitFor('conversation:removed', (p) => p.conversationId === conversation.id)).toEqual({ conversationId: conversation.id, reason: 'removed' });
+    const after = await send(owner, conversation.id, 'after the removal');
+    expect(await request(gone.socket, 'message:history', { conversationId: conversation.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await request(gone.socket, 'message:send', { conversationId: conversation.id, text: 'hello?', clientMsgId: 'g1' })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+    await sleep(300);
+    expect(count(gone, 'message:new', isMsg(after.id))).toBe(0);
+  });
+});
+
+describe('bad input', () => {
+  it('gets the protocol codes and the socket stays connected', async () => {
+    const valid = { conversationId: direct, text: 'fine', clientMsgId: 'bad-input-ok' };
+    const cases: [string, unknown, string][] = [
+      ['message:send', { ...valid, text: '   ' }, 'VALIDATION_FAILED'],
+      ['message:send', { ...valid, text: '' }, 'VALIDATION_FAILED'],
+      ['message:send', { ...valid, text: 'x'.repeat(LIMITS.textMax + 1) }, 'PAYLOAD_TOO_LARGE'],
+      ['message:send', { ...valid, text: '😀'.repeat(LIMITS.textMax + 1) }, 'PAYLOAD_TOO_LARGE'],
+      ['message:edit', { messageId: `${direct}-1`, text: 'x'.repeat(LIMITS.textMax + 1) }, 'PAYLOAD_TOO_LARGE'],
+      ['message:edit', { messageId: `${direct}-1`, text: ' \n\t ' }, 'VALIDATION_FAILED'],
+      ['message:send', { ...valid, conversationId: { $ne: null } }, 'VALIDATION_FAILED'],
+      ['message:send', { ...valid, clientMsgId: { $gt: '' } }, 'VALIDATION_FAILED'],
+      ['message:history', { conversationId: { $regex: '.*' } }, 'VALIDATION_FAILED'],
+      ['message:delete', { messageId: { $exists: true } }, 'VALIDATION_FAILED'],
+      ['message:send', { ...valid, text: 42 }, 'VALIDATION_FAILED'],
+      ['message:send', { ...valid, clientMsgId: '' }, 'VALIDATION_FAILED'],
+      ['message:send', { ...valid, clientMsgId: 'k'.repeat(LIMITS.clientMsgIdMax + 1) }, 'VALIDATION_FAILED'],
+      ['message:send', { ...valid, extra: true }, 'VALIDATION_FAILED'],
+      ['message:send', { conversationId: direct }, 'VALIDATION_FAILED'],
+      ['conversation:read', { conversationId: direct, seq: '3' }, 'VALIDATION_FAILED'],
+      ['conversation:read', { conversationId: direct, seq: -1 }, 'VALIDATION_FAILED'],
+      ['conversation:read', { conversationId: direct, seq: 1.5 }, 'VALIDATION_FAILED'],
+      ['message:history', { conversationId: 7 }, 'VALIDATION_FAILED'],
+      ['message:history', { conversationId: direct, limit: 1_000_000 }, 'VALIDATION_FAILED'],
+      ['message:history', { conversationId: direct, limit: LIMITS.historyLimitMax + 1 }, 'VALIDATION_FAILED'],
+      ['message:history', { conversationId: direct, limit: 0 }, 'VALIDATION_FAILED'],
+      ['message:history', { conversationId: direct, limit: 2.5 }, 'VALIDATION_FAILED'],
+      ['message:history', { conversationId: direct, limit: '10' }, 'VALIDATION_FAILED'],
+      ['message:history', { conversationId: direct, beforeSeq: 0 }, 'VALIDATION_FAILED'],
+      ['message:send', null, 'VALIDATION_FAILED'],
+      ['message:history', null, 'VALIDATION_FAILED'],
+      ['conversation:read', null, 'VALIDATION_FAILED'],
+      ['conversation:list', null, 'VALIDATION_FAILED'],
+      ['message:send', 'a string', 'VALIDATION_FAILED'],
+      ['message:send', [1, 2], 'VALIDATION_FAILED'],
+    ];
+    for (const [event, payload, code] of cases) {
+      const ack = await request(alice.socket, event as 'message:send', payload);
+      expect({ event, payload, ack }).toEqual({ event, payload, ack: { ok: false, error: { code, message: expect.any(String) } } });
+      expect(JSON.stringify(ack)).not.toMatch(/\bat .*\.(js|ts):\d+/);
+    }
+    expect(alice.socket.connected).toBe(true);
+    const m = await send(alice, direct, 'still here', 'bad-input-ok');
+    expect(m.text).toBe('still here');
+    const { messages } = await ok(alice.socket, 'message:history', { conversationId: direct, limit: LIMITS.historyLimitMax });
+    expect(messages.some((x) => x.text.length > LIMITS.textMax)).toBe(false);
+  });
+});
+
+describe('REST description', () => {
+  it('the gateway serves an OpenAPI document with every REST call of the contracts', async () => {
+    const res = await http<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(platform.url, 'GET', '/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toMatch(/^3\./);
+    const missing = REST_CALLS.filter((c) => !res.body.paths[c.path]?.[c.method]).map((c) => `${c.method.toUpperCase()} ${c.path}`);
+    expect(missing).toEqual([]);
+  });
+});

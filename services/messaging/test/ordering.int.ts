@@ -1,0 +1,75 @@
+import { ok, startPlatform, type Platform, type TestUser } from '@chat/testing';
+import type { Message } from '@chat/contracts';
+import { close, newUser, send } from './helpers';
+
+/**
+ * Two messaging processes share the commands topic. Seq is assigned by the
+ * owner of the conversation's partition and fenced by the unique message id,
+ * so it stays contiguous with concurrent senders, even when the partition
+ * changes hands in the middle (one process is killed and comes back).
+ */
+let platform: Platform;
+const users: TestUser[] = [];
+
+beforeAll(async () => {
+  platform = await startPlatform({ replicas: { messaging: 2 }, env: { RATE_LIMITS: 'off' } });
+}, 180_000);
+
+afterAll(async () => {
+  close(...users);
+  await platform?.stop();
+});
+
+it('three concurrent senders in one group get seq 1..N with no gap or repeat, each in their own order, and every member gets every message', async () => {
+  const [owner, a, b] = await Promise.all([newUser(platform.url, 'so'), newUser(platform.url, 'sa'), newUser(platform.url, 'sb')]);
+  users.push(owner, a, b);
+  const { conversation } = await ok(owner.socket, 'group:create', { name: 'Race', memberIds: [a.user.id, b.user.id] });
+  for (const u of [a, b]) await u.pushes.waitFor('conversation:updated', (p) => p.conversation.id === conversation.id, 15000);
+  const perSender = 40;
+  const senders = [owner, a, b];
+  const acked = new Map<string, Message[]>(senders.map((u) => [u.user.id, []]));
+  const run = (u: TestUser) =>
+    (async () => {
+      for (let i = 0; i < perSender; i++) {
+        // Retries on a timeout with the same key are safe (and needed while a process restarts).
+        const key = `${u.user.username}-${i}`;
+        for (let attempt = 0; ; attempt++) {
+          try {
+            acked.get(u.user.id)!.push(await send(u, conversation.id, `${u.user.username} #${i}`, key));
+            break;
+          } catch (err) {
+            if (attempt >= 10) throw err;
+          }
+        }
+      }
+    })();
+  const sending = senders.map(run);
+  // Midway, one messaging process dies and comes back: its partitions move twice.
+  await new Promise((r) => setTimeout(r, 1500));
+  await platform.signal('messaging', 1, 'SIGKILL');
+  await platform.restart('messaging', 1);
+  await Promise.all(sending);
+
+  const total = perSender * senders.length;
+  const history: Message[] = [];
+  for (let after = 0; ; ) {
+    const page = await ok(owner.socket, 'message:history', { conversationId: conversation.id, afterSeq: after, limit: 100 });
+    history.push(...page.messages);
+    if (!page.hasMore) break;
+    after = page.messages[page.messages.length - 1]!.seq;
+  }
+  expect(history.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+  expect(new Set(history.map((m) => `${m.senderId}/${m.clientMsgId}`)).size).toBe(total);
+  for (const u of senders) {
+    const mine = history.filter((m) => m.senderId === u.user.id).map((m) => m.text);
+    expect(mine).toEqual(Array.from({ length: perSender }, (_, i) => `${u.user.username} #${i}`));
+    // What each sender was acked is what history holds.
+    expect(acked.get(u.user.id)!.map((m) => m.id)).toEqual(history.filter((m) => m.senderId === u.user.id).map((m) => m.id));
+  }
+  for (const u of senders) {
+    const last = history[history.length - 1]!;
+    await u.pushes.waitFor('message:new', (p) => p.message.id === last.id, 20000);
+    const got = new Set(u.pushes.of('message:new').map((p) => p.message.id));
+    expect(history.filter((m) => !got.has(m.id)).map((m) => m.seq)).toEqual([]);
+  }
+}, 240_000);
