@@ -25,11 +25,14 @@ export class App {
   private readonly router = inject(Router);
 
   constructor() {
-    // Whenever the session ends (sign-out here or elsewhere, a dead refresh token), go to the login page.
+    // When a session ends (sign-out here or in another tab, a dead refresh token), go to the login
+    // page. The first restore is the guards' business: they know where the navigation is going.
+    let previous = this.auth.status();
     effect(() => {
-      if (this.auth.status() !== 'signed-out') return;
-      const path = this.router.url.split('?')[0];
-      if (path !== '/login' && path !== '/register') void this.router.navigate(['/login']);
+      const status = this.auth.status();
+      const ended = previous === 'signed-in' && status === 'signed-out';
+      previous = status;
+      if (ended) void this.router.navigate(['/login']);
     });
   }
 }

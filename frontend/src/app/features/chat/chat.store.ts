@@ -83,18 +83,22 @@ export class ChatStore {
   private readonly _drafts = signal<ReadonlyMap<string, string>>(new Map());
   private readonly _listLoaded = signal(false);
   private readonly _notice = signal<Notice | null>(null);
+  private readonly _listError = signal<string | null>(null);
 
   /** The conversation on screen, set by the conversation pane. */
   readonly activeId = signal<string | null>(null);
   readonly connection = this.socket.state;
   readonly listLoaded = this._listLoaded.asReadonly();
   readonly notice = this._notice.asReadonly();
+  /** Why the conversation list could not be loaded (it is being retried), or null. */
+  readonly listError = this._listError.asReadonly();
   readonly me = computed(() => this.auth.user());
   /** Newest activity first. */
   readonly conversations = computed(() => [...this._conversations().values()].sort(byUpdatedDesc));
   readonly totalUnread = computed(() => this.conversations().reduce((n, c) => n + c.unread, 0));
 
   private started = false;
+  private syncFailures = 0;
   private noticeSeq = 0;
   private readonly catchingUp = new Map<string, Promise<void>>();
   private readonly catchUpAgain = new Set<string>();
@@ -144,6 +148,8 @@ export class ChatStore {
     this._reads.set(new Map());
     this._drafts.set(new Map());
     this._listLoaded.set(false);
+    this._listError.set(null);
+    this.syncFailures = 0;
     this.activeId.set(null);
     this.readSent.clear();
     this.askedForUsers.clear();
@@ -167,16 +173,23 @@ export class ChatStore {
       this.absorbContacts(contacts);
       this.replaceConversations(conversations);
       this._listLoaded.set(true);
+      this.ensureKnown(conversations.flatMap((c) => c.members.map((m) => m.userId)));
       const active = this.activeId();
       const work = [...this._timelines().entries()].map(([id, tl]) => (tl.loaded ? this.catchUp(id) : this.loadNewest(id)));
       // The open conversation's first page may have failed while offline.
       if (active && !this._timelines().has(active) && this._conversations().has(active)) work.push(this.loadNewest(active));
       await Promise.all(work);
       if (active) this.markRead(active);
-      this.ensureKnown(conversations.flatMap((c) => c.members.map((m) => m.userId)));
+      this.syncFailures = 0;
+      this._listError.set(null);
     } catch (err) {
-      if (!(err instanceof ApiError && err.transport)) this.say(describeError(err));
-      // A transport failure is followed by a reconnect, which syncs again.
+      // The list is what everything else hangs on: try again while connected (a lost
+      // connection syncs again on its own reconnect).
+      this._listError.set(describeError(err));
+      const wait = Math.min(2000 * 2 ** this.syncFailures++, 30_000);
+      setTimeout(() => {
+        if (this.started && this.socket.connected) void this.sync();
+      }, wait);
     }
   }
 
@@ -492,10 +505,7 @@ export class ChatStore {
     return users;
   }
 
-  /**
-   * Opens (or makes) the direct conversation with a user. The peer also becomes
-   * a contact: the protocol gives presence and names of contacts only.
-   */
+  /** Opens (or makes) the direct conversation with a user (who becomes a contact, see ensureKnown). */
   async startDirect(userId: string): Promise<Conversation> {
     const { conversation } = await this.socket.request('conversation:direct', { userId });
     this.upsertConversation(conversation);
@@ -503,13 +513,18 @@ export class ChatStore {
   }
 
   /**
-   * The protocol has no lookup of a user by id: names and presence come from
-   * contacts. So everyone the user shares a conversation with, and whose name
-   * this tab does not know yet, is added as a contact, then the list is read.
+   * The protocol has no lookup of a user by id: names and presence (online,
+   * last seen) come from contacts. So everyone the user shares a conversation
+   * with, and whose name or presence this tab does not know yet, is added as a
+   * contact, then the contact list is read again.
    */
   private ensureKnown(userIds: readonly string[]): void {
     const me = this.me()?.id;
-    const unknown = [...new Set(userIds)].filter((id) => id !== me && !this._users().has(id) && !this.askedForUsers.has(id));
+    const users = this._users();
+    const presence = this._presence();
+    const unknown = [...new Set(userIds)].filter(
+      (id) => id !== me && !(users.has(id) && presence.has(id)) && !this.askedForUsers.has(id),
+    );
     if (unknown.length === 0) return;
     for (const id of unknown) this.askedForUsers.add(id);
     void (async () => {

@@ -35,7 +35,7 @@ import { ChatStore } from './chat.store';
     :host { display: block; }
     mat-form-field { width: 100%; }
     .prefix { margin: 0 4px 0 12px; opacity: .7; }
-    .handle { color: var(--mat-sys-on-surface-variant); font: var(--mat-sys-body-small); }
+    .handle { margin-left: 6px; color: var(--mat-sys-on-surface-variant); font: var(--mat-sys-body-small); }
   `,
 })
 export class UserPicker {
