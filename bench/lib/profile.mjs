@@ -10,7 +10,7 @@ function packageOf(url) {
   const svc = /dist\/services\/([^/]+)\//.exec(url);
   if (svc) return `(own code: ${svc[1]})`;
   if (/bench\/floor\//.test(url)) return '(own code: floor)';
-  if (url.startsWith('node:')) return `(node: ${url.slice(5).split('/')[0]})`;
+  if (url.startsWith('node:')) return `(node: ${url.slice(5).split('/').slice(0, 2).join('/')})`;
   return url.split('/').slice(-1)[0];
 }
 
@@ -31,7 +31,7 @@ export function summarizeProfile(file, top = 20) {
     const n = byId.get(id);
     const cf = n.callFrame;
     const special = cf.functionName.startsWith('(') && !cf.url ? cf.functionName : null; // (idle), (garbage collector), (program)
-    const pkg = special ?? packageOf(cf.url) ?? '(native/unknown)';
+    const pkg = special ?? packageOf(cf.url) ?? '(native)';
     const fn = special ?? `${cf.functionName || '(anonymous)'} ${pkg}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
     fns.set(fn, (fns.get(fn) ?? 0) + us);
     pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + us);

@@ -222,7 +222,7 @@ async function spawnServices({ kafkaBrokers, mongoUrl, jwtSecret, ports, env, lo
     children.push(child);
     procs.push({ name, pid: child.pid, own: true });
     const health = name === 'gateway' ? `/api/v1/health` : `/health`;
-    await waitHealthy(`http://127.0.0.1:${ports[name]}${health}`, child, 120000);
+    await waitHealthy(`http://127.0.0.1:${ports[name]}${health}`, child, 240000);
   };
   try {
     await Promise.all(SERVICES.map(spawnService));
