@@ -114,7 +114,7 @@ export async function startFerretDB({
   dataDir = '.data/dev',
   cacheDir = '.cache',
   logDir = '.logs/dev',
-  readyTimeoutMs = 60000,
+  readyTimeoutMs = 120000,
 } = {}) {
   const bin = await provisionFerretDB({ cacheDir, logDir });
   const home = path.join(fromRoot(dataDir), 'ferretdb');

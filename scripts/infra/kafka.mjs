@@ -170,7 +170,7 @@ export async function startKafka({
   cacheDir = '.cache',
   logDir = '.logs/dev',
   heap = process.env.CHAT_KAFKA_HEAP || '384m',
-  readyTimeoutMs = 120000,
+  readyTimeoutMs = 240000,
 } = {}) {
   const lib = await provisionKafka({ cacheDir, logDir });
   await checkJava();
@@ -210,6 +210,7 @@ export async function startKafka({
         '-XX:+ExitOnOutOfMemoryError',
         '-Djava.awt.headless=true',
         `-Dlog4j2.configurationFile=${log4j}`,
+        ...(process.env.CHAT_KAFKA_JVM_OPTS ?? '').split(/\s+/).filter(Boolean),
         '-cp',
         classpath,
       ];
