@@ -42,7 +42,21 @@ function connect(token) {
   });
 }
 
-function request(socket, event, payload) {
+// UNAVAILABLE means "the service did not answer in time; try again": right after start-up
+// a service may still be joining its consumer groups, so such a request is retried.
+async function request(socket, event, payload, tries = 4) {
+  for (let i = 1; ; i++) {
+    try {
+      return await requestOnce(socket, event, payload);
+    } catch (err) {
+      if (i >= tries || !/UNAVAILABLE/.test(err.message)) throw err;
+      console.log(`# ${event}: UNAVAILABLE, retry ${i}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
+function requestOnce(socket, event, payload) {
   return new Promise((resolve, reject) => {
     socket.timeout(TIMEOUT).emit(event, payload, (err, ack) => {
       if (err) return reject(new Error(`${event}: no ack`));
