@@ -236,6 +236,13 @@ export const EVENTS = {
     }),
   },
   'gateway.stopped': { topic: TOPICS.gatewayEvents, payload: z.object({ gatewayId: z.string(), at: z.string() }) },
+  /**
+   * Presence-internal: sent by the presence service to itself, keyed by the gateway, so it comes
+   * back behind everything already queued on that gateway's partition. A lease only lapses when
+   * its probe returns with the lease still unrenewed, so a presence service that is merely behind
+   * on the topic never declares a live gateway dead.
+   */
+  'presence.probe': { topic: TOPICS.gatewayEvents, payload: z.object({ gatewayId: z.string(), at: z.string() }) },
   'typing.changed': {
     topic: TOPICS.typing,
     payload: z.object({ conversationId: Id, userId: z.string(), typing: z.boolean() }),

@@ -28,6 +28,11 @@ export class PresenceHandlers {
     return this.presence.stopped(e);
   }
 
+  @EventPattern('presence.probe')
+  probed(@Payload() e: EventPayload<'presence.probe'>): Promise<void> {
+    return this.presence.probed(e);
+  }
+
   @MessagePattern('presence.query')
   query(@Payload() req: CommandRequest<'presence.query'>): Promise<CommandReply<'presence.query'>> {
     return this.presence.query(req.userIds);

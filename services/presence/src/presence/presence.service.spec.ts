@@ -37,6 +37,8 @@ async function start(repo = new FakePresenceRepository(), audienceRepo = new Fak
   const pushes = new FakePushes();
   const typing = new TypingService(audience, pushes as unknown as Pushes);
   const presence = new PresenceService(repo as unknown as PresenceRepository, audience, typing, pushes as unknown as Pushes, config, new Metrics());
+  // A probe comes straight back (nothing else is queued on the partition) unless a test says otherwise.
+  pushes.onProbe = (gatewayId, at) => setTimeout(() => void presence.probed({ gatewayId, at: new Date(at).toISOString() }).catch(() => undefined), 0);
   await presence.onApplicationBootstrap();
   return { repo, audienceRepo, pushes, audience, typing, presence };
 }
@@ -293,5 +295,25 @@ describe('PresenceService', () => {
     await w.presence.resync();
     w.repo.allConnections = allConnections;
     expect(w.presence.liveSockets('alice')).toBe(2);
+  });
+
+  it('a presence service 20 s behind on the topic never lapses a gateway that keeps beating (the probe returns behind its beats)', async () => {
+    await connect('alice', 's1');
+    const LAG = 20_000;
+    // From now on the gateway's partition is a queue this service handles 20 s late.
+    const partition: { queuedAt: number; handle: () => Promise<void> }[] = [];
+    w.pushes.onProbe = (gatewayId, at) => partition.push({ queuedAt: Date.now(), handle: () => w.presence.probed({ gatewayId, at: iso(at) }) });
+    for (let t = 0; t < 90_000; t += 1000) {
+      if (t % (LEASE / 3) === 0) {
+        const at = now();
+        partition.push({ queuedAt: Date.now(), handle: () => w.presence.heartbeat({ gatewayId: 'gw-a', at, leaseMs: LEASE, socketCount: 1, startedAt: started }) });
+      }
+      while (partition.length && partition[0]!.queuedAt <= Date.now() - LAG) await partition.shift()!.handle();
+      await advance(1000);
+    }
+    // The clock alone said "expired" (the beats arrive 20 s old), so probes went out, and came back renewed.
+    expect(w.pushes.probes.length).toBeGreaterThan(0);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true]);
+    expect(w.presence.liveSockets('alice')).toBe(1);
   });
 });

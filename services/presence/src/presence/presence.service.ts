@@ -22,6 +22,8 @@ interface Settle {
 }
 
 const OFFLINE_RETRY_MS = 1000;
+/** A probe not back within this long is sent again. */
+const PROBE_RESEND_MS = 5000;
 
 /**
  * Presence: which users are online, from the sockets gateways report and the
@@ -32,6 +34,13 @@ const OFFLINE_RETRY_MS = 1000;
  * connect or disconnect); it ends when that lapses, when the gateway says it
  * stopped, or when a heartbeat shows a new process (its earlier sockets are
  * gone: the "fence" voids every connection from before that instant).
+ *
+ * "Lapses" is judged in the partition's time, not only the clock's: when the
+ * clock says a lease expired, a `presence.probe` is sent keyed by the gateway,
+ * so it comes back behind everything the gateway had queued; only if the
+ * lease is still unrenewed when it returns is the gateway gone. A presence
+ * service that is behind on the topic (a restart's backlog, a slow database)
+ * thus never declares a beating gateway dead.
  *
  * Peers hear `presence:update` once per real change: at once when the first
  * socket arrives, and after LIMITS.presenceGraceMs when the last one leaves
@@ -54,6 +63,8 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   private readonly pending = new Map<string, PendingOffline>();
   /** Users whose settling failed; the lease check settles them again. */
   private readonly dirty = new Set<string>();
+  /** Gateway → when the probe for its expired lease was sent. */
+  private readonly probes = new Map<string, number>();
   private readonly serial = new KeyedSerial();
   /** Connection key → when this process last added or removed it (guards the resync against changes made while it reads). */
   private readonly touched = new Map<string, number>();
@@ -180,7 +191,9 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
           fence: Math.max(lease.fence, startedAt),
         }
       : { gatewayId: e.gatewayId, startedAt, leaseMs: e.leaseMs, expiresAt: renewed, fence: startedAt, lastSeenAt: at, live: true };
-    next.live = next.expiresAt > now;
+    // A beat is the gateway speaking, ordered with our probes on its partition: it lives, however
+    // late we handle it (if it is old, the next check's probe decides).
+    next.live = true;
     if (lease && lease.startedAt !== startedAt && lease.startedAt !== null) {
       this.log.log(`gateway ${e.gatewayId} restarted (${e.startedAt}); its earlier sockets are gone`);
     }
@@ -202,6 +215,24 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
       { ...lease, fence: Math.max(lease.fence, fence), live, expiresAt: live ? lease.expiresAt : Math.min(lease.expiresAt, now) },
       { seenAt: at, graceMs: LIMITS.presenceGraceMs },
     );
+  }
+
+  /**
+   * A probe of ours came back through the gateway's partition: everything the gateway said
+   * before `at` has been handled. A lease still expired at `at` has really lapsed; one renewed
+   * by a heartbeat that was queued ahead of the probe has not (this service was only behind).
+   */
+  async probed(e: EventPayload<'presence.probe'>): Promise<void> {
+    await this.ready();
+    const at = Date.parse(e.at);
+    const lease = this.leases.get(e.gatewayId);
+    if (this.probes.get(e.gatewayId) === at) this.probes.delete(e.gatewayId);
+    if (!lease?.live || lease.expiresAt > at) return;
+    const silentMs = Date.now() - lease.lastSeenAt;
+    this.log.warn(`gateway ${lease.gatewayId} lease lapsed: not heard from for ${silentMs} ms; its sockets are gone`);
+    this.lapses.observe(silentMs / 1000);
+    // The gateway has been silent for a whole lease already: no grace on top.
+    await this.applyLease({ ...lease, live: false }, { seenAt: lease.lastSeenAt, graceMs: 0 });
   }
 
   // ─── queries ──────────────────────────────────────────────────────────────
@@ -238,11 +269,12 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
       const now = Date.now();
       for (const lease of [...this.leases.values()]) {
         if (lease.live && lease.expiresAt <= now) {
-          const silentMs = now - lease.lastSeenAt;
-          this.log.warn(`gateway ${lease.gatewayId} lease lapsed: not heard from for ${silentMs} ms; its sockets are gone`);
-          this.lapses.observe(silentMs / 1000);
-          // The gateway has been silent for a whole lease already: no grace on top.
-          await this.applyLease({ ...lease, live: false }, { seenAt: lease.lastSeenAt, graceMs: 0 });
+          // Expired by the clock; it lapses only if the probe comes back with it still expired.
+          const sent = this.probes.get(lease.gatewayId);
+          if (sent === undefined || now - sent >= PROBE_RESEND_MS) {
+            await this.pushes.probe(lease.gatewayId, now);
+            this.probes.set(lease.gatewayId, now);
+          }
         } else if (!lease.live && now - Math.max(lease.expiresAt, lease.lastSeenAt) > this.purgeAfterMs) {
           await this.repo.deleteConnectionsBefore(lease.gatewayId, Infinity);
           await this.repo.deleteLease(lease.gatewayId);

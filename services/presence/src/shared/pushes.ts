@@ -3,9 +3,9 @@ import type { PushPayload } from '@chat/contracts';
 import { KafkaBus } from '@chat/platform-kafka';
 
 /**
- * What this service pushes to clients, as `delivery` events the gateways fan
- * out to sockets. The only place here that talks to the bus, so the logic can
- * be tested with a fake.
+ * What this service publishes: pushes to clients, as `delivery` events the
+ * gateways fan out to sockets, and its own lease probes. The only place here
+ * that talks to the bus, so the logic can be tested with a fake.
  */
 @Injectable()
 export class Pushes {
@@ -19,5 +19,10 @@ export class Pushes {
   typing(recipients: string[], update: PushPayload<'typing'>): Promise<void> {
     if (recipients.length === 0) return Promise.resolve();
     return this.bus.emit('delivery', update.conversationId, { items: [{ userIds: recipients, event: 'typing', data: update }] });
+  }
+
+  /** A probe that returns behind whatever is queued on the gateway's partition (keyed like its heartbeats). */
+  probe(gatewayId: string, at: number): Promise<void> {
+    return this.bus.emit('presence.probe', gatewayId, { gatewayId, at: new Date(at).toISOString() });
   }
 }

@@ -83,8 +83,11 @@ export interface Pushed {
 
 export class FakePushes implements Pick<Pushes, keyof Pushes> {
   readonly sent: Pushed[] = [];
+  readonly probes: { gatewayId: string; at: number }[] = [];
   /** How many of the next sends fail (the broker away). */
   failing = 0;
+  /** Where a probe goes (the test routes it back to the service, in partition order). */
+  onProbe?: (gatewayId: string, at: number) => void;
 
   private record(p: Pushed): Promise<void> {
     if (this.failing > 0) {
@@ -101,6 +104,12 @@ export class FakePushes implements Pick<Pushes, keyof Pushes> {
 
   typing(recipients: string[], update: PushPayload<'typing'>): Promise<void> {
     return this.record({ recipients, event: 'typing', data: update });
+  }
+
+  probe(gatewayId: string, at: number): Promise<void> {
+    this.probes.push({ gatewayId, at });
+    this.onProbe?.(gatewayId, at);
+    return Promise.resolve();
   }
 
   presenceOf(userId: string): { recipients: string[]; online: boolean; lastSeenAt: string | null }[] {
