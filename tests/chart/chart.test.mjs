@@ -4,11 +4,11 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { validateObject } from './k8s-validate.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -461,5 +461,51 @@ describe('specific values', () => {
 
   test('older Kubernetes than the chart supports is refused', () => {
     assert.throws(() => render({}, ['--kube-version', '1.25.0']), /kubeVersion/);
+  });
+});
+
+describe('skaffold.yaml', () => {
+  const sk = parseYaml(readFileSync(join(ROOT, 'skaffold.yaml'), 'utf8'));
+  const chartValues = parseYaml(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
+  const stages = (file) => [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^FROM \S+ AS (\w+)/gm)].map((m) => m[1]);
+  const configs = { default: sk, ...Object.fromEntries(sk.profiles.map((p) => [`profile ${p.name}`, p])) };
+
+  for (const [name, cfg] of Object.entries(configs)) {
+    test(`${name}: one artifact per image, each from an existing Dockerfile stage`, () => {
+      const images = cfg.build.artifacts.map((a) => a.image).sort();
+      assert.deepEqual(images, [...SERVICES.map((s) => `chat-${s}`), 'chat-web'].sort());
+      for (const a of cfg.build.artifacts) {
+        assert.equal(a.context, '.', 'built from the repository root');
+        assert.ok(existsSync(join(ROOT, a.docker.dockerfile)), a.docker.dockerfile);
+        assert.ok(stages(a.docker.dockerfile).includes(a.docker.target), `${a.docker.dockerfile} has stage ${a.docker.target}`);
+      }
+    });
+
+    test(`${name}: the helm release sets every image's repository and tag to the built one, with values files that exist`, () => {
+      const rel = cfg.deploy.helm.releases[0];
+      assert.equal(rel.chartPath, 'helm');
+      for (const f of rel.valuesFiles) assert.ok(existsSync(join(ROOT, f)), f);
+      const tpl = rel.setValueTemplates;
+      for (const a of cfg.build.artifacts) {
+        const key = a.image === 'chat-web' ? 'web' : `services.${a.image.replace('chat-', '')}`;
+        const id = a.image.replace(/-/g, '_');
+        assert.equal(tpl[`${key}.image.repository`], `{{.IMAGE_REPO_${id}}}`);
+        assert.equal(tpl[`${key}.image.tag`], `{{.IMAGE_TAG_${id}}}`);
+        const path = key.split('.').reduce((o, k) => o?.[k], chartValues);
+        assert.ok(path?.image, `values.yaml has ${key}.image`);
+      }
+    });
+  }
+
+  test('the dev profile runs the dev stage and syncs TypeScript sources into /src', () => {
+    const dev = sk.profiles.find((p) => p.name === 'dev');
+    assert.deepEqual(dev.activation, [{ command: 'dev' }]);
+    for (const a of dev.build.artifacts.filter((x) => x.image !== 'chat-web')) {
+      assert.equal(a.docker.target, 'dev');
+      const srcs = a.sync.manual.map((m) => m.src);
+      assert.ok(srcs.includes(`services/${a.image.replace('chat-', '')}/src/**/*.ts`));
+      assert.ok(srcs.includes('libs/**/*.ts'));
+      for (const m of a.sync.manual) assert.equal(m.dest, '/src', 'the build stage\'s WORKDIR');
+    }
   });
 });
