@@ -1,6 +1,6 @@
-import { request, startPlatform, type Platform, type TestUser } from '@chat/testing';
+import { request, type Platform, type TestUser } from '@chat/testing';
 import type { Message } from '@chat/contracts';
-import { close, directBetween, newUser, sleep } from './helpers';
+import { close, directBetween, newUser, restartPatiently, sleep, startPlatformPatiently } from './helpers';
 
 /**
  * The messaging process is killed (SIGKILL: no goodbye, no commit) while a
@@ -12,8 +12,8 @@ let platform: Platform;
 const users: TestUser[] = [];
 
 beforeAll(async () => {
-  platform = await startPlatform({ env: { RATE_LIMITS: 'off', REQUEST_TIMEOUT_MS: '4000' } });
-}, 180_000);
+  platform = await startPlatformPatiently({ env: { RATE_LIMITS: 'off', REQUEST_TIMEOUT_MS: '4000' } });
+}, 300_000);
 
 afterAll(async () => {
   close(...users);
@@ -55,7 +55,7 @@ it('500 messages survive a SIGKILL of messaging mid-stream: stored once each, in
   await platform.signal('messaging', 0, 'SIGKILL');
   killed = true;
   await sleep(1000);
-  await platform.restart('messaging', 0);
+  await restartPatiently(platform, 'messaging', 0);
   await sending;
   expect(killed).toBe(true);
 

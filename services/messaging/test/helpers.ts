@@ -1,21 +1,47 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthResult, Message, PushEvent, PushPayload } from '@chat/contracts';
-import { anotherTab, connect, http, ok, Recorder, uniqueName, type ChatSocket, type TestUser } from '@chat/testing';
+import {
+  anotherTab,
+  connect,
+  http,
+  ok,
+  Platform,
+  Recorder,
+  SERVICES,
+  uniqueName,
+  type ChatSocket,
+  type PlatformOptions,
+  type ServiceName,
+  type TestUser,
+} from '@chat/testing';
 
-/** Registers from a fresh client address (the gateway trusts X-Forwarded-For from loopback), so registration limits never bite. */
+/**
+ * Registers from a fresh client address (the gateway trusts X-Forwarded-For
+ * from loopback), so registration limits never bite. Password hashing is
+ * deliberately slow, and on a busy machine an answer may come too late: then
+ * it tries again, and logs in if the first attempt made the account after all.
+ */
 export async function newUser(url: string, prefix = 'u'): Promise<TestUser> {
   const b = randomBytes(3);
   const username = uniqueName(prefix);
-  const res = await http<AuthResult>(
-    url,
-    'POST',
-    '/api/v1/auth/register',
-    { username, password: 'correct horse battery' },
-    { 'x-forwarded-for': `46.${b[0]}.${b[1]}.${((b[2] ?? 0) % 250) + 1}` },
-  );
-  if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
-  const socket = await connect(url, res.body.accessToken);
-  return { ...res.body, password: 'correct horse battery', socket, pushes: new Recorder(socket) };
+  const password = 'correct horse battery';
+  const headers = { 'x-forwarded-for': `46.${b[0]}.${b[1]}.${((b[2] ?? 0) % 250) + 1}` };
+  let auth: AuthResult | undefined;
+  let timedOut = false;
+  for (let attempt = 0; attempt < 6 && !auth; attempt++) {
+    const res = await http<AuthResult>(url, 'POST', '/api/v1/auth/register', { username, password }, headers);
+    if (res.status === 201) auth = res.body;
+    else if (res.status === 409 && timedOut) {
+      const login = await http<AuthResult>(url, 'POST', '/api/v1/auth/login', { username, password }, headers);
+      if (login.status === 200) auth = login.body;
+    } else if (res.status === 503) {
+      timedOut = true;
+      await sleep(500);
+    } else throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  if (!auth) throw new Error(`register ${username}: no answer`);
+  const socket = await connect(url, auth.accessToken);
+  return { ...auth, password, socket, pushes: new Recorder(socket) };
 }
 
 /** One socket of a user, on whichever gateway. */
@@ -56,4 +82,45 @@ export function percentile(values: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i] ?? NaN;
+}
+
+/**
+ * Starts a process and, if the harness gives up on its health after its
+ * minute (a machine shared by many test runs can take longer to start a
+ * dozen Node processes), keeps waiting for the same process a while longer.
+ */
+export async function spawnPatiently(platform: Platform, name: ServiceName, index: number, port?: number, patienceMs = 240_000): Promise<void> {
+  try {
+    await platform.spawn(name, index, port);
+    return;
+  } catch (err) {
+    if (!/did not become healthy/.test(String(err))) throw err;
+  }
+  const proc = platform.proc(name, index);
+  const url = `http://127.0.0.1:${proc.port}${name === 'gateway' ? '/api/v1/health' : '/health'}`;
+  const until = Date.now() + patienceMs;
+  while (Date.now() < until) {
+    if (proc.child.exitCode !== null) throw new Error(`${name} #${index} exited with ${proc.child.exitCode}`);
+    const status = await fetch(url).then((r) => r.status, () => 0);
+    if (status === 200) return;
+    await sleep(500);
+  }
+  throw new Error(`${name} #${index} did not become healthy`);
+}
+
+/** startPlatform, patient with slow starts. */
+export async function startPlatformPatiently(opts: PlatformOptions = {}): Promise<Platform> {
+  const platform = new Platform(opts);
+  try {
+    await Promise.all(SERVICES.flatMap((name) => Array.from({ length: opts.replicas?.[name] ?? 1 }, (_, i) => spawnPatiently(platform, name, i))));
+    return platform;
+  } catch (err) {
+    await platform.stop();
+    throw err;
+  }
+}
+
+/** platform.restart, patient with a slow start. */
+export function restartPatiently(platform: Platform, name: ServiceName, index: number): Promise<void> {
+  return spawnPatiently(platform, name, index, platform.proc(name, index).port);
 }

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ok, startPlatform, type Platform, type TestUser } from '@chat/testing';
+import { ok, type Platform, type TestUser } from '@chat/testing';
 import type { Message } from '@chat/contracts';
-import { close, directBetween, newUser, percentile } from './helpers';
+import { close, directBetween, newUser, percentile, startPlatformPatiently } from './helpers';
 
 /**
  * End-to-end latency of one message: from the sender's emit to the other
@@ -15,8 +15,8 @@ let platform: Platform;
 const users: TestUser[] = [];
 
 beforeAll(async () => {
-  platform = await startPlatform({ env: { RATE_LIMITS: 'off' } });
-}, 180_000);
+  platform = await startPlatformPatiently({ env: { RATE_LIMITS: 'off' } });
+}, 300_000);
 
 afterAll(async () => {
   close(...users);

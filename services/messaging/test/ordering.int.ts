@@ -1,6 +1,6 @@
-import { ok, startPlatform, type Platform, type TestUser } from '@chat/testing';
+import { ok, type Platform, type TestUser } from '@chat/testing';
 import type { Message } from '@chat/contracts';
-import { close, newUser, send } from './helpers';
+import { close, newUser, restartPatiently, send, startPlatformPatiently } from './helpers';
 
 /**
  * Two messaging processes share the commands topic. Seq is assigned by the
@@ -12,8 +12,8 @@ let platform: Platform;
 const users: TestUser[] = [];
 
 beforeAll(async () => {
-  platform = await startPlatform({ replicas: { messaging: 2 }, env: { RATE_LIMITS: 'off' } });
-}, 180_000);
+  platform = await startPlatformPatiently({ replicas: { messaging: 2 }, env: { RATE_LIMITS: 'off' } });
+}, 300_000);
 
 afterAll(async () => {
   close(...users);
@@ -47,7 +47,7 @@ it('three concurrent senders in one group get seq 1..N with no gap or repeat, ea
   // Midway, one messaging process dies and comes back: its partitions move twice.
   await new Promise((r) => setTimeout(r, 1500));
   await platform.signal('messaging', 1, 'SIGKILL');
-  await platform.restart('messaging', 1);
+  await restartPatiently(platform, 'messaging', 1);
   await Promise.all(sending);
 
   const total = perSender * senders.length;
