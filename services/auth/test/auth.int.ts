@@ -24,7 +24,7 @@ beforeAll(async () => {
     },
   });
   url = platform.url;
-}, 120_000);
+}, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 120_000);
 
 afterAll(async () => {
   for (const s of sockets) s.close();

@@ -16,7 +16,7 @@ beforeAll(async () => {
   platform = await startPlatform({
     env: { LOGIN_LIMIT_PER_USERNAME: '100000', LOGIN_LIMIT_PER_ADDRESS: '100000', REGISTER_LIMIT_PER_ADDRESS: '100000' },
   });
-}, 120_000);
+}, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 120_000);
 
 afterAll(() => platform?.stop());
 

@@ -11,7 +11,7 @@ const everyone: TestUser[] = [];
 
 beforeAll(async () => {
   platform = await startPlatform({ replicas: { gateway: 2 } });
-}, 120_000);
+}, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 120_000);
 
 afterAll(async () => {
   closeUsers(...everyone);
@@ -90,3 +90,16 @@ it('logout through one gateway disconnects the session on the other and its toke
   }
   expect(status).toBe(401);
 });
+
+it('a gateway started after a logout still refuses that session (it reads the past revocations before serving)', async () => {
+  const a = await on(0, 'late');
+  const res = await http(platform.urls[0]!, 'POST', '/api/v1/auth/logout', undefined, { authorization: `Bearer ${a.accessToken}` });
+  expect(res.status).toBe(204);
+  const fresh = await platform.spawn('gateway', 2);
+  const freshUrl = `http://127.0.0.1:${fresh.port}`;
+  expect((await http(freshUrl, 'GET', '/api/v1/me', undefined, { authorization: `Bearer ${a.accessToken}` })).status).toBe(401);
+  await expect(connect(freshUrl, a.accessToken)).rejects.toThrow('UNAUTHENTICATED');
+  // A live session is served there as usual.
+  const b = await on(0, 'live');
+  expect((await http(freshUrl, 'GET', '/api/v1/me', undefined, { authorization: `Bearer ${b.accessToken}` })).status).toBe(200);
+}, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 60_000);

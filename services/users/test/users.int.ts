@@ -14,7 +14,7 @@ const everyone: TestUser[] = [];
 beforeAll(async () => {
   platform = await startPlatform();
   url = platform.url;
-}, 120_000);
+}, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 120_000);
 
 afterAll(async () => {
   closeUsers(...everyone);
