@@ -252,6 +252,9 @@ function rowsFor(scenario) {
     ...lat(`${base}ack`, 'ack'),
     ...lat(`${base}e2e`, 'e2e'),
     ['generator lag p99 (ms)', `${base}generatorLag.p99`],
+    ['CPU ms per message (system under test)', 'cpu.msPerMsg'],
+    ['CPU ms per message (generator)', 'cpu.generatorMsPerMsg'],
+    ['capacity on idle cores (msg/s, from CPU cost)', 'cpu.capacityMsgPerS'],
   ];
   switch (scenario) {
     case 'throughput':

@@ -2,6 +2,7 @@
 // platform) with its Population and returns a plain result object; main.mjs
 // runs each against both targets and reports the ratio.
 import { fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { runLoad } from './load.mjs';
 import { fileDescriptors, memAvailableMiB, ProcWatch, round, sample } from './procs.mjs';
@@ -29,10 +30,40 @@ async function measured(target, fn) {
   prof.start();
   try {
     const result = await fn();
-    return { ...result, procs: watch.end() };
+    const procs = watch.end();
+    return { ...result, procs, cpu: cpuCost(procs, result.sent ?? result.totalSent) };
   } finally {
     prof.stop();
   }
+}
+
+/**
+ * CPU milliseconds per message sent, per process and for the system under
+ * test as a whole (everything but the generator). Unlike latency, this does
+ * not depend on how busy the rest of the machine is, so it also says what
+ * the system could carry on idle cores: capacity ≈ cores × 1000 / cost.
+ */
+function cpuCost(procs, messages) {
+  if (!messages) return null;
+  const per = (cpuS) => round((cpuS * 1000) / messages, 3);
+  const perProcess = {};
+  let sut = 0;
+  let generator = 0;
+  for (const p of procs.procs) {
+    if (p.gone) continue;
+    perProcess[p.name] = per(p.cpuS);
+    if (p.name === 'generator' || p.name.startsWith('clients-')) generator += p.cpuS;
+    else sut += p.cpuS;
+  }
+  const cores = availableParallelism();
+  return {
+    messages,
+    msPerMsg: per(sut),
+    generatorMsPerMsg: per(generator),
+    // What every core of this machine could carry if nothing else ran on it (the generator included).
+    capacityMsgPerS: sut + generator > 0 ? Math.round((cores * 1000) / ((sut + generator) * 1000 / messages)) : null,
+    perProcess,
+  };
 }
 
 function directPick(pairs) {
@@ -78,7 +109,7 @@ export async function throughput(target, pop, o, say) {
       held = r;
       await sleep(1000);
     }
-    return {};
+    return { totalSent: steps.reduce((a, r) => a + r.sent, 0) };
   });
   return {
     users: o.users,
@@ -89,6 +120,7 @@ export async function throughput(target, pop, o, say) {
     firstFailed: steps.find((s) => !s.held) ? brief(steps.find((s) => !s.held)) : null,
     steps: steps.map(brief),
     procs: result.procs,
+    cpu: result.cpu,
   };
 }
 
