@@ -21,7 +21,8 @@ afterAll(async () => {
 });
 
 it('500 messages survive a SIGKILL of messaging mid-stream: stored once each, in order, delivered to every member', async () => {
-  const [sender, reader] = await Promise.all([newUser(platform.url, 'fs'), newUser(platform.url, 'fr')]);
+  const sender = await newUser(platform.url, 'fs');
+  const reader = await newUser(platform.url, 'fr');
   users.push(sender, reader);
   const id = await directBetween(sender, reader);
   const total = 500;

@@ -28,7 +28,7 @@ export async function newUser(url: string, prefix = 'u'): Promise<TestUser> {
   const headers = { 'x-forwarded-for': `46.${b[0]}.${b[1]}.${((b[2] ?? 0) % 250) + 1}` };
   let auth: AuthResult | undefined;
   let timedOut = false;
-  for (let attempt = 0; attempt < 6 && !auth; attempt++) {
+  for (let attempt = 0; attempt < 15 && !auth; attempt++) {
     const res = await http<AuthResult>(url, 'POST', '/api/v1/auth/register', { username, password }, headers);
     if (res.status === 201) auth = res.body;
     else if (res.status === 409 && timedOut) {
@@ -36,7 +36,7 @@ export async function newUser(url: string, prefix = 'u'): Promise<TestUser> {
       if (login.status === 200) auth = login.body;
     } else if (res.status === 503) {
       timedOut = true;
-      await sleep(500);
+      await sleep(2000);
     } else throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
   }
   if (!auth) throw new Error(`register ${username}: no answer`);
@@ -63,7 +63,7 @@ export function count<E extends PushEvent>(tab: Tab, event: E, match: (p: PushPa
 
 /** Opens the direct conversation of a pair and waits until both have heard of it. */
 export async function directBetween(a: TestUser, b: TestUser): Promise<string> {
-  const { conversation } = await ok(a.socket, 'conversation:direct', { userId: b.user.id });
+  const { conversation } = await ok(a.socket, 'conversation:direct', { userId: b.user.id }, 30000);
   await b.pushes.waitFor('conversation:updated', (p) => p.conversation.id === conversation.id, 15000);
   return conversation.id;
 }

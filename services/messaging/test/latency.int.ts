@@ -24,7 +24,8 @@ afterAll(async () => {
 });
 
 it('measures send → other member message:new over 1,000 messages (p50, p99)', async () => {
-  const [sender, reader] = await Promise.all([newUser(platform.url, 'ls'), newUser(platform.url, 'lr')]);
+  const sender = await newUser(platform.url, 'ls');
+  const reader = await newUser(platform.url, 'lr');
   users.push(sender, reader);
   const id = await directBetween(sender, reader);
   const n = Number(process.env['LATENCY_MESSAGES'] ?? 1000);

@@ -36,9 +36,9 @@ beforeAll(async () => {
   bobTab = await tabOn(gw0, bob);
   sockets.push(alice, bob, carol, olga, adam, mia, aliceTab, bobTab);
   direct = await directBetween(alice, bob);
-  const made = await ok(olga.socket, 'group:create', { name: 'Crew', memberIds: [adam.user.id, mia.user.id] });
+  const made = await ok(olga.socket, 'group:create', { name: 'Crew', memberIds: [adam.user.id, mia.user.id] }, 30000);
   group = made.conversation.id;
-  await ok(olga.socket, 'group:setRole', { conversationId: group, userId: adam.user.id, role: 'admin' });
+  await ok(olga.socket, 'group:setRole', { conversationId: group, userId: adam.user.id, role: 'admin' }, 30000);
   await adam.pushes.waitFor('conversation:updated', (p) => p.conversation.id === group && p.conversation.members.some((m) => m.userId === adam.user.id && m.role === 'admin'));
 }, 300_000);
 
@@ -133,7 +133,8 @@ describe('edit and delete', () => {
 
 describe('history', () => {
   it('pages back from the newest and forward from a seq, with hasMore in the direction of travel', async () => {
-    const [x, y] = await Promise.all([newUser(platform.urls[0]!, 'hx'), newUser(platform.urls[1]!, 'hy')]);
+    const x = await newUser(platform.urls[0]!, 'hx');
+    const y = await newUser(platform.urls[1]!, 'hy');
     sockets.push(x, y);
     const id = await directBetween(x, y);
     for (let i = 1; i <= 7; i++) await send(i % 2 ? x : y, id, `m${i}`);
@@ -156,7 +157,8 @@ describe('history', () => {
 
 describe('unread and read receipts', () => {
   it('counts messages from others above the marker; a read moves it forward and every member hears read:update, the reader\'s other tab too', async () => {
-    const [x, y] = await Promise.all([newUser(platform.urls[0]!, 'rx'), newUser(platform.urls[1]!, 'ry')]);
+    const x = await newUser(platform.urls[0]!, 'rx');
+    const y = await newUser(platform.urls[1]!, 'ry');
     const yTab = await tabOn(platform.urls[0]!, y);
     sockets.push(x, y, yTab);
     const id = await directBetween(x, y);
@@ -186,7 +188,9 @@ describe('unread and read receipts', () => {
   });
 
   it('lists conversations newest activity first', async () => {
-    const [x, y, z] = await Promise.all([newUser(platform.urls[0]!, 'lx'), newUser(platform.urls[1]!, 'ly'), newUser(platform.urls[0]!, 'lz')]);
+    const x = await newUser(platform.urls[0]!, 'lx');
+    const y = await newUser(platform.urls[1]!, 'ly');
+    const z = await newUser(platform.urls[0]!, 'lz');
     sockets.push(x, y, z);
     const first = await directBetween(x, y);
     const second = await directBetween(x, z);
@@ -198,12 +202,14 @@ describe('unread and read receipts', () => {
   });
 
   it('a member added to a group later reads its whole history and starts with no unread', async () => {
-    const [owner, early, late] = await Promise.all([newUser(platform.urls[0]!, 'go'), newUser(platform.urls[1]!, 'ge'), newUser(platform.urls[1]!, 'gl')]);
+    const owner = await newUser(platform.urls[0]!, 'go');
+    const early = await newUser(platform.urls[1]!, 'ge');
+    const late = await newUser(platform.urls[1]!, 'gl');
     sockets.push(owner, early, late);
-    const { conversation } = await ok(owner.socket, 'group:create', { name: 'History', memberIds: [early.user.id] });
+    const { conversation } = await ok(owner.socket, 'group:create', { name: 'History', memberIds: [early.user.id] }, 30000);
     await send(owner, conversation.id, 'before 1');
     await send(early, conversation.id, 'before 2');
-    const added = await ok(owner.socket, 'group:addMembers', { conversationId: conversation.id, userIds: [late.user.id] });
+    const added = await ok(owner.socket, 'group:addMembers', { conversationId: conversation.id, userIds: [late.user.id] }, 30000);
     expect(added.conversation.lastSeq).toBe(2);
     const pushed = await late.pushes.waitFor('conversation:updated', (p) => p.conversation.id === conversation.id);
     expect(pushed.conversation).toMatchObject({ lastSeq: 2, unread: 0 });
@@ -244,11 +250,12 @@ describe('privacy', () => {
   });
 
   it('a member removed from a group can no longer read or write it, and gets no more of its messages', async () => {
-    const [owner, gone] = await Promise.all([newUser(platform.urls[0]!, 'po'), newUser(platform.urls[1]!, 'pg')]);
+    const owner = await newUser(platform.urls[0]!, 'po');
+    const gone = await newUser(platform.urls[1]!, 'pg');
     sockets.push(owner, gone);
-    const { conversation } = await ok(owner.socket, 'group:create', { name: 'Shrinking', memberIds: [gone.user.id] });
+    const { conversation } = await ok(owner.socket, 'group:create', { name: 'Shrinking', memberIds: [gone.user.id] }, 30000);
     await send(gone, conversation.id, 'here for now');
-    await ok(owner.socket, 'group:removeMember', { conversationId: conversation.id, userId: gone.user.id });
+    await ok(owner.socket, 'group:removeMember', { conversationId: conversation.id, userId: gone.user.id }, 30000);
     expect(await gone.pushes.waitFor('conversation:removed', (p) => p.conversationId === conversation.id)).toEqual({ conversationId: conversation.id, reason: 'removed' });
     const after = await send(owner, conversation.id, 'after the removal');
     expect(await request(gone.socket, 'message:history', { conversationId: conversation.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });

@@ -21,9 +21,11 @@ afterAll(async () => {
 });
 
 it('three concurrent senders in one group get seq 1..N with no gap or repeat, each in their own order, and every member gets every message', async () => {
-  const [owner, a, b] = await Promise.all([newUser(platform.url, 'so'), newUser(platform.url, 'sa'), newUser(platform.url, 'sb')]);
+  const owner = await newUser(platform.url, 'so');
+  const a = await newUser(platform.url, 'sa');
+  const b = await newUser(platform.url, 'sb');
   users.push(owner, a, b);
-  const { conversation } = await ok(owner.socket, 'group:create', { name: 'Race', memberIds: [a.user.id, b.user.id] });
+  const { conversation } = await ok(owner.socket, 'group:create', { name: 'Race', memberIds: [a.user.id, b.user.id] }, 30000);
   for (const u of [a, b]) await u.pushes.waitFor('conversation:updated', (p) => p.conversation.id === conversation.id, 15000);
   const perSender = 40;
   const senders = [owner, a, b];
