@@ -5,7 +5,7 @@
 // KAFKA_BROKERS and MONGO_URL are both set.
 //
 // Suites, in order: unit (Jest), frontend (Vitest through Nx), integration
-// (Jest, one file at a time), chart (`npm run test:chart`, when it exists),
+// (Jest, one file at a time), faults (tests/faults: kills, pauses, outages under load), chart (`npm run test:chart`, when it exists),
 // browser (Jest + Playwright, when frontend/e2e/jest.config.cjs exists; it gets
 // a platform started like `npm start`'s on a free port, as CHAT_URL).
 // The last line is exactly `N passed, N failed`; the exit code is 1 when anything failed.
@@ -13,6 +13,7 @@
 //   npm test
 //   npm run test:unit            → node scripts/test.mjs --only unit
 //   npm run test:integration     → node scripts/test.mjs --only integration
+//   npm run test:faults          → node scripts/test.mjs --only faults
 //   node scripts/test.mjs --only integration,browser --no-build
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +23,7 @@ import { BUILD_PROJECTS, buildAll, randomSecret, startServices, toolEnv } from '
 import { onShutdownSignal, pidAlive, spawnManaged } from './lib/proc.mjs';
 import { freePort, fromRoot, preferredPort, quietKnownWarnings, repoRoot, say, seconds, sleep } from './lib/util.mjs';
 
-const ALL_SUITES = ['unit', 'frontend', 'integration', 'chart', 'browser'];
+const ALL_SUITES = ['unit', 'frontend', 'integration', 'faults', 'chart', 'browser'];
 const SUITE_TIMEOUT_MS = Number(process.env.CHAT_TEST_SUITE_TIMEOUT_MIN || 30) * 60_000;
 const E2E_CONFIG = 'frontend/e2e/jest.config.cjs';
 
@@ -153,7 +154,7 @@ async function main() {
   onShutdownSignal(cleanup, { exitCode: 130 });
   mkdirSync(runDir, { recursive: true });
 
-  const needInfra = suites.includes('integration') || suites.includes('browser');
+  const needInfra = suites.includes('integration') || suites.includes('faults') || suites.includes('browser');
   const needBuild = !values['no-build'] && (needInfra || suites.includes('frontend'));
   const projects = suites.includes('browser') ? BUILD_PROJECTS : BUILD_PROJECTS.filter((p) => p !== 'frontend');
 
@@ -202,7 +203,20 @@ async function main() {
       await runSuite(
         'integration',
         'npx',
-        ['jest', '-c', 'jest.integration.config.cjs', '--ci', '--runInBand', '--json', `--outputFile=${jsonFile}`],
+        ['jest', '-c', 'jest.integration.config.cjs', '--ci', '--runInBand', '--testPathIgnorePatterns=/tests/faults/', '--json', `--outputFile=${jsonFile}`],
+        { env: infraEnv, jsonFile },
+      );
+    } else if (suite === 'faults') {
+      // The fault suite (tests/faults): processes killed, paused, the broker and the database taken away under load.
+      if (!infra) {
+        fail('faults', 'skipped: no Kafka/MongoDB');
+        continue;
+      }
+      const jsonFile = path.join(runDir, 'faults.json');
+      await runSuite(
+        'faults',
+        'npx',
+        ['jest', '-c', 'jest.integration.config.cjs', '--ci', '--runInBand', 'tests/faults', '--json', `--outputFile=${jsonFile}`],
         { env: infraEnv, jsonFile },
       );
     } else if (suite === 'chart') {

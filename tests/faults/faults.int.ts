@@ -27,7 +27,7 @@ describe('faults: nothing acked is lost or doubled while processes die', () => {
 
   beforeAll(async () => {
     platform = await startPlatform({ replicas: { gateway: 2, messaging: 2 }, env: { RATE_LIMITS: 'off', REQUEST_TIMEOUT_MS: '4000' } });
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await platform?.stop();
@@ -58,7 +58,7 @@ describe('faults: nothing acked is lost or doubled while processes die', () => {
         await platform.restart(service, 0);
       });
       expectIntact(report);
-    });
+    }, 300_000);
   }
 
   it('SIGKILL of one of two gateways: its clients reconnect to the other and catch up', async () => {
@@ -69,7 +69,7 @@ describe('faults: nothing acked is lost or doubled while processes die', () => {
     expectIntact(report);
     expect(report.reconnects).toBeGreaterThan(0);
     await platform.restart('gateway', 1);
-  });
+  }, 300_000);
 
   it('a messaging consumer paused with SIGSTOP past its session timeout, then resumed, duplicates and loses nothing', async () => {
     const report = await withLoad(
@@ -82,7 +82,7 @@ describe('faults: nothing acked is lost or doubled while processes die', () => {
       { messagesPerSender: 200 },
     );
     expectIntact(report);
-  });
+  }, 300_000);
 
   it('a poison message on each consumed topic goes to the dead-letter topic and does not stop its partition', async () => {
     const kafka = new Kafka({ brokers: process.env['KAFKA_BROKERS']!.split(','), logLevel: logLevel.NOTHING });
@@ -132,5 +132,5 @@ describe('faults: nothing acked is lost or doubled while processes die', () => {
     await consumer.disconnect();
     await producer.disconnect();
     expect([...seen].sort()).toEqual(expect.arrayContaining(expected));
-  });
+  }, 300_000);
 });
