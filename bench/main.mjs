@@ -152,6 +152,8 @@ async function main() {
   for (const t of targets) {
     t.pop = new Population(t, { say });
     say(`${t.name}: ${t.url} (${t.procs.map((p) => `${p.name}:${p.pid}`).join(' ')})`);
+    const s = await t.pop.ready();
+    say(`${t.name}: first registration answered after ${round(s, 1)} s`);
   }
 
   const all = [];

@@ -2,7 +2,7 @@
 // and kept for the scenarios that follow (registration is the slow part: the
 // platform hashes each password with argon2id).
 import { randomBytes } from 'node:crypto';
-import { connect, pool, register, requestRetry } from './client.mjs';
+import { connect, login, pool, register, requestRetry } from './client.mjs';
 
 export class Population {
   constructor(target, { registerConcurrency, connectConcurrency = 50, say = () => {} }) {
@@ -14,6 +14,28 @@ export class Population {
     this.registerConcurrency = registerConcurrency ?? (target.name === 'floor' ? 32 : 8);
     this.connectConcurrency = connectConcurrency;
     this.say = say;
+  }
+
+  /**
+   * Health 200 does not mean every consumer group has joined: the first
+   * registration may wait a while on a fresh platform (or a crowded machine).
+   * One registration with long patience before the bulk.
+   */
+  async ready(timeoutS = 300) {
+    const started = performance.now();
+    const until = Date.now() + timeoutS * 1000;
+    for (;;) {
+      try {
+        const name = `b${this.tag}u0`;
+        // A 409 here means an earlier attempt made the account but answered too late.
+        this.users.push(await register(this.url, name, { attempts: 3 }).catch((err) => (/HTTP 409/.test(err.message) ? login(this.url, name) : Promise.reject(err))));
+        this.readyS = (performance.now() - started) / 1000;
+        return this.readyS;
+      } catch (err) {
+        if (Date.now() > until) throw new Error(`${this.target.name} did not register a user within ${timeoutS} s: ${err.message}`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
   }
 
   async ensureUsers(n) {
@@ -39,7 +61,16 @@ export class Population {
     const todo = users.filter((u) => !u.socket || !u.socket.connected);
     const started = performance.now();
     await pool(todo, this.connectConcurrency, async (u) => {
-      u.socket = await connect(this.url, u.token);
+      // A crowded machine may miss a handshake deadline; a few tries before giving up.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          u.socket = await connect(this.url, u.token, { timeoutMs: 30000 });
+          return;
+        } catch (err) {
+          if (attempt >= 4 || err.message === 'UNAUTHENTICATED') throw err;
+          await new Promise((r) => setTimeout(r, 1000 * attempt));
+        }
+      }
     });
     if (todo.length) this.connectRate = todo.length / ((performance.now() - started) / 1000);
     return users;
