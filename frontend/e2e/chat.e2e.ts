@@ -137,7 +137,7 @@ if (!BASE) {
       await byTest(bob.page, 'composer-input').pressSequentially('I am typ', { delay: 40 });
       await until('"Bob is typing" for Alice', async () => (await byTest(alice.page, 'typing-indicator').innerText()).includes('Bob is typing'));
       await byTest(bob.page, 'composer-input').fill('');
-      await until('the typing indicator to go', async () => (await byTest(alice.page, 'typing-indicator').innerText()).trim() === '', 15_000);
+      await until('the typing indicator to go', async () => (await byTest(alice.page, 'typing-indicator').innerText()).trim() === '');
     });
 
     it('edits and deletes one\'s own messages, and the other side sees both', async () => {
@@ -191,7 +191,7 @@ if (!BASE) {
 
       const lines: [Person, string][] = [
         [alice, 'Who is up for the lake on Saturday?'],
-        [bob, 'Me! I can bring the kayak 🛶'],
+        [bob, 'Me! I can bring the kayak'],
         [carol, 'Count me in. What time?'],
         [alice, 'Leaving at 8:00 from the station'],
         [carol, 'I will bring sandwiches for everyone'],
@@ -199,7 +199,7 @@ if (!BASE) {
         [alice, 'Perfect. Do not forget sunscreen'],
         [carol, 'Can we stop for coffee on the way?'],
         [bob, 'Always ☕'],
-        [alice, 'See you all there! 🎉'],
+        [alice, 'See you all there!'],
       ];
       for (const [who, text] of lines) await send(who, text);
       for (const p of [alice, bob, carol]) {
@@ -253,6 +253,7 @@ if (!BASE) {
       await byTest(alice.page, 'close-admin-panel').click();
 
       // Bob, now an admin, may rename and remove members, but not remove the owner or change roles.
+      await openConversation(bob, 'Weekend trip');
       await byTest(bob.page, 'open-admin-panel').click();
       await byTest(byTest(bob.page, 'member-row').filter({ hasText: 'Carol' }), 'remove-member').waitFor();
       expect(await byTest(byTest(bob.page, 'member-row').filter({ hasText: 'Alice' }), 'remove-member').count()).toBe(0);
@@ -305,13 +306,14 @@ if (!BASE) {
     it('shows the full history after a reload, with the session restored silently', async () => {
       // More than one page of history, sent in a burst (the composer queues them in order).
       await openConversation(alice, 'Bob');
+      await openConversation(bob, 'Alice');
       const box = byTest(alice.page, 'composer-input');
       for (let i = 1; i <= 55; i++) {
         await box.fill(`Line ${i}`);
         await box.press('Enter');
       }
-      await until('the burst to be sent', async () => (await byTest(alice.page, 'pending-message').count()) === 0, 60_000);
-      await until('Bob to have the burst', async () => (await messageWithText(bob, 'Line 55').count()) === 1, 30_000);
+      await until('the burst to be sent', async () => (await byTest(alice.page, 'pending-message').count()) === 0, 180_000);
+      await until('Bob to have the burst', async () => (await messageWithText(bob, 'Line 55').count()) === 1);
       const before = await texts(bob);
       const order = before.filter((t) => t.startsWith('Line ')).map((t) => Number(t.slice(5)));
       expect(order).toEqual(Array.from({ length: 55 }, (_, i) => i + 1));
@@ -326,7 +328,7 @@ if (!BASE) {
           await byTest(bob.page, 'message-list').evaluate((el) => (el.scrollTop = 0));
           return (await byTest(bob.page, 'history-start').count()) === 1;
         },
-        30_000,
+        90_000,
       );
       expect(await texts(bob)).toEqual(before);
       expect(await byTest(bob.page, 'day-separator').first().innerText()).toBe('Today');
@@ -348,7 +350,7 @@ if (!BASE) {
       expect(await messageWithText(bob, 'While you were away 1').count()).toBe(0);
 
       bob.sockets.online();
-      await until('the banner to go', async () => (await byTest(bob.page, 'connection-banner').count()) === 0, 30_000);
+      await until('the banner to go', async () => (await byTest(bob.page, 'connection-banner').count()) === 0, 90_000);
       for (const t of missed) await until(`Bob to get "${t}"`, async () => (await messageWithText(bob, t).count()) === 1);
       await until('the offline message to reach Alice', async () => (await messageWithText(alice, 'Written while offline').count()) === 1);
       await until('nothing pending for Bob', async () => (await byTest(bob.page, 'pending-message').count()) === 0);

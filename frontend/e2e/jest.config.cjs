@@ -12,7 +12,7 @@ module.exports = {
   roots: ['<rootDir>/frontend/e2e'],
   testMatch: ['**/*.e2e.ts'],
   // Real browsers, real services: generous, and one file at a time on small machines.
-  testTimeout: 120_000,
+  testTimeout: 300_000,
   maxWorkers: 1,
   forceExit: true,
 };

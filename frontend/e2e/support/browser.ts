@@ -27,7 +27,7 @@ export function launch(): Promise<Browser> {
 }
 
 /** Polls until `check` holds (truthy), or fails with `what` and the last value seen. */
-export async function until<T>(what: string, check: () => Promise<T> | T, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(what: string, check: () => Promise<T> | T, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -124,7 +124,9 @@ export interface Person {
 
 export async function newPerson(browser: Browser, base: string, name: string, run: string, viewport = { width: 1280, height: 800 }): Promise<Person> {
   const context = await browser.newContext({ baseURL: base, viewport });
-  context.setDefaultTimeout(20_000);
+  // Generous: the suite runs beside builds and other suites on small shared machines.
+  context.setDefaultTimeout(45_000);
+  context.setDefaultNavigationTimeout(90_000);
   const sockets = new SocketControl();
   await sockets.install(context);
   const page = await context.newPage();
