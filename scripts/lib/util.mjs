@@ -91,6 +91,19 @@ export async function preferredPort(port) {
   return (await portBindable(port)) ? port : freePort();
 }
 
+// Commands run to completion (builds, Maven, Go) are in our process group, so a
+// Ctrl-C reaches them too; on any other way out they get a SIGTERM from here.
+const running = new Set();
+process.once('exit', () => {
+  for (const child of running) {
+    try {
+      child.kill('SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+});
+
 /**
  * Runs a command to completion and returns { code, stdout, stderr }. With
  * `onLine`, each output line is passed on as it arrives.
@@ -104,6 +117,8 @@ export function run(cmd, args, { cwd = repoRoot, env = process.env, onLine } = {
       resolve({ code: -1, stdout: '', stderr: String(err), error: err });
       return;
     }
+    running.add(child);
+    child.once('close', () => running.delete(child));
     let stdout = '';
     let stderr = '';
     const split = (sink) => {
