@@ -205,11 +205,12 @@ async function main() {
       await runSuite(
         'integration',
         'npx',
-        ['jest', '-c', 'jest.integration.config.cjs', '--ci', '--runInBand', '--testPathIgnorePatterns=/tests/faults/', '--json', `--outputFile=${jsonFile}`],
+        ['jest', '-c', 'jest.integration.config.cjs', '--ci', '--runInBand', '--testPathIgnorePatterns=/tests/(faults|abuse)/', '--json', `--outputFile=${jsonFile}`],
         { env: infraEnv, jsonFile },
       );
     } else if (suite === 'faults') {
-      // The fault suite (tests/faults): processes killed, paused, the broker and the database taken away under load.
+      // The fault and abuse suites (tests/faults, tests/abuse): processes killed, paused, the broker and the
+      // database taken away under load; hostile input, forged tokens, floods.
       if (!infra) {
         fail('faults', 'skipped: no Kafka/MongoDB');
         continue;
@@ -218,7 +219,7 @@ async function main() {
       await runSuite(
         'faults',
         'npx',
-        ['jest', '-c', 'jest.integration.config.cjs', '--ci', '--runInBand', 'tests/faults', '--json', `--outputFile=${jsonFile}`],
+        ['jest', '-c', 'jest.integration.config.cjs', '--ci', '--runInBand', 'tests/faults', 'tests/abuse', '--json', `--outputFile=${jsonFile}`],
         { env: infraEnv, jsonFile },
       );
     } else if (suite === 'chart') {

@@ -37,7 +37,7 @@ describe('abuse: hostile input gets the protocol answer and the server keeps ser
     platform = await startPlatform({ env: { CORS_ORIGINS: 'https://chat.example.test', SOCKET_RATE_PER_SEC: '20' } });
     alice = await connectedUser(platform.url);
     bob = await connectedUser(platform.url);
-  });
+  }, 300_000);
 
   afterAll(async () => {
     closeAll(alice?.socket, bob?.socket);
