@@ -61,9 +61,25 @@ export function count<E extends PushEvent>(tab: Tab, event: E, match: (p: PushPa
   return tab.pushes.of(event).filter(match).length;
 }
 
+/**
+ * Runs a set-up step again when the platform did not answer in time (a
+ * consumer group still settling on a busy machine). Only for steps whose
+ * repetition does no harm to the test.
+ */
+export async function retrying<T>(step: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (i >= attempts || !/UNAVAILABLE|no ack/.test(String(err))) throw err;
+      await sleep(1000);
+    }
+  }
+}
+
 /** Opens the direct conversation of a pair and waits until both have heard of it. */
 export async function directBetween(a: TestUser, b: TestUser): Promise<string> {
-  const { conversation } = await ok(a.socket, 'conversation:direct', { userId: b.user.id }, 30000);
+  const { conversation } = await retrying(() => ok(a.socket, 'conversation:direct', { userId: b.user.id }, 30000));
   await b.pushes.waitFor('conversation:updated', (p) => p.conversation.id === conversation.id, 15000);
   return conversation.id;
 }
@@ -108,11 +124,27 @@ export async function spawnPatiently(platform: Platform, name: ServiceName, inde
   throw new Error(`${name} #${index} did not become healthy`);
 }
 
-/** startPlatform, patient with slow starts. */
+/**
+ * startPlatform, patient with slow starts: one process first (every service
+ * creates the platform's topics at start, and a dozen processes racing to
+ * create them on a loaded broker can crash one), then the rest at once; a
+ * process that dies while starting gets a second chance.
+ */
 export async function startPlatformPatiently(opts: PlatformOptions = {}): Promise<Platform> {
   const platform = new Platform(opts);
+  const start = async (name: ServiceName, index: number) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await spawnPatiently(platform, name, index);
+      } catch (err) {
+        if (attempt >= 3 || !/exited/.test(String(err))) throw err;
+      }
+    }
+  };
   try {
-    await Promise.all(SERVICES.flatMap((name) => Array.from({ length: opts.replicas?.[name] ?? 1 }, (_, i) => spawnPatiently(platform, name, i))));
+    const [first, ...rest] = SERVICES.flatMap((name) => Array.from({ length: opts.replicas?.[name] ?? 1 }, (_, i) => [name, i] as const));
+    if (first) await start(...first);
+    await Promise.all(rest.map(([name, i]) => start(name, i)));
     return platform;
   } catch (err) {
     await platform.stop();

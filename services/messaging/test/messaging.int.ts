@@ -1,6 +1,6 @@
 import { LIMITS, REST_CALLS, type Message } from '@chat/contracts';
 import { http, ok, request, type Platform, type TestUser } from '@chat/testing';
-import { close, count, directBetween, newUser, send, sleep, startPlatformPatiently, tabOn, type Tab } from './helpers';
+import { close, count, directBetween, newUser, retrying, send, sleep, startPlatformPatiently, tabOn, type Tab } from './helpers';
 
 /**
  * Messaging through two gateway processes: every member's every socket, on
@@ -36,7 +36,7 @@ beforeAll(async () => {
   bobTab = await tabOn(gw0, bob);
   sockets.push(alice, bob, carol, olga, adam, mia, aliceTab, bobTab);
   direct = await directBetween(alice, bob);
-  const made = await ok(olga.socket, 'group:create', { name: 'Crew', memberIds: [adam.user.id, mia.user.id] }, 30000);
+  const made = await retrying(() => ok(olga.socket, 'group:create', { name: 'Crew', memberIds: [adam.user.id, mia.user.id] }, 30000));
   group = made.conversation.id;
   await ok(olga.socket, 'group:setRole', { conversationId: group, userId: adam.user.id, role: 'admin' }, 30000);
   await adam.pushes.waitFor('conversation:updated', (p) => p.conversation.id === group && p.conversation.members.some((m) => m.userId === adam.user.id && m.role === 'admin'));
@@ -206,7 +206,7 @@ describe('unread and read receipts', () => {
     const early = await newUser(platform.urls[1]!, 'ge');
     const late = await newUser(platform.urls[1]!, 'gl');
     sockets.push(owner, early, late);
-    const { conversation } = await ok(owner.socket, 'group:create', { name: 'History', memberIds: [early.user.id] }, 30000);
+    const { conversation } = await retrying(() => ok(owner.socket, 'group:create', { name: 'History', memberIds: [early.user.id] }, 30000));
     await send(owner, conversation.id, 'before 1');
     await send(early, conversation.id, 'before 2');
     const added = await ok(owner.socket, 'group:addMembers', { conversationId: conversation.id, userIds: [late.user.id] }, 30000);
@@ -253,7 +253,7 @@ describe('privacy', () => {
     const owner = await newUser(platform.urls[0]!, 'po');
     const gone = await newUser(platform.urls[1]!, 'pg');
     sockets.push(owner, gone);
-    const { conversation } = await ok(owner.socket, 'group:create', { name: 'Shrinking', memberIds: [gone.user.id] }, 30000);
+    const { conversation } = await retrying(() => ok(owner.socket, 'group:create', { name: 'Shrinking', memberIds: [gone.user.id] }, 30000));
     await send(gone, conversation.id, 'here for now');
     await ok(owner.socket, 'group:removeMember', { conversationId: conversation.id, userId: gone.user.id }, 30000);
     expect(await gone.pushes.waitFor('conversation:removed', (p) => p.conversationId === conversation.id)).toEqual({ conversationId: conversation.id, reason: 'removed' });

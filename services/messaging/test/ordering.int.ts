@@ -1,6 +1,6 @@
 import { ok, type Platform, type TestUser } from '@chat/testing';
 import type { Message } from '@chat/contracts';
-import { close, newUser, restartPatiently, send, startPlatformPatiently } from './helpers';
+import { close, newUser, restartPatiently, retrying, send, startPlatformPatiently } from './helpers';
 
 /**
  * Two messaging processes share the commands topic. Seq is assigned by the
@@ -25,7 +25,7 @@ it('three concurrent senders in one group get seq 1..N with no gap or repeat, ea
   const a = await newUser(platform.url, 'sa');
   const b = await newUser(platform.url, 'sb');
   users.push(owner, a, b);
-  const { conversation } = await ok(owner.socket, 'group:create', { name: 'Race', memberIds: [a.user.id, b.user.id] }, 30000);
+  const { conversation } = await retrying(() => ok(owner.socket, 'group:create', { name: 'Race', memberIds: [a.user.id, b.user.id] }, 30000));
   for (const u of [a, b]) await u.pushes.waitFor('conversation:updated', (p) => p.conversation.id === conversation.id, 15000);
   const perSender = 40;
   const senders = [owner, a, b];
