@@ -123,8 +123,12 @@ export class KafkaBus implements OnApplicationShutdown {
         waitForLeaders: true,
       });
     } catch (err) {
-      // Another process may have created them at the same moment.
-      if (!String((err as Error).message).includes('exists')) throw err;
+      // Another process may have created them at the same moment, or the broker is still electing
+      // their leaders when the wait gives up (a retriable error): producers and consumers wait for
+      // leaders themselves, so neither is a reason to die at start-up.
+      const e = err as { message?: string; retriable?: boolean };
+      if (!String(e.message).includes('exists') && e.retriable !== true) throw err;
+      this.log.warn(`topic creation: ${e.message}; continuing`);
     }
   }
 
