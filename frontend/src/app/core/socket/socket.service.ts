@@ -1,4 +1,4 @@
-import { Injectable, inject, signal } from '@angular/core';
+import { Injectable, InjectionToken, inject, signal } from '@angular/core';
 import { io, type Socket } from 'socket.io-client';
 import {
   AckSchemas,
@@ -28,6 +28,9 @@ type AnyPushHandler = (payload: unknown) => void;
 /** socket.io's typed emit cannot express "payload, then an ack that may fail"; this view can. */
 type RawEmitter = { emit(event: string, ...args: unknown[]): unknown };
 
+/** How a socket is made; tests put a fake in its place. */
+export const SOCKET_FACTORY = new InjectionToken<typeof io>('SOCKET_FACTORY', { providedIn: 'root', factory: () => io });
+
 /**
  * The one Socket.IO connection of the app, typed by the contracts library. It
  * only delivers: requests out (with their acks checked against the schema),
@@ -37,6 +40,7 @@ type RawEmitter = { emit(event: string, ...args: unknown[]): unknown };
 @Injectable({ providedIn: 'root' })
 export class ChatSocket {
   private readonly auth = inject(AuthStore);
+  private readonly makeSocket = inject(SOCKET_FACTORY);
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   private readonly _state = signal<ConnectionState>('idle');
   readonly state = this._state.asReadonly();
@@ -54,7 +58,7 @@ export class ChatSocket {
   connect(): void {
     if (this.socket) return;
     this._state.set('connecting');
-    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(location.origin, {
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = this.makeSocket(location.origin, {
       path: '/socket.io',
       transports: ['websocket'],
       // Called on every (re)connection attempt, so a reconnect never presents an expired token.
