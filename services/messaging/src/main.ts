@@ -1,4 +1,7 @@
 import { bootstrapService } from '@chat/platform-bootstrap';
 import { AppModule } from './app.module';
 
-void bootstrapService(AppModule, { groupId: 'messaging', port: 3103 });
+// Every partition at once (8 of commands and 4 of conversation events by
+// default): a conversations.get waiting for the projection holds its own
+// partition only, never the conversation events it waits for.
+void bootstrapService(AppModule, { groupId: 'messaging', port: 3103, concurrency: 16 });

@@ -42,7 +42,7 @@ export interface MessagingOptions {
 
 const DEFAULTS: MessagingOptions = {
   getWaitMs: 3000,
-  getPollMs: 25,
+  getPollMs: 50,
   now: () => new Date(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 };
