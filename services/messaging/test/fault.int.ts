@@ -1,6 +1,6 @@
-import { request, type Platform, type TestUser } from '@chat/testing';
+import { Platform, request, type TestUser } from '@chat/testing';
 import type { Message } from '@chat/contracts';
-import { close, directBetween, newUser, restartPatiently, sleep, startPlatformPatiently } from './helpers';
+import { close, directBetween, newUser, restartPatiently, sleep, startPatiently } from './helpers';
 
 /**
  * The messaging process is killed (SIGKILL: no goodbye, no commit) while a
@@ -12,7 +12,8 @@ let platform: Platform;
 const users: TestUser[] = [];
 
 beforeAll(async () => {
-  platform = await startPlatformPatiently({ env: { RATE_LIMITS: 'off', REQUEST_TIMEOUT_MS: '4000' } });
+  platform = new Platform({ env: { RATE_LIMITS: 'off', REQUEST_TIMEOUT_MS: '4000' } });
+  await startPatiently(platform);
 }, 300_000);
 
 afterAll(async () => {

@@ -128,10 +128,10 @@ export async function spawnPatiently(platform: Platform, name: ServiceName, inde
  * startPlatform, patient with slow starts: one process first (every service
  * creates the platform's topics at start, and a dozen processes racing to
  * create them on a loaded broker can crash one), then the rest at once; a
- * process that dies while starting gets a second chance.
+ * process that dies while starting gets a second chance. Takes the platform
+ * made by the caller, so the caller can stop it even if this never finishes.
  */
-export async function startPlatformPatiently(opts: PlatformOptions = {}): Promise<Platform> {
-  const platform = new Platform(opts);
+export async function startPatiently(platform: Platform, replicas: PlatformOptions['replicas'] = {}): Promise<Platform> {
   const start = async (name: ServiceName, index: number) => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -141,15 +141,10 @@ export async function startPlatformPatiently(opts: PlatformOptions = {}): Promis
       }
     }
   };
-  try {
-    const [first, ...rest] = SERVICES.flatMap((name) => Array.from({ length: opts.replicas?.[name] ?? 1 }, (_, i) => [name, i] as const));
-    if (first) await start(...first);
-    await Promise.all(rest.map(([name, i]) => start(name, i)));
-    return platform;
-  } catch (err) {
-    await platform.stop();
-    throw err;
-  }
+  const [first, ...rest] = SERVICES.flatMap((name) => Array.from({ length: replicas?.[name] ?? 1 }, (_, i) => [name, i] as const));
+  if (first) await start(...first);
+  await Promise.all(rest.map(([name, i]) => start(name, i)));
+  return platform;
 }
 
 /** platform.restart, patient with a slow start. */

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ok, type Platform, type TestUser } from '@chat/testing';
+import { Platform, ok, type TestUser } from '@chat/testing';
 import type { Message } from '@chat/contracts';
-import { close, directBetween, newUser, percentile, startPlatformPatiently } from './helpers';
+import { close, directBetween, newUser, percentile, startPatiently } from './helpers';
 
 /**
  * End-to-end latency of one message: from the sender's emit to the other
@@ -15,7 +15,8 @@ let platform: Platform;
 const users: TestUser[] = [];
 
 beforeAll(async () => {
-  platform = await startPlatformPatiently({ env: { RATE_LIMITS: 'off' } });
+  platform = new Platform({ env: { RATE_LIMITS: 'off' } });
+  await startPatiently(platform);
 }, 300_000);
 
 afterAll(async () => {

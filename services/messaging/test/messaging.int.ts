@@ -1,6 +1,6 @@
 import { LIMITS, REST_CALLS, type Message } from '@chat/contracts';
-import { http, ok, request, type Platform, type TestUser } from '@chat/testing';
-import { close, count, directBetween, newUser, retrying, send, sleep, startPlatformPatiently, tabOn, type Tab } from './helpers';
+import { Platform, http, ok, request, type TestUser } from '@chat/testing';
+import { close, count, directBetween, newUser, retrying, send, sleep, startPatiently, tabOn, type Tab } from './helpers';
 
 /**
  * Messaging through two gateway processes: every member's every socket, on
@@ -23,7 +23,8 @@ let mia: TestUser; // group member, gateway 0
 let group: string;
 
 beforeAll(async () => {
-  platform = await startPlatformPatiently({ replicas: { gateway: 2 } });
+  platform = new Platform({ replicas: { gateway: 2 } });
+  await startPatiently(platform, { gateway: 2 });
   const [gw0, gw1] = platform.urls as [string, string];
   // One after another: password hashing is slow on a busy machine.
   alice = await newUser(gw0, 'alice');

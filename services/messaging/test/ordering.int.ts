@@ -1,6 +1,6 @@
-import { ok, type Platform, type TestUser } from '@chat/testing';
+import { Platform, ok, type TestUser } from '@chat/testing';
 import type { Message } from '@chat/contracts';
-import { close, newUser, restartPatiently, retrying, send, startPlatformPatiently } from './helpers';
+import { close, newUser, restartPatiently, retrying, send, startPatiently } from './helpers';
 
 /**
  * Two messaging processes share the commands topic. Seq is assigned by the
@@ -12,7 +12,8 @@ let platform: Platform;
 const users: TestUser[] = [];
 
 beforeAll(async () => {
-  platform = await startPlatformPatiently({ replicas: { messaging: 2 }, env: { RATE_LIMITS: 'off' } });
+  platform = new Platform({ replicas: { messaging: 2 }, env: { RATE_LIMITS: 'off' } });
+  await startPatiently(platform, { messaging: 2 });
 }, 300_000);
 
 afterAll(async () => {
