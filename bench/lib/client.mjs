@@ -24,7 +24,7 @@ export async function pool(items, concurrency, fn) {
  * POST /api/v1/auth/register. Retries a refusal that says "later" (429, 503)
  * or a dropped connection a few times with backoff; anything else throws.
  */
-export async function register(baseUrl, username, { attempts = 8, timeoutMs = 30000 } = {}) {
+export async function register(baseUrl, username, { attempts = 12, timeoutMs = 30000 } = {}) {
   let lastError;
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {

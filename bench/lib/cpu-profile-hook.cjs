@@ -1,6 +1,7 @@
 // Preloaded by the bench into the processes under test (NODE_OPTIONS=--require ...).
-// It does nothing until signalled:
-//  - SIGUSR2 starts a V8 CPU profile; the next SIGUSR2 stops it and writes
+// It does nothing until signalled, and only with signals whose default is to
+// be ignored and that NestJS's shutdown hooks do not take (they take SIGUSR2):
+//  - SIGURG starts a V8 CPU profile; the next SIGURG stops it and writes
 //    $BENCH_PROFILE_DIR/<BENCH_PROFILE_NAME>-<pid>-<n>.cpuprofile (only when
 //    BENCH_PROFILE_DIR is set). The bench profiles its measured windows, not
 //    start-up, and needs no clean exit (`node --cpu-prof` writes nothing when
@@ -24,7 +25,7 @@ if (dir) {
   let session = null;
   let running = false;
   let n = 0;
-  process.on('SIGUSR2', () => {
+  process.on('SIGURG', () => {
     if (!session) {
       session = new Session();
       session.connect();

@@ -11,7 +11,7 @@ export class Population {
     this.tag = randomBytes(3).toString('hex');
     this.users = []; // {id, username, token, socket?}
     this.pairs = []; // direct conversations of users 2i and 2i+1
-    this.registerConcurrency = registerConcurrency ?? (target.name === 'floor' ? 32 : 8);
+    this.registerConcurrency = registerConcurrency ?? (target.name === 'floor' ? 32 : 4);
     this.connectConcurrency = connectConcurrency;
     this.say = say;
   }

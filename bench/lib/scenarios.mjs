@@ -15,7 +15,7 @@ function profiling(target) {
   const signal = () => {
     for (const p of target.profiled ?? []) {
       try {
-        process.kill(p.pid, 'SIGUSR2');
+        process.kill(p.pid, 'SIGURG');
       } catch {
         /* gone */
       }

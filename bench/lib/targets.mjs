@@ -69,7 +69,7 @@ function stopChild(child, graceMs = 8000) {
 
 /**
  * The preload every process under test gets (lib/cpu-profile-hook.cjs): inert until the bench
- * signals it (SIGUSR2: CPU profile on/off, SIGWINCH: full GC before a heap reading).
+ * signals it (SIGURG: CPU profile on/off, SIGWINCH: full GC before a heap reading).
  */
 function hookEnv(profile, profileDir) {
   const prior = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
