@@ -75,8 +75,9 @@ describe('presence: online, offline and last seen, through the protocol', () => 
   const sockets: ChatSocket[] = [];
 
   beforeAll(async () => {
-    // A crowded test machine makes password hashing slow: give requests more time than the default 10 s.
-    platform = await startPlatform({ replicas: { gateway: 2 }, env: { REQUEST_TIMEOUT_MS: '30000' } });
+    // A crowded test machine makes password hashing slow: give requests more time than the default 10 s,
+    // and let registration be retried without tripping its rate limit (not what is under test here).
+    platform = await startPlatform({ replicas: { gateway: 2 }, env: { REQUEST_TIMEOUT_MS: '30000', RATE_LIMITS: 'off' } });
   }, 400_000);
 
   afterAll(async () => {
