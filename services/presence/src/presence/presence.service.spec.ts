@@ -316,4 +316,35 @@ describe('PresenceService', () => {
     expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true]);
     expect(w.presence.liveSockets('alice')).toBe(1);
   });
+
+  it('a stopping gateway closing its sockets after saying it stopped does not revive its lease', async () => {
+    await connect('alice', 's1');
+    await connect('bob', 's2');
+    await advance(100);
+    await w.presence.stopped({ gatewayId: 'gw-a', at: now() });
+    await advance(10);
+    await disconnect('alice', 's1');
+    await advance(GRACE + 2 * CHECK);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false]);
+    expect(w.pushes.presenceOf('bob').map((p) => p.online)).toEqual([true, false]);
+    await advance(LEASE + 2 * CHECK);
+    expect(w.pushes.probes).toEqual([]); // nothing live left to probe: the lease stayed ended
+  });
+
+  it('a restart under the same id: the old process’s late stop, between the new one’s first socket and first beat, pushes no flap', async () => {
+    await connect('alice', 's1');
+    await advance(1000);
+    const stoppedAt = now();
+    await advance(500);
+    const restartedAt = now();
+    await advance(500);
+    await connect('bob', 's-new'); // the new process's socket, on a user partition, handled first
+    await w.presence.stopped({ gatewayId: 'gw-a', at: stoppedAt });
+    await advance(1000);
+    await beat('gw-a', restartedAt); // right behind the stop on the gateway's partition
+    await advance(GRACE * 2);
+    expect(w.pushes.presenceOf('bob').map((p) => p.online)).toEqual([true]);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false]);
+    expect(w.presence.liveSockets('bob')).toBe(1);
+  });
 });

@@ -165,7 +165,9 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   async disconnected(e: EventPayload<'socket.disconnected'>): Promise<void> {
     await this.ready();
     const at = Date.parse(e.at);
-    await this.heardFrom(e.gatewayId, at);
+    // A closing socket proves the gateway alive but never revives its lease: a stopping gateway
+    // closes its sockets after saying it stopped.
+    await this.heardFrom(e.gatewayId, at, false);
     await this.repo.deleteConnection(e.gatewayId, e.socketId);
     this.removeConnection(e.gatewayId, e.socketId);
     await this.settle(e.userId, { seenAt: at, graceMs: LIMITS.presenceGraceMs });
@@ -207,9 +209,10 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     const lease = this.leases.get(e.gatewayId) ?? this.provisional(e.gatewayId, at, now);
     const fence = at + 1;
     if (fence <= lease.fence && !lease.live) return; // already applied
-    // A new process of the same gateway may already have been heard (its events travel on other
-    // partitions); only then does the lease stay live, for that process's sockets.
-    const live = lease.lastSeenAt > at && lease.expiresAt > now;
+    // A new process of the same gateway may already have beaten (a heartbeat queued before this
+    // late stop); only then does the lease stay live, for that process's sockets. Otherwise its
+    // first heartbeat, right behind this stop on the partition, revives it.
+    const live = (lease.startedAt ?? -Infinity) > at && lease.expiresAt > now;
     this.log.log(`gateway ${e.gatewayId} stopped; its sockets are gone`);
     await this.applyLease(
       { ...lease, fence: Math.max(lease.fence, fence), live, expiresAt: live ? lease.expiresAt : Math.min(lease.expiresAt, now) },
@@ -343,7 +346,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   // ─── internals ────────────────────────────────────────────────────────────
 
   /** Any word from a gateway proves it alive at `at`: its lease runs at least `leaseMs` past that. */
-  private async heardFrom(gatewayId: string, at: number): Promise<Lease> {
+  private async heardFrom(gatewayId: string, at: number, revive = true): Promise<Lease> {
     const now = Date.now();
     const lease = this.leases.get(gatewayId);
     if (!lease) {
@@ -353,7 +356,8 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     if (at < lease.fence) return lease;
     const expiresAt = Math.max(lease.expiresAt, Math.min(at, now) + lease.leaseMs);
     const lastSeenAt = Math.max(lease.lastSeenAt, at);
-    if (!lease.live && expiresAt > now) {
+    if (!lease.live) {
+      if (!revive || expiresAt <= now) return lease;
       return this.applyLease({ ...lease, expiresAt, lastSeenAt, live: true }, { graceMs: LIMITS.presenceGraceMs });
     }
     // Renewals between heartbeats stay in memory; the heartbeats persist the lease.
