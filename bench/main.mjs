@@ -154,6 +154,8 @@ async function main() {
     say(`${t.name}: ${t.url} (${t.procs.map((p) => `${p.name}:${p.pid}`).join(' ')})`);
     const s = await t.pop.ready();
     say(`${t.name}: first registration answered after ${round(s, 1)} s`);
+    t.idle = await scenarios.idle(t, q ? 5 : 15);
+    say(`${t.name}: idle CPU ${t.idle.cpuPctTotal}% of one core (${Object.entries(t.idle.perProcess).map(([k, v]) => `${k} ${v}%`).join(', ')})`);
   }
 
   const all = [];
@@ -168,10 +170,12 @@ async function main() {
         say(`${t.name}: ${scenario} failed: ${err.stack ?? err}`);
         report.targets[t.name] = { error: String(err.message ?? err) };
       }
+      report.targets[t.name].idleCpu = t.idle;
       report.targets[t.name].loadAverageBefore = loadBefore;
       report.targets[t.name].loadAverageAfter = loadAverage();
       if (t.pop.registerRate) report.targets[t.name].registerPerS = round(t.pop.registerRate, 1);
-      await new Promise((r) => setTimeout(r, 1500)); // the profile hook writes asynchronously
+      // The hook writes asynchronously, and a busy process takes a while.
+      for (let i = 0; i < 60 && t.profiled?.length && profilesSince(before).length < t.profiled.length; i++) await new Promise((r) => setTimeout(r, 500));
       const profiles = profilesSince(before);
       if (profiles.length) {
         report.targets[t.name].profiles = profiles.map((f) => {
@@ -255,6 +259,7 @@ function rowsFor(scenario) {
     ...lat(`${base}e2e`, 'e2e'),
     ['generator lag p99 (ms)', `${base}generatorLag.p99`],
     ['CPU ms per message (system under test)', 'cpu.msPerMsg'],
+    ['  net of its idle CPU', 'cpu.netMsPerMsg'],
     ['CPU ms per message (generator)', 'cpu.generatorMsPerMsg'],
     ['capacity on idle cores (msg/s, from CPU cost)', 'cpu.capacityMsgPerS'],
   ];
@@ -294,6 +299,8 @@ function table(report) {
     const procs = report.targets[n].procs?.procs ?? [];
     out.push(`  ${n}: ${procs.map((x) => (x.gone ? `${x.name} gone` : `${x.name} ${x.cpuPct}% ${x.peakRssMiB}${x.peakIsWindow ? '*' : ''}`)).join(', ')}`);
   }
+  for (const n of names) if (report.targets[n].cpu?.netPerProcess) out.push(`  ${n} net CPU ms per message: ${Object.entries(report.targets[n].cpu.netPerProcess).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const n of names) if (report.targets[n].idleCpu) out.push(`  ${n} idle: ${report.targets[n].idleCpu.cpuPctTotal}% of one core`);
   out.push(`load average ${report.machineBefore.loadAverage.join(' ')} → ${report.machineAfter.loadAverage.join(' ')}; ${report.machineBefore.nproc} cores`);
   for (const v of report.verdicts) out.push(`  target ${v.target}: ${v.met ? 'MET' : 'NOT MET'} (${v.measured})`);
   return out.join('\n');

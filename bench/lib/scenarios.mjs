@@ -24,6 +24,20 @@ function profiling(target) {
   return { start: signal, stop: signal };
 }
 
+/**
+ * What the target burns with no load at all (consumers polling, heartbeats,
+ * timers): CPU % of one core per process over a quiet window. The cost per
+ * message is then also given net of it.
+ */
+export async function idle(target, seconds) {
+  const watch = new ProcWatch([...target.procs, { name: 'generator', pid: process.pid, own: false }]).begin();
+  await sleep(seconds * 1000);
+  const r = watch.end();
+  const perProcess = Object.fromEntries(r.procs.filter((p) => !p.gone).map((p) => [p.name, p.cpuPct]));
+  const total = r.procs.filter((p) => !p.gone && p.name !== 'generator').reduce((a, p) => a + p.cpuPct, 0);
+  return { wallS: r.wallS, cpuPctTotal: round(total, 1), perProcess };
+}
+
 async function measured(target, fn) {
   const watch = new ProcWatch([...target.procs, { name: 'generator', pid: process.pid, own: false }]).begin();
   const prof = profiling(target);
@@ -31,7 +45,7 @@ async function measured(target, fn) {
   try {
     const result = await fn();
     const procs = watch.end();
-    return { ...result, procs, cpu: cpuCost(procs, result.sent ?? result.totalSent) };
+    return { ...result, procs, cpu: cpuCost(procs, result.sent ?? result.totalSent, target.idle) };
   } finally {
     prof.stop();
   }
@@ -43,26 +57,38 @@ async function measured(target, fn) {
  * not depend on how busy the rest of the machine is, so it also says what
  * the system could carry on idle cores: capacity ≈ cores × 1000 / cost.
  */
-function cpuCost(procs, messages) {
+function cpuCost(procs, messages, idleCpu) {
   if (!messages) return null;
   const per = (cpuS) => round((cpuS * 1000) / messages, 3);
   const perProcess = {};
+  const netPerProcess = {};
   let sut = 0;
+  let net = 0;
   let generator = 0;
   for (const p of procs.procs) {
     if (p.gone) continue;
     perProcess[p.name] = per(p.cpuS);
-    if (p.name === 'generator' || p.name.startsWith('clients-')) generator += p.cpuS;
-    else sut += p.cpuS;
+    if (p.name === 'generator' || p.name.startsWith('clients-')) {
+      generator += p.cpuS;
+      continue;
+    }
+    sut += p.cpuS;
+    const idleS = ((idleCpu?.perProcess?.[p.name] ?? 0) / 100) * procs.wallS;
+    netPerProcess[p.name] = per(Math.max(0, p.cpuS - idleS));
+    net += Math.max(0, p.cpuS - idleS);
   }
   const cores = availableParallelism();
+  const idleCores = (idleCpu?.cpuPctTotal ?? 0) / 100;
   return {
     messages,
     msPerMsg: per(sut),
+    netMsPerMsg: idleCpu ? per(net) : null,
     generatorMsPerMsg: per(generator),
-    // What every core of this machine could carry if nothing else ran on it (the generator included).
-    capacityMsgPerS: sut + generator > 0 ? Math.round((cores * 1000) / ((sut + generator) * 1000 / messages)) : null,
+    // What the cores of this machine could carry if nothing else ran on them: what is left after
+    // the target's idle cost, divided by the net cost per message and the generator's.
+    capacityMsgPerS: net + generator > 0 ? Math.round(((cores - idleCores) * messages) / (net + generator)) : null,
     perProcess,
+    netPerProcess,
   };
 }
 
