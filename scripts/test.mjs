@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startInfra } from './infra/index.mjs';
+import { provisionFerretDB, provisionKafka, startInfra } from './infra/index.mjs';
 import { BUILD_PROJECTS, buildAll, randomSecret, startServices, toolEnv } from './lib/platform.mjs';
 import { onShutdownSignal, pidAlive, spawnManaged } from './lib/proc.mjs';
 import { freePort, fromRoot, preferredPort, quietKnownWarnings, repoRoot, say, seconds, sleep } from './lib/util.mjs';
@@ -161,22 +161,7 @@ async function main() {
   const projects = suites.includes('browser') ? BUILD_PROJECTS : BUILD_PROJECTS.filter((p) => p !== 'frontend');
 
   // (a) infrastructure and (b) build, side by side.
-  const infraTask = needInfra
-    ? (async () => {
-        const givenKafka = process.env.KAFKA_BROKERS || undefined;
-        const givenMongo = process.env.MONGO_URL || undefined;
-        return startInfra({
-          profile: 'test',
-          kafkaPort: givenKafka ? undefined : await preferredPort(Number(process.env.CHAT_TEST_KAFKA_PORT || 29092)),
-          controllerPort: givenKafka ? undefined : await preferredPort(Number(process.env.CHAT_TEST_KAFKA_CONTROLLER_PORT || 29093)),
-          mongoPort: givenMongo ? undefined : await preferredPort(Number(process.env.CHAT_TEST_MONGO_PORT || 27027)),
-          dataDir: runDir,
-          logDir,
-          kafkaBrokers: givenKafka,
-          mongoUrl: givenMongo,
-        });
-      })()
-    : null;
+  const infraTask = needInfra ? startTestInfra() : null;
   const buildTask = needBuild ? buildAll({ logFile: path.join(logDir, 'build.log'), projects, tag: 'build' }) : null;
   const [infraResult, buildResult] = await Promise.allSettled([infraTask, buildTask]);
   if (infraResult.status === 'fulfilled') infra = infraResult.value;
@@ -246,6 +231,36 @@ async function main() {
   say('test', `total time ${seconds(Date.now() - t0)}; logs in ${path.relative(process.cwd(), logDir)}/`);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   process.exit(failed > 0 ? 1 : 0);
+}
+
+/**
+ * The test profile's own Kafka and FerretDB. Provisioning comes first (it may
+ * take minutes on a first run), then ports are chosen: the usual ones when
+ * free, otherwise free ones, and again if another run took them in between.
+ */
+async function startTestInfra() {
+  const givenKafka = process.env.KAFKA_BROKERS || undefined;
+  const givenMongo = process.env.MONGO_URL || undefined;
+  const dirs = { cacheDir: fromRoot(process.env.CHAT_CACHE_DIR || '.cache'), logDir };
+  await Promise.all([givenKafka ? null : provisionKafka(dirs), givenMongo ? null : provisionFerretDB(dirs)]);
+  for (let attempt = 1; ; attempt++) {
+    const port = async (envName, usual) => (attempt === 1 ? preferredPort(Number(process.env[envName] || usual)) : freePort());
+    try {
+      return await startInfra({
+        profile: 'test',
+        kafkaPort: givenKafka ? undefined : await port('CHAT_TEST_KAFKA_PORT', 29092),
+        controllerPort: givenKafka ? undefined : await port('CHAT_TEST_KAFKA_CONTROLLER_PORT', 29093),
+        mongoPort: givenMongo ? undefined : await port('CHAT_TEST_MONGO_PORT', 27027),
+        ...dirs,
+        dataDir: runDir,
+        kafkaBrokers: givenKafka,
+        mongoUrl: givenMongo,
+      });
+    } catch (err) {
+      if (attempt >= 3 || !/already in use/.test(err.message)) throw err;
+      say('test', 'a port was taken meanwhile (another run?); trying free ones');
+    }
+  }
 }
 
 /** Browser tests need a running platform: started like `npm start`'s, isolated, on free ports. */
