@@ -1,6 +1,6 @@
 import { connect, http, request, uniqueName, type ChatSocket, type Platform, startPlatform } from '@chat/testing';
 import type { AuthResult } from '@chat/contracts';
-import { address, claimsOf, errorBody, makeJwt, PASSWORD, post, registerUser } from './helpers';
+import { address, claimsOf, errorBody, makeJwt, PASSWORD, post, registerUser, warmUp } from './helpers';
 
 /**
  * The auth REST calls through the gateway, against the real auth and users
@@ -24,7 +24,8 @@ beforeAll(async () => {
     },
   });
   url = platform.url;
-}, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 120_000);
+  await warmUp(url);
+}, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 300_000);
 
 afterAll(async () => {
   for (const s of sockets) s.close();

@@ -36,3 +36,17 @@ export function claimsOf(token: string): Record<string, unknown> {
 export function errorBody(code: string) {
   return { error: { code, message: expect.any(String) } };
 }
+
+/**
+ * Waits until a registration goes all the way through (gateway → auth → users
+ * and back): a service is healthy before its consumer group has its
+ * partitions, which on a crowded machine can take a while.
+ */
+export async function warmUp(url: string, deadlineMs = 180_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const res = await post(url, '/api/v1/auth/register', { username: `warm_${randomBytes(5).toString('hex')}`, password: PASSWORD }).catch(() => null);
+    if (res?.status === 201) return;
+    if (Date.now() > until) throw new Error(`the platform did not register anyone in ${deadlineMs} ms: ${res?.status} ${JSON.stringify(res?.body)}`);
+  }
+}

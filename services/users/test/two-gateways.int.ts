@@ -1,5 +1,5 @@
 import { connect, http, ok, startPlatform, type Platform, type TestUser } from '@chat/testing';
-import { closeUsers, newUser, roles } from './helpers';
+import { closeUsers, newUser, roles, warmUp } from './helpers';
 
 /**
  * Two gateway processes side by side: a group change made through one reaches
@@ -11,7 +11,8 @@ const everyone: TestUser[] = [];
 
 beforeAll(async () => {
   platform = await startPlatform({ replicas: { gateway: 2 } });
-}, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 120_000);
+  for (const u of platform.urls) await warmUp(u);
+}, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 300_000);
 
 afterAll(async () => {
   closeUsers(...everyone);

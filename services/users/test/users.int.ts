@@ -1,6 +1,6 @@
 import { ok, request, startPlatform, type Platform, type TestUser } from '@chat/testing';
 import type { Conversation } from '@chat/contracts';
-import { closeUsers, newUser, roles } from './helpers';
+import { closeUsers, newUser, roles, warmUp } from './helpers';
 
 /**
  * Search, contacts, direct conversations and groups through the gateway's
@@ -14,7 +14,8 @@ const everyone: TestUser[] = [];
 beforeAll(async () => {
   platform = await startPlatform();
   url = platform.url;
-}, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 120_000);
+  await warmUp(url);
+}, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 300_000);
 
 afterAll(async () => {
   closeUsers(...everyone);
