@@ -32,6 +32,8 @@ export interface UserPresence {
   userId: string;
   online: boolean;
   lastSeenAt: number | null;
+  /** Whether peers have surely been told this state (false while its push is under way). */
+  pushed: boolean;
 }
 
 export const connectionKey = (gatewayId: string, socketId: string) => `${gatewayId}/${socketId}`;
@@ -63,9 +65,11 @@ export class PresenceRepository {
     }));
   }
 
-  async onlineUsers(): Promise<UserPresence[]> {
-    const docs = await this.users.find({ online: true }).lean();
-    return docs.map(toUser);
+  /** Users online, and users whose last change may not have been pushed. */
+  async activeUsers(): Promise<UserPresence[]> {
+    const [online, unpushed] = await Promise.all([this.users.find({ online: true }).lean(), this.users.find({ pushed: false }).lean()]);
+    const byId = new Map([...online, ...unpushed].map((d) => [d._id, d]));
+    return [...byId.values()].map(toUser);
   }
 
   async findUsers(userIds: string[]): Promise<UserPresence[]> {
@@ -116,12 +120,12 @@ export class PresenceRepository {
   async saveUser(u: UserPresence): Promise<void> {
     await this.users.updateOne(
       { _id: u.userId },
-      { $set: { online: u.online, lastSeenAt: u.lastSeenAt === null ? null : new Date(u.lastSeenAt) } },
+      { $set: { online: u.online, lastSeenAt: u.lastSeenAt === null ? null : new Date(u.lastSeenAt), pushed: u.pushed } },
       { upsert: true },
     );
   }
 }
 
 function toUser(d: UserPresenceDoc): UserPresence {
-  return { userId: d._id, online: d.online, lastSeenAt: d.lastSeenAt ? d.lastSeenAt.getTime() : null };
+  return { userId: d._id, online: d.online, lastSeenAt: d.lastSeenAt ? d.lastSeenAt.getTime() : null, pushed: d.pushed !== false };
 }

@@ -55,6 +55,8 @@ export interface UserPresenceDoc {
   _id: string;
   online: boolean;
   lastSeenAt: Date | null;
+  /** False from just before the push until it went out: a restart pushes it again. */
+  pushed: boolean;
 }
 
 export const UserPresenceSchema = new Schema<UserPresenceDoc>(
@@ -62,10 +64,12 @@ export const UserPresenceSchema = new Schema<UserPresenceDoc>(
     _id: { type: String, required: true },
     online: { type: Boolean, required: true },
     lastSeenAt: { type: Date, default: null },
+    pushed: { type: Boolean, default: true },
   },
   { collection: 'presence_users', versionKey: false },
 );
 UserPresenceSchema.index({ online: 1 });
+UserPresenceSchema.index({ pushed: 1 });
 
 export const CONNECTION_MODEL = 'PresenceConnection';
 export const GATEWAY_MODEL = 'PresenceGateway';

@@ -232,13 +232,32 @@ describe('PresenceService', () => {
     expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([false]);
   });
 
-  it('an online whose record could not be stored is pushed again on redelivery and then stored (at least once, never lost)', async () => {
+  it('an online whose record could not be stored is pushed once the transport redelivers the event', async () => {
     w.repo.failNext = 'saveUser';
     await expect(connect('alice', 's1')).rejects.toThrow('connection closed');
+    expect(w.pushes.presenceOf('alice')).toEqual([]);
     await connect('alice', 's1'); // the transport redelivers
     expect((await w.presence.query(['alice'])).presence[0]!.online).toBe(true);
-    // At least once: the push went out before the failed write, and again on the retry.
-    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, true]);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true]);
+  });
+
+  it('a push whose confirmation died with the process is pushed again after the restart, and the next change follows', async () => {
+    await connect('alice', 's1');
+    await disconnect('alice', 's1');
+    // The offline goes out, then the process dies before recording that it did.
+    w.repo.failUserSave = (u) => !u.online && u.pushed;
+    await advance(GRACE);
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false]);
+    w.presence.onApplicationShutdown();
+    w.typing.onApplicationShutdown();
+    w.repo.failUserSave = undefined;
+
+    w = await start(w.repo, w.audienceRepo);
+    await w.audience.ready();
+    await advance(CHECK);
+    await connect('alice', 's2'); // back while the old process was away
+    expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([false, true]);
+    expect(w.repo.users.get('alice')).toMatchObject({ online: true, pushed: true });
   });
 
   it('an offline whose push failed is retried until it goes out', async () => {

@@ -112,7 +112,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
 
   private async load(): Promise<void> {
     await this.audience.ready();
-    const [leases, connections, online] = await Promise.all([this.repo.allLeases(), this.repo.allConnections(), this.repo.onlineUsers()]);
+    const [leases, connections, active] = await Promise.all([this.repo.allLeases(), this.repo.allConnections(), this.repo.activeUsers()]);
     const now = Date.now();
     for (const lease of leases) {
       // The gateways kept beating while this service was away, and those beats may still be
@@ -125,18 +125,17 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
       if (!lease) this.leases.set(c.gatewayId, (lease = this.provisional(c.gatewayId, now, now)));
       if (c.at >= lease.fence) this.addConnection(c);
     }
-    for (const u of online) this.users.set(u.userId, u);
-    this.log.log(`loaded ${leases.length} gateway leases, ${connections.length} connections, ${online.length} online users`);
+    for (const u of active) this.users.set(u.userId, u);
+    this.log.log(`loaded ${leases.length} gateway leases, ${connections.length} connections, ${active.filter((u) => u.online).length} online users`);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.ticker || this.closed) return;
     await this.ready();
-    // Someone told "online" who has no live socket (the service died inside a grace) and the
-    // reverse (it died between storing a connection and telling peers): settle everyone known.
-    for (const userId of new Set([...this.byUser.keys(), ...[...this.users.values()].filter((u) => u.online).map((u) => u.userId)])) {
-      this.dirty.add(userId);
-    }
+    // Someone told "online" who has no live socket (the service died inside a grace), the reverse
+    // (it died between storing a connection and telling peers), and pushes that may not have gone
+    // out: settle everyone known.
+    for (const userId of new Set([...this.byUser.keys(), ...this.users.keys()])) this.dirty.add(userId);
     this.ticker = setInterval(() => void this.check(), this.checkMs);
     this.ticker.unref();
     void this.check();
@@ -394,7 +393,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   private settle(userId: string, change: Settle): Promise<void> {
     return this.serial
       .run(userId, async () => {
-        const current = await this.published(userId);
+        const current = await this.told(userId);
         const seenAt = change.seenAt === undefined ? current.lastSeenAt : Math.max(current.lastSeenAt ?? 0, change.seenAt);
         if (this.liveSockets(userId) > 0) {
           this.cancelOffline(userId);
@@ -435,7 +434,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
             this.pending.delete(userId);
             return;
           }
-          const current = await this.published(userId);
+          const current = await this.told(userId);
           if (current.online) await this.publish({ userId, online: false, lastSeenAt: pending.lastSeenAt });
           this.pending.delete(userId);
         })
@@ -460,13 +459,31 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     const cached = this.users.get(userId);
     if (cached) return cached;
     const [found] = await this.repo.findUsers([userId]);
-    return found ?? { userId, online: false, lastSeenAt: null };
+    return found ?? { userId, online: false, lastSeenAt: null, pushed: true };
   }
 
-  /** Tells the user's watchers, then records what they were told (a crash in between repeats the push, never loses it). */
-  private async publish(next: UserPresence): Promise<void> {
+  /**
+   * What peers were told, after finishing a push that may not have gone out (this process or
+   * the one before it died, or the bus failed, between recording and confirming it).
+   */
+  private async told(userId: string): Promise<UserPresence> {
+    const current = await this.published(userId);
+    if (current.pushed) return current;
+    await this.pushes.presence(this.audience.watchersOf(userId), toPush(current));
+    const confirmed = { ...current, pushed: true };
+    await this.remember(confirmed);
+    return confirmed;
+  }
+
+  /**
+   * Records the new state as being pushed, pushes it, then confirms it. A crash or failure
+   * anywhere in between leaves it unconfirmed, and the next look at the user (a retry, the
+   * restart's settling) pushes it again: peers may hear a change twice, never miss one.
+   */
+  private async publish(next: Omit<UserPresence, 'pushed'>): Promise<void> {
+    await this.remember({ ...next, pushed: false });
     await this.pushes.presence(this.audience.watchersOf(next.userId), toPush(next));
-    await this.remember(next);
+    await this.remember({ ...next, pushed: true });
     this.updates.inc({ online: String(next.online) });
   }
 

@@ -33,6 +33,8 @@ export class FakePresenceRepository implements Pick<PresenceRepository, keyof Pr
   users = new Map<string, UserPresence>();
   /** When set, the next call of that name throws (a database away). */
   failNext?: keyof PresenceRepository;
+  /** When it answers true for a user record about to be saved, that save throws. */
+  failUserSave?: (u: UserPresence) => boolean;
 
   private maybeFail(name: keyof PresenceRepository): void {
     if (this.failNext === name) {
@@ -47,8 +49,8 @@ export class FakePresenceRepository implements Pick<PresenceRepository, keyof Pr
   async allLeases() {
     return [...this.leases.values()].map((l) => ({ ...l }));
   }
-  async onlineUsers() {
-    return [...this.users.values()].filter((u) => u.online).map((u) => ({ ...u }));
+  async activeUsers() {
+    return [...this.users.values()].filter((u) => u.online || !u.pushed).map((u) => ({ ...u }));
   }
   async findUsers(userIds: string[]) {
     return userIds.flatMap((id) => (this.users.has(id) ? [{ ...this.users.get(id)! }] : []));
@@ -71,6 +73,7 @@ export class FakePresenceRepository implements Pick<PresenceRepository, keyof Pr
   }
   async saveUser(u: UserPresence) {
     this.maybeFail('saveUser');
+    if (this.failUserSave?.(u)) throw Object.assign(new Error('connection closed'), { name: 'MongoNetworkError' });
     this.users.set(u.userId, { ...u });
   }
 }
