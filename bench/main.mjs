@@ -252,6 +252,7 @@ function rowsFor(scenario) {
     ['lost', `${base}lost`],
     ['duplicates', `${base}duplicates`],
     ['unacked', `${base}unacked`],
+    ['refused (error acks)', `${base}refused`],
     ['sent/s', `${base}throughput.sentPerS`],
     ['delivered/s', `${base}throughput.deliveredPerS`],
     ['pushes/s (sender included)', `${base}throughput.pushesPerS`],
@@ -298,6 +299,14 @@ function table(report) {
   for (const n of names) {
     const procs = report.targets[n].procs?.procs ?? [];
     out.push(`  ${n}: ${procs.map((x) => (x.gone ? `${x.name} gone` : `${x.name} ${x.cpuPct}% ${x.peakRssMiB}${x.peakIsWindow ? '*' : ''}`)).join(', ')}`);
+  }
+  for (const n of names) {
+    const r = report.targets[n];
+    const samples = r.ackErrorSamples ?? r.firstFailed?.ackErrorSamples;
+    if (samples && Object.keys(samples).length) {
+      const lat = r.ackErrorLatency ?? r.firstFailed?.ackErrorLatency;
+      out.push(`  ${n} refusals: ${Object.entries(samples).map(([c, m]) => `${c} "${m}"`).join('; ')} (answered after p50 ${lat?.p50} ms)`);
+    }
   }
   for (const n of names) if (report.targets[n].cpu?.netPerProcess) out.push(`  ${n} net CPU ms per message: ${Object.entries(report.targets[n].cpu.netPerProcess).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const n of names) if (report.targets[n].idleCpu) out.push(`  ${n} idle: ${report.targets[n].idleCpu.cpuPctTotal}% of one core`);

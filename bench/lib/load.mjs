@@ -31,6 +31,8 @@ export async function runLoad({ members, pick, rate, durationS, drainS = 10, slo
   const convOf = new Array(total); // the conversation of each message sent
   const lastSeq = new Map(); // `${conv}|${pos}` → last seq seen, for order
   const ackErrors = {};
+  const errorSamples = {}; // the first message of each refusal code
+  const errorLatency = histogram(); // how long a refusal took
   let sent = 0;
   let acked = 0;
   let expected = 0;
@@ -107,6 +109,8 @@ export async function runLoad({ members, pick, rate, durationS, drainS = 10, slo
         } else {
           const code = answer?.error?.code ?? 'NO_ANSWER';
           ackErrors[code] = (ackErrors[code] ?? 0) + 1;
+          errorSamples[code] ??= answer?.error?.message ?? String(answer);
+          recordMs(errorLatency, at - intended);
         }
       },
     );
@@ -146,7 +150,10 @@ export async function runLoad({ members, pick, rate, durationS, drainS = 10, slo
     sent,
     acked,
     ackErrors,
+    ackErrorSamples: errorSamples,
+    ackErrorLatency: summary(errorLatency),
     unacked: sent - answers,
+    refused: answers - acked,
     expected,
     delivered,
     lost: expected - delivered,
