@@ -517,6 +517,6 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   }
 }
 
-function toPush(u: UserPresence): PushPayload<'presence:update'> {
+function toPush(u: Pick<UserPresence, 'userId' | 'online' | 'lastSeenAt'>): PushPayload<'presence:update'> {
   return { userId: u.userId, online: u.online, lastSeenAt: u.lastSeenAt === null ? null : new Date(u.lastSeenAt).toISOString() };
 }
