@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { Metrics } from '@chat/platform-observability';
 import type { Env } from '../config';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { Deliveries } from '../delivery/deliveries';
@@ -16,14 +17,21 @@ import { MessagingService } from './messaging.service';
   providers: [
     {
       provide: MessagingService,
-      inject: [ConversationsRepository, TimelinesRepository, MessagesRepository, Deliveries, ConfigService],
+      inject: [ConversationsRepository, TimelinesRepository, MessagesRepository, Deliveries, ConfigService, Metrics],
       useFactory: (
         conversations: ConversationsRepository,
         timelines: TimelinesRepository,
         messages: MessagesRepository,
         pushes: Deliveries,
         config: ConfigService<Env, true>,
-      ) => new MessagingService(conversations, timelines, messages, pushes, { getWaitMs: config.get('CONVERSATION_WAIT_MS', { infer: true }) }),
+        metrics: Metrics,
+      ) => {
+        const steps = metrics.histogram('chat_messaging_send_step_seconds', 'Time of each step of messages.send', ['step'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
+        return new MessagingService(conversations, timelines, messages, pushes, {
+          getWaitMs: config.get('CONVERSATION_WAIT_MS', { infer: true }),
+          observe: (step, ms) => steps.observe({ step }, ms / 1000),
+        });
+      },
     },
   ],
 })

@@ -38,6 +38,8 @@ export interface MessagingOptions {
   getPollMs: number;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
+  /** Time of each step of a send (store, push, record, catchUp), for metrics. */
+  observe: (step: 'store' | 'push' | 'record' | 'catchUp', ms: number) => void;
 }
 
 const DEFAULTS: MessagingOptions = {
@@ -45,6 +47,7 @@ const DEFAULTS: MessagingOptions = {
   getPollMs: 50,
   now: () => new Date(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  observe: () => undefined,
 };
 
 /** How often a send re-reads after finding its seq taken before it gives up (the transport then retries). */
@@ -98,16 +101,17 @@ export class MessagingService {
         editedAt: null,
         deletedAt: null,
       };
-      if ((await this.messages.insert(doc)) === 'inserted') {
-        await this.announceNew(state, [doc], origin);
-        await this.commitProgress(state, [doc]);
+      const outcome = await this.timed('store', () => this.messages.insert(doc));
+      if (outcome === 'inserted') {
+        await this.timed('push', () => this.announceNew(state, [doc], origin));
+        await this.timed('record', () => this.commitProgress(state, [doc]));
         return { message: toMessage(doc) };
       }
       // Its seq or its key is taken: a retry of a stored message, or another
       // process stored messages here meanwhile. Either way, finish what is
       // stored but unannounced, then answer the original or try the next seq.
       const original = await this.messages.findByClientMsgId(p.conversationId, p.actorId, p.clientMsgId);
-      state = await this.catchUp(p.conversationId, origin);
+      state = await this.timed('catchUp', () => this.catchUp(p.conversationId, origin));
       if (original) return { message: toMessage(original) };
       if (!memberOf(state.conv, p.actorId)) throw notFound();
     }
@@ -219,6 +223,15 @@ export class MessagingService {
   }
 
   // ---- the owner's state -------------------------------------------------
+
+  private async timed<T>(step: Parameters<MessagingOptions['observe']>[0], work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.opts.observe(step, performance.now() - started);
+    }
+  }
 
   private async owned(conversationId: string, origin: Origin): Promise<OwnedConversation> {
     const hit = this.cache.get(conversationId);
