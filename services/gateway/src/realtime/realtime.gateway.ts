@@ -17,6 +17,7 @@ import { Metrics } from '@chat/platform-observability';
 import type { Env } from '../config';
 import { TokenService } from '../accounts/token.service';
 import { RateLimiter } from './rate-limiter';
+import { RepeatFilter } from './repeat-filter';
 import { ROUTES } from './routes';
 
 interface SocketData {
@@ -42,6 +43,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
   private readonly timeoutMs: number;
   private readonly requests;
   private readonly e2e;
+  private readonly repeats = new RepeatFilter();
+  private readonly repeatsDropped;
 
   constructor(
     private readonly bus: KafkaBus,
@@ -53,6 +56,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
     this.timeoutMs = config.get('REQUEST_TIMEOUT_MS', { infer: true });
     this.requests = metrics.histogram('chat_socket_request_seconds', 'Socket request to ack, by event', ['event'], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5]);
     this.e2e = metrics.histogram('chat_delivery_lag_seconds', 'Message stored to pushed by this gateway', [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
+    this.repeatsDropped = metrics.counter('chat_repeated_pushes_dropped_total', 'message:new pushes dropped because this gateway had pushed them already');
     metrics.gauge('chat_connected_sockets', 'Sockets connected to this gateway', [], () => this.server?.engine?.clientsCount ?? 0);
   }
 
@@ -128,6 +132,13 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
   /** Pushes one delivery item to every socket of the given users on this gateway. */
   push(userIds: string[], event: PushEvent, data: unknown, sentAtMs?: number): void {
     if (userIds.length === 0) return;
+    if (event === 'message:new') {
+      const { message } = data as { message: { conversationId: string; seq: number } };
+      if (this.repeats.repeated(message.conversationId, message.seq)) {
+        this.repeatsDropped.inc();
+        return;
+      }
+    }
     this.server.to(userIds.map(userRoom)).emit(event, data);
     if (sentAtMs) this.e2e.observe((Date.now() - sentAtMs) / 1000);
   }
