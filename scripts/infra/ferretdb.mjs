@@ -1,6 +1,6 @@
 // FerretDB v1 (MongoDB wire protocol over SQLite files in a local folder),
 // built once from source with Go into the cache folder.
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { spawnManaged } from '../lib/proc.mjs';
@@ -10,12 +10,31 @@ import { ensurePortFree, reclaim, writePidFile } from './common.mjs';
 export const FERRETDB_VERSION = 'v1.24.2';
 const MODULE = 'github.com/FerretDB/FerretDB';
 
+/**
+ * One fix applied to the source before it is built (the binary's name says so).
+ *
+ * FerretDB v1.24.2's SQLite backend creates every collection's `_id` index on
+ * the expression `_ferretdb_sjson->"_id"` but writes its `_id` lookups, updates
+ * and deletes as `_ferretdb_sjson->'$._id' = ?`. SQLite uses an expression
+ * index only for the same expression, so every find, update and delete by
+ * `_id` scans the whole table (EXPLAIN QUERY PLAN: `SCAN`), and the cost of a
+ * write grows with the collection. The fix writes the lookups with the
+ * index's expression (same value; `SEARCH … USING INDEX …__id_`). Measured
+ * with 2,000 documents: findOne by _id 5.6 → 0.3 ms of FerretDB CPU.
+ */
+const ID_LOOKUP_PATCH = {
+  file: path.join('internal', 'backends', 'sqlite', 'metadata', 'metadata.go'),
+  from: `IDColumn = DefaultColumn + "->'$._id'"`,
+  to: 'IDColumn = DefaultColumn + `->"_id"`',
+};
+const BUILD = `${FERRETDB_VERSION}-pk`;
+
 const MISSING_GO =
   'Go is needed once, to build FerretDB (the local MongoDB-compatible database). Install it (https://go.dev/doc/install, ' +
   'or Debian: `apt-get install golang`), or point the platform at an existing MongoDB with MONGO_URL=mongodb://host:port/.';
 
 function binaryPath(cacheDir) {
-  return path.join(fromRoot(cacheDir), 'bin', `ferretdb-${FERRETDB_VERSION}`);
+  return path.join(fromRoot(cacheDir), 'bin', `ferretdb-${BUILD}`);
 }
 
 /**
@@ -24,7 +43,7 @@ function binaryPath(cacheDir) {
  * A plain `go install …/cmd/ferretdb@v1.24.2` gives a binary that panics at
  * start ("Invalid build/version/version.txt"): the module zip lacks that file,
  * which FerretDB's own build writes. So: download the module source, add the
- * file, and install from that folder.
+ * file, apply ID_LOOKUP_PATCH, and install from that folder.
  */
 export async function provisionFerretDB({ cacheDir = '.cache', logDir = '.logs' } = {}) {
   const bin = binaryPath(cacheDir);
@@ -59,6 +78,10 @@ export async function provisionFerretDB({ cacheDir = '.cache', logDir = '.logs' 
   cpSync(moduleDir, src, { recursive: true });
   chmodRecursive(src);
   writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+  const patched = path.join(src, ID_LOOKUP_PATCH.file);
+  const before = readFileSync(patched, 'utf8');
+  if (!before.includes(ID_LOOKUP_PATCH.from)) throw new Error(`FerretDB: ${ID_LOOKUP_PATCH.file} no longer has the line the _id lookup fix replaces`);
+  writeFileSync(patched, before.replace(ID_LOOKUP_PATCH.from, ID_LOOKUP_PATCH.to));
 
   say('ferretdb', 'compiling FerretDB (first run only; a few minutes on 2 cores)…');
   const gobin = path.join(fromRoot(cacheDir), `bin-${process.pid}`);
@@ -76,7 +99,7 @@ export async function provisionFerretDB({ cacheDir = '.cache', logDir = '.logs' 
   cpSync(path.join(gobin, 'ferretdb'), bin);
   chmodSync(bin, 0o755);
   rmSync(gobin, { recursive: true, force: true });
-  say('ferretdb', `FerretDB ${FERRETDB_VERSION} built in ${seconds(Date.now() - started)}`);
+  say('ferretdb', `FerretDB ${BUILD} built in ${seconds(Date.now() - started)}`);
   return bin;
 }
 

@@ -1,1 +1,2 @@
 export * from './lib/mongo.module';
+export * from './lib/by-ids';

@@ -8,7 +8,7 @@ import { CREDENTIAL_MODEL, type CredentialDoc } from './accounts.schema';
 export class AccountsRepository {
   constructor(@InjectModel(CREDENTIAL_MODEL) private readonly model: Model<CredentialDoc>) {}
 
-  /** Inserts a credential; false when the username (or id) exists already. */
+  /** Inserts a credential; false when the username (or user id) exists already. */
   async insert(doc: CredentialDoc): Promise<boolean> {
     try {
       await this.model.create(doc);
@@ -20,6 +20,6 @@ export class AccountsRepository {
   }
 
   findByUsername(username: string): Promise<CredentialDoc | null> {
-    return this.model.findOne({ username }).lean<CredentialDoc>().exec();
+    return this.model.findOne({ _id: username }).lean<CredentialDoc>().exec();
   }
 }

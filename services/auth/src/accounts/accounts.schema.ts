@@ -2,9 +2,16 @@ import { Schema } from 'mongoose';
 
 export const CREDENTIAL_MODEL = 'Credential';
 
-/** What a user logs in with. `_id` is the user's id everywhere; `username` is lower-case and unique. */
+/**
+ * What a user logs in with, keyed by the lower-case username: a login is one
+ * `_id` lookup, which FerretDB's SQLite backend answers from its primary key
+ * (it pushes down no other filter, so any other field means a full scan).
+ * `userId` is the user's id everywhere else.
+ */
 export interface CredentialDoc {
   _id: string;
+  userId: string;
+  /** The same as `_id`; kept with its unique index so credentials of the earlier shape (keyed by user id) still fence the name. */
   username: string;
   displayName: string;
   /** argon2id PHC string (parameters and salt inside). */
@@ -15,6 +22,7 @@ export interface CredentialDoc {
 export const CredentialMongoSchema = new Schema<CredentialDoc>(
   {
     _id: { type: String, required: true },
+    userId: { type: String, required: true },
     username: { type: String, required: true },
     displayName: { type: String, required: true },
     passwordHash: { type: String, required: true },
@@ -23,3 +31,4 @@ export const CredentialMongoSchema = new Schema<CredentialDoc>(
   { versionKey: false, collection: 'credentials' },
 );
 CredentialMongoSchema.index({ username: 1 }, { unique: true });
+CredentialMongoSchema.index({ userId: 1 }, { unique: true });

@@ -7,7 +7,7 @@ class FakeCredentials {
   readonly docs = new Map<string, CredentialDoc>();
   lookups: string[] = [];
   async insert(doc: CredentialDoc) {
-    if (this.docs.has(doc._id) || [...this.docs.values()].some((d) => d.username === doc.username)) return false;
+    if (this.docs.has(doc._id) || [...this.docs.values()].some((d) => d.username === doc.username || d.userId === doc.userId)) return false;
     this.docs.set(doc._id, { ...doc });
     return true;
   }
@@ -58,7 +58,7 @@ describe('AccountsService', () => {
     const { svc, repo, created, started, limits } = setup();
     const r = await svc.register({ username: 'Alice', password: 'long enough', address: '1.2.3.4' }, 'env-1');
     expect(r.user).toEqual({ id: userIdFor('env-1'), username: 'alice', displayName: 'alice' });
-    expect(repo.docs.get(userIdFor('env-1'))!.passwordHash).toBe('hash(long enough)');
+    expect(repo.docs.get('alice')).toMatchObject({ userId: userIdFor('env-1'), passwordHash: 'hash(long enough)' });
     expect(created).toEqual([r.user]);
     expect(started).toHaveLength(1);
     expect(limits).toEqual([[{ key: 'register:addr:1.2.3.4', max: 100, windowSec: 600 }]]);

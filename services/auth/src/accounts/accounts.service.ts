@@ -56,10 +56,10 @@ export class AccountsService implements OnModuleInit {
     const id = userIdFor(requestId);
     const passwordHash = await this.hasher.hash(password);
     const name = displayName ?? username;
-    if (!(await this.repo.insert({ _id: id, username, displayName: name, passwordHash, createdAt: new Date() }))) {
+    if (!(await this.repo.insert({ _id: username, userId: id, username, displayName: name, passwordHash, createdAt: new Date() }))) {
       const existing = await this.repo.findByUsername(username);
       // Only a redelivery of this very command may go on with the credential it made.
-      if (!existing || existing._id !== id) throw new ChatError('CONFLICT', 'the username is taken');
+      if (!existing || existing.userId !== id) throw new ChatError('CONFLICT', 'the username is taken');
     }
     const { user } = await this.bus.request('users.create', id, { id, username, displayName: name }, { correlationId });
     return this.sessions.start(user);
@@ -76,7 +76,7 @@ export class AccountsService implements OnModuleInit {
     const credential = await this.repo.findByUsername(lower);
     const ok = await this.hasher.verify(credential?.passwordHash ?? (await this.dummy()), password);
     if (!credential || !ok) throw new ChatError('UNAUTHENTICATED', BAD_LOGIN);
-    const user: User = { id: credential._id, username: credential.username, displayName: credential.displayName };
+    const user: User = { id: credential.userId, username: credential.username, displayName: credential.displayName };
     return this.sessions.start(user);
   }
 }

@@ -67,7 +67,7 @@ export class RevokedSessions implements OnApplicationBootstrap, OnApplicationShu
     let caughtUp!: () => void;
     const done = new Promise<void>((resolve) => (caughtUp = resolve));
     if (pending.size === 0) caughtUp();
-    const consumer = bus.kafka.consumer({ groupId: bus.group(`gateway-revocations-${bus.options.instanceId}`), maxWaitTimeInMs: 50 });
+    const consumer = bus.kafka.consumer({ groupId: bus.group(`gateway-revocations-${bus.options.instanceId}`), maxWaitTimeInMs: bus.options.fetchWaitMs });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });

@@ -23,7 +23,7 @@ export type Command<T extends keyof Commands> = Commands[T];
 
 type Conversations = Pick<ConversationsRepository, 'find' | 'findForMember'>;
 type Timelines = Pick<TimelinesRepository, 'find' | 'findMany' | 'save' | 'recordProgress' | 'recordRead' | 'recordLastMessage'>;
-type Messages = Pick<MessagesRepository, 'insert' | 'findById' | 'findByClientMsgId' | 'findAbove' | 'page' | 'countFromSender' | 'setContent'>;
+type Messages = Pick<MessagesRepository, 'insert' | 'findById' | 'findByClientMsgId' | 'findAbove' | 'range' | 'countFromSender' | 'setContent'>;
 type Pushes = Pick<Deliveries, 'push'>;
 
 /** Where a command came from: the partition it arrived on (the owner cache is per partition) and its correlation id. */
@@ -148,17 +148,30 @@ export class MessagingService {
    * `limit` just below it; afterSeq, the `limit` just above it; both, those
    * strictly between, from just above afterSeq. hasMore: more exist past the
    * page in the direction of travel (older, or newer with afterSeq).
+   *
+   * Seqs run from 1 to the timeline's lastSeq without a gap (a deleted message
+   * stays as a tombstone), so the page is a range of seqs worked out here and
+   * read by id.
    */
   async history(p: Command<'messages.history'>, origin: Origin): Promise<CommandReply<'messages.history'>> {
-    await this.asMember(p.conversationId, p.actorId, origin);
+    const { state } = await this.asMember(p.conversationId, p.actorId, origin);
     const { afterSeq, beforeSeq, limit } = p;
-    if (afterSeq !== undefined && beforeSeq !== undefined && beforeSeq <= afterSeq + 1) return { messages: [], hasMore: false };
-    const from = afterSeq !== undefined ? 'oldest' : 'newest';
-    // One more than asked: its presence is hasMore.
-    const docs = await this.messages.page({ conversationId: p.conversationId, afterSeq, beforeSeq, from, take: limit + 1 });
-    const hasMore = docs.length > limit;
-    const page = !hasMore ? docs : from === 'newest' ? docs.slice(docs.length - limit) : docs.slice(0, limit);
-    return { messages: page.map(toMessage), hasMore };
+    const top = Math.min(state.timeline.lastSeq, beforeSeq !== undefined ? beforeSeq - 1 : Infinity);
+    let from: number;
+    let to: number;
+    let hasMore: boolean;
+    if (afterSeq !== undefined) {
+      from = afterSeq + 1;
+      to = Math.min(top, afterSeq + limit);
+      hasMore = to < top;
+    } else {
+      to = top;
+      from = Math.max(1, top - limit + 1);
+      hasMore = from > 1;
+    }
+    if (to < from) return { messages: [], hasMore: false };
+    const docs = await this.messages.range(p.conversationId, from, to);
+    return { messages: docs.map(toMessage), hasMore };
   }
 
   // ---- conversations -----------------------------------------------------

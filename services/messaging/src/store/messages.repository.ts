@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { LIMITS, messageId } from '@chat/contracts';
+import { findByIds } from '@chat/platform-mongo';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';
 import { MESSAGE_MODEL, type MessageDoc } from './store.schema';
@@ -9,15 +11,6 @@ export function isDuplicateKey(err: unknown): boolean {
   return !!err && typeof err === 'object' && (err as { code?: unknown }).code === 11000;
 }
 
-/** A page of history: seq above `afterSeq` and below `beforeSeq`, `take` of them from the `from` end. */
-export interface PageQuery {
-  conversationId: string;
-  afterSeq?: number;
-  beforeSeq?: number;
-  /** 'newest' takes the highest seqs of the range, 'oldest' the lowest. */
-  from: 'newest' | 'oldest';
-  take: number;
-}
 
 /** The only code that touches the messages collection. */
 @Injectable()
@@ -70,18 +63,22 @@ export class MessagesRepository {
     return this.messages.find({ conversationId, seq: { $gt: seq } }).sort({ seq: 1 }).toArray();
   }
 
-  /** One page of history, ascending by seq. */
-  async page(q: PageQuery): Promise<MessageDoc[]> {
-    const seq: { $gt?: number; $lt?: number } = {};
-    if (q.afterSeq !== undefined) seq.$gt = q.afterSeq;
-    if (q.beforeSeq !== undefined) seq.$lt = q.beforeSeq;
-    const filter = Object.keys(seq).length ? { conversationId: q.conversationId, seq } : { conversationId: q.conversationId };
-    const docs = await this.messages
-      .find(filter)
-      .sort({ seq: q.from === 'newest' ? -1 : 1 })
-      .limit(q.take)
-      .toArray();
-    return q.from === 'newest' ? docs.reverse() : docs;
+  /**
+   * The messages with seq from `from` to `to` (inclusive), ascending. Seqs are
+   * contiguous, so these are ids `<conversation>-<seq>`: looked up by `_id`,
+   * which FerretDB's SQLite backend serves from its primary key (a filter on
+   * conversationId and seq would decode every message of every conversation).
+   */
+  async range(conversationId: string, from: number, to: number): Promise<MessageDoc[]> {
+    const ids: string[] = [];
+    for (let seq = from; seq <= to; seq++) ids.push(messageId(conversationId, seq));
+    const docs = await findByIds(
+      ids,
+      (id) => this.messages.findOne({ _id: id }),
+      (many) => this.messages.find({ _id: { $in: many } }).toArray(),
+      LIMITS.historyLimitMax,
+    );
+    return docs.sort((a, b) => a.seq - b.seq);
   }
 
   /** How many messages of one sender have a seq in (afterSeq, uptoSeq]. */

@@ -1,3 +1,4 @@
+import { findByIds } from '@chat/platform-mongo';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';
@@ -23,8 +24,12 @@ export class TimelinesRepository {
   }
 
   async findMany(ids: string[]): Promise<TimelineDoc[]> {
-    if (ids.length === 0) return [];
-    return (await this.timelines.find({ _id: { $in: ids } }).toArray()).map(complete);
+    const docs = await findByIds(
+      ids,
+      (id) => this.timelines.findOne({ _id: id }),
+      (many) => this.timelines.find({ _id: { $in: many } }).toArray(),
+    );
+    return docs.map(complete);
   }
 
   /** Records stored messages: seq, last message and the counts of the senders among them. */

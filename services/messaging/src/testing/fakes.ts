@@ -1,6 +1,6 @@
 import type { EventPayload } from '@chat/contracts';
 import type { DeliveryItem } from '../delivery/deliveries';
-import type { InsertOutcome, PageQuery } from '../store/messages.repository';
+import type { InsertOutcome } from '../store/messages.repository';
 import type { ConversationDoc, MessageDoc, ReadDoc, TimelineDoc } from '../store/store.schema';
 
 const copy = <T>(v: T): T => structuredClone(v);
@@ -123,12 +123,10 @@ export class FakeMessages extends Faults {
     return this.of(conversationId).filter((m) => m.seq > seq).map(copy);
   }
 
-  async page(q: PageQuery) {
-    const range = this.of(q.conversationId).filter(
-      (m) => (q.afterSeq === undefined || m.seq > q.afterSeq) && (q.beforeSeq === undefined || m.seq < q.beforeSeq),
-    );
-    const taken = q.from === 'newest' ? range.slice(Math.max(0, range.length - q.take)) : range.slice(0, q.take);
-    return taken.map(copy);
+  async range(conversationId: string, from: number, to: number) {
+    return this.of(conversationId)
+      .filter((m) => m.seq >= from && m.seq <= to)
+      .map(copy);
   }
 
   async countFromSender(conversationId: string, senderId: string, afterSeq: number, uptoSeq: number) {

@@ -1,3 +1,4 @@
+import { findByIds } from '@chat/platform-mongo';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
@@ -73,8 +74,11 @@ export class PresenceRepository {
   }
 
   async findUsers(userIds: string[]): Promise<UserPresence[]> {
-    if (userIds.length === 0) return [];
-    const docs = await this.users.find({ _id: { $in: userIds } }).lean();
+    const docs = await findByIds(
+      userIds,
+      (id) => this.users.findById(id).lean(),
+      (many) => this.users.find({ _id: { $in: many } }).lean(),
+    );
     return docs.map(toUser);
   }
 

@@ -36,6 +36,15 @@ export function directKey(a: string, b: string): string {
   return [a, b].sort().join(':');
 }
 
+/**
+ * The id of a pair's direct conversation, derived from the pair: finding it
+ * is one `_id` lookup (FerretDB's SQLite backend serves nothing else from an
+ * index), and two first messages at once make the same id, so one insert wins.
+ */
+export function directIdFor(key: string): string {
+  return idFor(`direct:${key}`);
+}
+
 const canManage = (role: Role) => role === 'owner' || role === 'admin';
 
 /**
@@ -57,12 +66,13 @@ export class ConversationsService {
   async direct(actorId: string, peerId: string, requestId: string): Promise<ConversationCore> {
     if (peerId === actorId) throw new ChatError('VALIDATION_FAILED', 'a direct conversation needs another user');
     const key = directKey(actorId, peerId);
-    const existing = await this.repo.findByDirectKey(key);
+    const id = directIdFor(key);
+    const existing = await this.repo.findById(id);
     if (existing) return toCore(await this.flush(existing));
     await this.users.assertExist([actorId, peerId]);
     const at = this.now().toISOString();
     const doc: ConversationDoc = {
-      _id: idFor(requestId),
+      _id: id,
       type: 'direct',
       name: null,
       members: [actorId, peerId].map((userId) => ({ userId, role: 'member', joinedAt: at })),
@@ -75,8 +85,9 @@ export class ConversationsService {
       deleted: false,
     };
     if (await this.repo.insert(doc)) return toCore(await this.flush(doc));
-    // Someone made it at the same moment (or this is a redelivery): theirs is the one.
-    const raced = await this.repo.findByDirectKey(key);
+    // Someone made it at the same moment (or this is a redelivery): theirs is the one. A pair's
+    // conversation stored before ids were derived from the pair is found by its unique directKey.
+    const raced = (await this.repo.findById(id)) ?? (await this.repo.findByDirectKey(key));
     if (!raced) throw new ChatError('UNAVAILABLE', 'conversation is being created; try again');
     return toCore(await this.flush(raced));
   }

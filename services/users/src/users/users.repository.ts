@@ -1,3 +1,4 @@
+import { findByIds } from '@chat/platform-mongo';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
@@ -31,8 +32,11 @@ export class UsersRepository {
   }
 
   findByIds(ids: string[]): Promise<UserDoc[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return this.model.find({ _id: { $in: ids } }).lean<UserDoc[]>().exec();
+    return findByIds(
+      ids,
+      (id) => this.findById(id),
+      (many) => this.model.find({ _id: { $in: many } }).lean<UserDoc[]>().exec(),
+    );
   }
 
   async markPublished(id: string): Promise<void> {

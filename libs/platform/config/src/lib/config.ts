@@ -18,6 +18,12 @@ export const BaseEnvSchema = z.object({
     .default(''),
   /** Partition counts per topic key, e.g. `messagingCommands=16,deliveries=8`. */
   KAFKA_PARTITIONS: z.string().default(''),
+  /**
+   * How long the broker holds a fetch that found nothing. Data that arrives
+   * meanwhile answers it at once, so this costs no latency; it is what an idle
+   * consumer costs (a fetch per wait per consumer).
+   */
+  KAFKA_FETCH_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(100),
   MONGO_URL: z.string().min(1).default('mongodb://127.0.0.1:27017/'),
   MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]+$/).default('chat'),
   /** A stable id per process; defaults to host name and pid. */

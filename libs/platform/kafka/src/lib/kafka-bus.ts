@@ -212,7 +212,7 @@ export class KafkaBus implements OnApplicationShutdown {
   private async listenForReplies(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.group(`replies-${this.options.instanceId}`),
-      maxWaitTimeInMs: 5,
+      maxWaitTimeInMs: this.options.fetchWaitMs,
       sessionTimeout: 15000,
       heartbeatInterval: 1500,
     });

@@ -80,7 +80,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     if (topics.size === 0) return;
     const consumer = this.bus.kafka.consumer({
       groupId: this.bus.group(this.opts.groupId),
-      maxWaitTimeInMs: 10,
+      maxWaitTimeInMs: this.bus.options.fetchWaitMs,
       sessionTimeout: 10000,
       rebalanceTimeout: 20000,
       heartbeatInterval: 1000,

@@ -31,6 +31,7 @@ export class KafkaModule {
               opts.service,
             ),
             replies: opts.replies ?? false,
+            fetchWaitMs: config.get('KAFKA_FETCH_WAIT_MS', { infer: true }),
           }),
         },
         KafkaBus,

@@ -13,6 +13,8 @@ export interface KafkaOptions {
   partitions: Record<TopicKey, number>;
   /** Whether this process sends requests (and so listens for replies). */
   replies: boolean;
+  /** Consumers' maxWaitTimeInMs: how long the broker holds an empty fetch. */
+  fetchWaitMs: number;
 }
 
 export function topicName(namespace: string, topic: string): string {
