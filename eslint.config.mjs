@@ -30,6 +30,20 @@ export default [
     },
   },
   {
+    // A service's integration tests (services/*/test) drive the built platform
+    // through the test harness; its runtime sources (src/) still may not.
+    files: ['services/*/test/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          depConstraints: [{ sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:util', 'type:platform', 'scope:test'] }],
+        },
+      ],
+    },
+  },
+  {
     files: [
       '**/*.ts',
       '**/*.tsx',

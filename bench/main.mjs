@@ -165,6 +165,7 @@ async function main() {
       const before = new Set(profilesSince(new Set()).map((f) => f.split('/').pop()));
       const loadBefore = loadAverage();
       try {
+        if (all.length > 0) report.settleS = { ...report.settleS, [t.name]: await scenarios.settle(t, t.pop, say) };
         report.targets[t.name] = await scenarios[scenario](t, t.pop, opts[scenario], say);
       } catch (err) {
         say(`${t.name}: ${scenario} failed: ${err.stack ?? err}`);

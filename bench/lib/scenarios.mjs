@@ -4,6 +4,7 @@
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { request } from './client.mjs';
 import { runLoad } from './load.mjs';
 import { fileDescriptors, memAvailableMiB, ProcWatch, round, sample } from './procs.mjs';
 import { ROOT } from './targets.mjs';
@@ -29,6 +30,30 @@ function profiling(target) {
  * timers): CPU % of one core per process over a quiet window. The cost per
  * message is then also given net of it.
  */
+/**
+ * Waits until the target answers a message:send within `withinMs` again (at
+ * most `maxS` seconds): a scenario that overloaded it leaves a backlog in its
+ * queues, which would otherwise be charged to the next scenario. Returns the
+ * seconds waited.
+ */
+export async function settle(target, pop, say, { withinMs = 500, maxS = 180 } = {}) {
+  const [pair] = await pop.directPairs(1);
+  const started = performance.now();
+  for (let i = 0; (performance.now() - started) / 1000 < maxS; i++) {
+    const t0 = performance.now();
+    try {
+      await request(pair.members[0].socket, 'message:send', { conversationId: pair.id, text: `settle ${i}`, clientMsgId: `settle-${Date.now()}-${i}` }, maxS * 1000);
+      if (performance.now() - t0 <= withinMs) break;
+    } catch {
+      /* not answering yet */
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const waited = round((performance.now() - started) / 1000, 1);
+  if (waited > 2) say(`${target.name}: waited ${waited} s for the previous scenario's backlog to clear`);
+  return waited;
+}
+
 export async function idle(target, seconds) {
   const watch = new ProcWatch([...target.procs, { name: 'generator', pid: process.pid, own: false }]).begin();
   await sleep(seconds * 1000);

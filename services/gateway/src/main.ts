@@ -48,9 +48,9 @@ void bootstrapService(AppModule, (app) => {
       if (web && existsSync(web)) {
         const root = resolve(web);
         http.use(express.static(root, { index: false, maxAge: '1h' }));
-        // The single-page app answers every other GET that is not the API's.
+        // The single-page app answers every other GET that is not the API's (or Prometheus' /metrics).
         http.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-          if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path.startsWith('/socket.io')) return next();
+          if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path.startsWith('/socket.io') || req.path === '/metrics') return next();
           res.sendFile(join(root, 'index.html'));
         });
       }

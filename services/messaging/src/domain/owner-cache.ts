@@ -21,7 +21,8 @@ export interface OwnedConversation {
  */
 export class OwnerCache {
   private readonly entries = new Map<string, OwnedConversation>();
-  private readonly lastOffset = new Map<number, number>();
+  /** Per partition, the offsets of the batch last seen. */
+  private readonly batches = new Map<number, { from: number; to: number }>();
 
   constructor(private readonly maxEntries = 20000) {}
 
@@ -52,12 +53,20 @@ export class OwnerCache {
     this.entries.delete(conversationId);
   }
 
-  /** Called once per handled message of the commands topic, before it is handled. */
-  observe(partition: number, offset: string | number): void {
-    const at = Number(offset);
-    const last = this.lastOffset.get(partition);
-    if (last !== undefined && at !== last + 1) this.dropPartition(partition);
-    this.lastOffset.set(partition, at);
+  /**
+   * Called with every handled message of the commands topic, before it is
+   * handled, with the bounds of the batch it came in (a message alone is a
+   * batch of one). Messages of one batch may run side by side (by key); a
+   * batch that does not start right after the previous one means another
+   * process had the partition meanwhile, or a redelivery.
+   */
+  observe(partition: number, firstOffset: string | number, lastOffset: string | number = firstOffset): void {
+    const from = Number(firstOffset);
+    const to = Number(lastOffset);
+    const seen = this.batches.get(partition);
+    if (seen && seen.from === from && seen.to === to) return;
+    if (seen && from !== seen.to + 1) this.dropPartition(partition);
+    this.batches.set(partition, { from, to });
   }
 
   dropPartition(partition: number): void {
@@ -66,6 +75,6 @@ export class OwnerCache {
 
   clear(): void {
     this.entries.clear();
-    this.lastOffset.clear();
+    this.batches.clear();
   }
 }

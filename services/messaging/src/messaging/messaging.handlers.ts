@@ -2,6 +2,7 @@ import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import type { CommandReply, EventPayload } from '@chat/contracts';
 import { PassThroughRpcFilter, type KafkaContext } from '@chat/platform-kafka';
+import { Observable } from 'rxjs';
 import { MessagingService, type Command, type Origin } from './messaging.service';
 
 /**
@@ -17,13 +18,29 @@ export class MessagingHandlers {
   constructor(private readonly messaging: MessagingService) {}
 
   private origin(ctx: KafkaContext): Origin {
-    this.messaging.cache.observe(ctx.partition, ctx.offset);
+    this.messaging.cache.observe(ctx.partition, ctx.batch.firstOffset, ctx.batch.lastOffset);
     return { partition: ctx.partition, correlationId: ctx.envelope.correlationId };
   }
 
+  /** Answered as soon as the message is stored (the transport answers an Observable's first value), finished after. */
   @MessagePattern('messages.send')
-  send(@Payload() p: Command<'messages.send'>, @Ctx() ctx: KafkaContext): Promise<CommandReply<'messages.send'>> {
-    return this.messaging.send(p, this.origin(ctx));
+  send(@Payload() p: Command<'messages.send'>, @Ctx() ctx: KafkaContext): Observable<CommandReply<'messages.send'>> {
+    const origin = this.origin(ctx);
+    return new Observable((subscriber) => {
+      let answered = false;
+      this.messaging
+        .send(p, origin, (reply) => {
+          answered = true;
+          subscriber.next(reply);
+        })
+        .then(
+          (reply) => {
+            if (!answered) subscriber.next(reply);
+            subscriber.complete();
+          },
+          (err: unknown) => subscriber.error(err),
+        );
+    });
   }
 
   @MessagePattern('messages.edit')

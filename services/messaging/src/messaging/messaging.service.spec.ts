@@ -63,6 +63,20 @@ describe('messages.send', () => {
     expect(env.timelines.docs.get('c1')!.lastMessage!._id).toBe('c1-3');
   });
 
+  it('answers as soon as the message is stored, with its push already queued and the timeline not yet recorded', async () => {
+    const env = setup();
+    await withConversations(env);
+    await send(env, 'alice', 'c1', 'first');
+    const seen: { pushed: number; recordedSeq: number | undefined }[] = [];
+    const done = await env.service.send({ actorId: 'bob', conversationId: 'c1', text: 'second', clientMsgId: 'b-2' }, at, (reply) => {
+      expect(reply.message.seq).toBe(2);
+      seen.push({ pushed: env.pushes.of('message:new').length, recordedSeq: env.timelines.docs.get('c1')?.lastSeq });
+    });
+    expect(seen).toEqual([{ pushed: 2, recordedSeq: 1 }]);
+    expect(done.message.seq).toBe(2);
+    expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 2 });
+  });
+
   it('reads nothing from the database while it owns the conversation (one insert and one timeline write per message)', async () => {
     const env = setup();
     await withConversations(env);

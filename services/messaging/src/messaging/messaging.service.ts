@@ -85,7 +85,18 @@ export class MessagingService {
 
   // ---- messages ----------------------------------------------------------
 
-  async send(p: Command<'messages.send'>, origin: Origin): Promise<CommandReply<'messages.send'>> {
+  /**
+   * `onStored` gets the answer as soon as the message is stored, with its push
+   * already queued (so both leave in one produce batch); the timeline is
+   * recorded after that, before the promise resolves and before the next
+   * command of the partition. The ack promises storage, which is done; a crash
+   * before the record is caught up like any other.
+   */
+  async send(
+    p: Command<'messages.send'>,
+    origin: Origin,
+    onStored?: (reply: CommandReply<'messages.send'>) => void,
+  ): Promise<CommandReply<'messages.send'>> {
     let { state } = await this.asMember(p.conversationId, p.actorId, origin);
     const createdAt = this.opts.now();
     for (let attempt = 0; attempt < MAX_SEND_ATTEMPTS; attempt++) {
@@ -103,9 +114,12 @@ export class MessagingService {
       };
       const outcome = await this.timed('store', () => this.messages.insert(doc));
       if (outcome === 'inserted') {
-        await this.timed('push', () => this.announceNew(state, [doc], origin));
+        const reply = { message: toMessage(doc) };
+        const pushed = this.timed('push', () => this.announceNew(state, [doc], origin));
+        onStored?.(reply);
+        await pushed;
         await this.timed('record', () => this.commitProgress(state, [doc]));
-        return { message: toMessage(doc) };
+        return reply;
       }
       // Its seq or its key is taken: a retry of a stored message, or another
       // process stored messages here meanwhile. Either way, finish what is

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AudienceModule } from '../audience/audience.module';
-import { SharedModule } from '../shared/shared.module';
+import { DeliveryModule } from '../delivery/delivery.module';
 import { TypingModule } from '../typing/typing.module';
 import { PresenceHandlers } from './presence.handlers';
 import { PresenceRepository } from './presence.repository';
@@ -24,7 +24,7 @@ import { PresenceService } from './presence.service';
     ]),
     AudienceModule,
     TypingModule,
-    SharedModule,
+    DeliveryModule,
   ],
   controllers: [PresenceHandlers],
   providers: [PresenceRepository, PresenceService],

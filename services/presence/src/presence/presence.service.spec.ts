@@ -5,7 +5,7 @@ import { Metrics } from '@chat/platform-observability';
 import type { AudienceRepository } from '../audience/audience.repository';
 import { AudienceService } from '../audience/audience.service';
 import type { Env } from '../config';
-import type { Pushes } from '../shared/pushes';
+import type { Pushes } from '../delivery/pushes';
 import { conversationChanged, FakeAudienceRepository, FakePresenceRepository, FakePushes } from '../testing/fakes';
 import { TypingService } from '../typing/typing.service';
 import type { PresenceRepository } from './presence.repository';

@@ -4,8 +4,8 @@ import { LIMITS, type CommandReply, type EventPayload, type PushPayload } from '
 import { Metrics } from '@chat/platform-observability';
 import { AudienceService } from '../audience/audience.service';
 import type { Env } from '../config';
-import { KeyedSerial } from '../shared/keyed-serial';
-import { Pushes } from '../shared/pushes';
+import { KeyedSerial } from './keyed-serial';
+import { Pushes } from '../delivery/pushes';
 import { TypingService } from '../typing/typing.service';
 import { connectionKey, PresenceRepository, type Connection, type Lease, type UserPresence } from './presence.repository';
 

@@ -1,7 +1,7 @@
 import type { PushPayload } from '@chat/contracts';
 import type { AudienceRepository, StoredContact, StoredConversation } from '../audience/audience.repository';
 import type { Connection, Lease, PresenceRepository, UserPresence } from '../presence/presence.repository';
-import type { Pushes } from '../shared/pushes';
+import type { Pushes } from '../delivery/pushes';
 
 /** In-memory stand-ins for the repositories and the bus, for unit tests (no jest globals here). */
 

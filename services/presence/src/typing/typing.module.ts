@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AudienceModule } from '../audience/audience.module';
-import { SharedModule } from '../shared/shared.module';
+import { DeliveryModule } from '../delivery/delivery.module';
 import { TypingHandlers } from './typing.handlers';
 import { TypingService } from './typing.service';
 
 @Module({
-  imports: [AudienceModule, SharedModule],
+  imports: [AudienceModule, DeliveryModule],
   controllers: [TypingHandlers],
   providers: [TypingService],
   exports: [TypingService],

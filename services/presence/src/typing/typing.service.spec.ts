@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { LIMITS } from '@chat/contracts';
 import type { AudienceRepository } from '../audience/audience.repository';
 import { AudienceService } from '../audience/audience.service';
-import type { Pushes } from '../shared/pushes';
+import type { Pushes } from '../delivery/pushes';
 import { conversationChanged, FakeAudienceRepository, FakePushes } from '../testing/fakes';
 import { TypingService } from './typing.service';
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { LIMITS, type EventPayload } from '@chat/contracts';
 import { AudienceService } from '../audience/audience.service';
-import { Pushes } from '../shared/pushes';
+import { Pushes } from '../delivery/pushes';
 
 /**
  * The typing relay. State lives in memory only (it lasts seconds, and a lost

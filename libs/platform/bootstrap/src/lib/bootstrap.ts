@@ -11,6 +11,8 @@ export interface ServiceBootOptions {
   /** Default HTTP port for health and metrics (PORT overrides). */
   port: number;
   concurrency?: number;
+  /** Keys handled at once within a partition (see KafkaTransportOptions). */
+  keyConcurrency?: number;
   /** Where a new consumer group starts: gateways only care about what comes after they start. */
   fromBeginning?: boolean;
   /** Extra HTTP set-up (the gateway's prefix, security headers, sockets). */
@@ -31,7 +33,7 @@ export async function bootstrapService(module: Type, opts: ServiceBootOptions | 
   const bus = app.get(KafkaBus);
   const metrics = app.get(Metrics);
   const ms = app.connectMicroservice(
-    { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, fromBeginning: opts.fromBeginning, observe: metrics.observe, lag: metrics.observeLag }) },
+    { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, keyConcurrency: opts.keyConcurrency, fromBeginning: opts.fromBeginning, observe: metrics.observe, lag: metrics.observeLag }) },
     { inheritAppConfig: false },
   );
   ms.useGlobalFilters(new PassThroughRpcFilter());

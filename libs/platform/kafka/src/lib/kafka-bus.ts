@@ -82,6 +82,8 @@ export class KafkaBus implements OnApplicationShutdown {
   /** Creates missing topics, connects the producer and, for requesters, the reply listener. */
   async connect(): Promise<void> {
     if (this.connected) return;
+    const started = Date.now();
+    this.log.log(`connecting to Kafka at ${this.options.brokers.join(',')}${this.options.namespace ? ` (namespace ${this.options.namespace})` : ''}`);
     this.admin = this.kafka.admin();
     await this.admin.connect();
     await this.ensureTopics();
@@ -89,6 +91,7 @@ export class KafkaBus implements OnApplicationShutdown {
     if (this.options.replies) await this.listenForReplies();
     this.connected = true;
     this.healthy = true;
+    this.log.log(`connected to Kafka in ${Date.now() - started} ms`);
     this.probeTimer = setInterval(() => void this.probe(), 2000);
     this.probeTimer.unref();
   }

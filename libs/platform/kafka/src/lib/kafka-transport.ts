@@ -3,7 +3,7 @@ import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { PinoLogger } from 'nestjs-pino';
 import { storage, Store } from 'nestjs-pino/storage';
-import { isObservable, lastValueFrom } from 'rxjs';
+import { isObservable } from 'rxjs';
 import type { z } from 'zod';
 import {
   ChatError,
@@ -24,13 +24,24 @@ export interface KafkaContext {
   topic: string;
   partition: number;
   offset: string;
+  /** The fetched batch this message came in (its first and last offsets). */
+  batch: { firstOffset: string; lastOffset: string };
 }
 
 export interface KafkaTransportOptions {
   /** Consumer group (namespaced by the bus). Give each gateway replica its own to fan out. */
   groupId: string;
-  /** Partitions handled at once; messages within one partition stay in order. */
+  /** Partitions handled at once. */
   concurrency?: number;
+  /**
+   * Keys handled at once within one partition's batch (default 1: the whole
+   * partition in order). Above 1, messages with the same key stay in order,
+   * different keys run side by side, and the offset moves past a message only
+   * once it and every message before it are done; after a crash the
+   * unfinished tail is delivered again, so handlers must be idempotent (ours
+   * are: the clientMsgId index, versioned projections).
+   */
+  keyConcurrency?: number;
   fromBeginning?: boolean;
   /** Called around every handled message, for metrics and logging. */
   observe?: (type: string, ms: number, outcome: 'ok' | 'refused' | 'failed' | 'dead') => void;
@@ -101,15 +112,67 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   }
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) return;
-      const done = await this.handle(batch.topic, batch.partition, message, heartbeat, isRunning);
-      if (!done) return; // stopping mid-retry: leave the offset for whoever comes next
-      resolveOffset(message.offset);
+    const bounds = { firstOffset: batch.firstOffset() ?? '0', lastOffset: batch.lastOffset() };
+    const keys = this.opts.keyConcurrency ?? 1;
+    if (keys <= 1) {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) return;
+        const done = await this.handle(batch.topic, batch.partition, message, bounds, heartbeat, isRunning);
+        if (!done) return; // stopping mid-retry: leave the offset for whoever comes next
+        resolveOffset(message.offset);
+      }
+    } else {
+      const finished = await this.byKey(batch.topic, batch.partition, batch.messages, bounds, keys, heartbeat, () => isRunning() && !isStale());
+      for (const message of batch.messages) {
+        if (!finished.has(message.offset)) return;
+        resolveOffset(message.offset);
+      }
     }
     this.opts.lag?.(batch.topic, batch.partition, Number(batch.offsetLag()));
     await commitOffsetsIfNecessary();
     await heartbeat();
+  }
+
+  /**
+   * Handles a batch as chains of same-key messages, up to `keys` chains at
+   * once, each chain in offset order. Returns the offsets that are done.
+   */
+  private async byKey(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    bounds: KafkaContext['batch'],
+    keys: number,
+    heartbeat: () => Promise<void>,
+    live: () => boolean,
+  ): Promise<Set<string>> {
+    const chains = new Map<string, KafkaMessage[]>();
+    for (const m of messages) {
+      const key = m.key?.toString() ?? '';
+      const chain = chains.get(key);
+      if (chain) chain.push(m);
+      else chains.set(key, [m]);
+    }
+    const pending = [...chains.values()];
+    const finished = new Set<string>();
+    let stopped = false;
+    const worker = async () => {
+      for (let chain = pending.shift(); chain && !stopped; chain = pending.shift()) {
+        for (const m of chain) {
+          if (stopped || !live()) {
+            stopped = true;
+            return;
+          }
+          if (!(await this.handle(topic, partition, m, bounds, heartbeat, live))) {
+            stopped = true;
+            return;
+          }
+          finished.add(m.offset);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(keys, pending.length) }, worker));
+    return finished;
   }
 
   /** Returns false only when the consumer stopped while a transient failure was being retried. */
@@ -117,6 +180,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     topic: string,
     partition: number,
     message: KafkaMessage,
+    batch: KafkaContext['batch'],
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): Promise<boolean> {
@@ -143,16 +207,15 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.opts.observe?.(envelope.type, 0, 'dead');
       return true;
     }
-    const ctx: KafkaContext = { envelope, topic, partition, offset: message.offset };
+    const ctx: KafkaContext = { envelope, topic, partition, offset: message.offset, batch };
     for (let attempt = 1; ; attempt++) {
       try {
         // Every log line written while handling carries the request's correlation id.
         const logger = PinoLogger.root?.child({ correlationId: envelope.correlationId, type: envelope.type });
-        let result: unknown = logger
+        const result: unknown = logger
           ? await storage.run(new Store(logger), () => handler(parsed.data, ctx))
           : await handler(parsed.data, ctx);
-        if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
-        if (command && envelope.replyTo) await this.answer(envelope, { ok: true, data: result ?? {} });
+        await this.finish(result, command && envelope.replyTo ? envelope : undefined);
         this.opts.observe?.(envelope.type, performance.now() - started, 'ok');
         return true;
       } catch (err) {
@@ -183,6 +246,35 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         return true;
       }
     }
+  }
+
+  /**
+   * Waits for a handler's result and answers it. A handler that returns an
+   * Observable is answered with its first value, at once, while the handler
+   * goes on; the offset is resolved only when it completes. messages.send uses
+   * this to answer as soon as the message is stored, in the same produce batch
+   * as its push, and to record the timeline after that. An error after the
+   * answer is handled like any other (a retry answers again; the asker has
+   * already forgotten the request and ignores it).
+   */
+  private async finish(result: unknown, replyTo: Envelope | undefined): Promise<void> {
+    if (!isObservable(result)) {
+      if (replyTo) await this.answer(replyTo, { ok: true, data: result ?? {} });
+      return;
+    }
+    let answered: Promise<void> | undefined;
+    let last: unknown;
+    await new Promise<void>((resolve, reject) => {
+      result.subscribe({
+        next: (value) => {
+          last = value;
+          if (replyTo && !answered) answered = this.answer(replyTo, { ok: true, data: value ?? {} });
+        },
+        error: reject,
+        complete: resolve,
+      });
+    });
+    if (replyTo) await (answered ?? this.answer(replyTo, { ok: true, data: last ?? {} }));
   }
 
   private answer(envelope: Envelope, result: { ok: true; data: unknown } | { ok: false; error: { code: ChatError['code']; message: string } }) {

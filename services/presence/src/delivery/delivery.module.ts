@@ -2,4 +2,4 @@ import { Module } from '@nestjs/common';
 import { Pushes } from './pushes';
 
 @Module({ providers: [Pushes], exports: [Pushes] })
-export class SharedModule {}
+export class DeliveryModule {}
