@@ -8,6 +8,7 @@ function validPayloads(ids: { user: string; conversation: string; message: strin
   return {
     'user:search': { query: 'a', limit: 5 },
     'contact:list': {},
+    'user:get': { userIds: [ids.user] },
     'contact:add': { userId: ids.user },
     'contact:remove': { userId: ids.user },
     'conversation:list': {},

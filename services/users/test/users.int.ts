@@ -128,6 +128,32 @@ describe('contacts', () => {
   });
 });
 
+describe('user:get (extension)', () => {
+  it("answers names by id, with presence only of people the caller shares a conversation with (or has as contacts), adding no contact", async () => {
+    const [a, b, stranger] = [await user('ga'), await user('gb'), await user('gs')];
+    await ok(a.socket, 'group:create', { name: 'lookup', memberIds: [b.user.id] });
+    const ask = () => ok(a.socket, 'user:get', { userIds: [b.user.id, stranger.user.id, 'nosuchuser0000'] });
+    let users = (await ask()).users;
+    // Presence learns of the new group from its event: wait for it to see b online.
+    for (let i = 0; i < 50 && !users.find((u) => u.id === b.user.id)?.online; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      users = (await ask()).users;
+    }
+    expect(users.map((u) => u.id).sort()).toEqual([b.user.id, stranger.user.id].sort());
+    expect(users.find((u) => u.id === b.user.id)).toMatchObject({ username: b.user.username, displayName: b.user.displayName, online: true });
+    // The stranger is connected too, but a is not in their audience.
+    expect(users.find((u) => u.id === stranger.user.id)).toEqual({ ...stranger.user, online: false, lastSeenAt: null });
+    expect((await ok(a.socket, 'contact:list', {})).contacts).toEqual([]);
+  });
+
+  it('takes 1 to 100 ids: none, more, or a bad id is VALIDATION_FAILED', async () => {
+    const a = await user('gv');
+    expect(await code(a, 'user:get', { userIds: [] })).toBe('VALIDATION_FAILED');
+    expect(await code(a, 'user:get', { userIds: Array.from({ length: 101 }, (_, i) => `user${String(i).padStart(10, '0')}`) })).toBe('VALIDATION_FAILED');
+    expect(await code(a, 'user:get', { userIds: [{ $gt: '' }] })).toBe('VALIDATION_FAILED');
+  });
+});
+
 describe('conversation:direct', () => {
   it('makes the pair conversation on first use, pushes it to both, and answers the same one later without a new push', async () => {
     const [a, b] = [await user('da'), await user('db')];

@@ -129,6 +129,7 @@ export const COMMANDS = {
     reply: z.object({ user: UserSchema }),
   },
   'users.get': { topic: TOPICS.usersCommands, request: z.object({ userId: Id }), reply: z.object({ user: UserSchema }) },
+  'users.many': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['user:get']), reply: z.object({ users: z.array(UserSchema) }) },
   'users.search': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['user:search']), reply: AckSchemas['user:search'] },
   'contacts.list': {
     topic: TOPICS.usersCommands,
@@ -171,7 +172,8 @@ export const COMMANDS = {
   'conversations.read': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['conversation:read']), reply: AckSchemas['conversation:read'] },
   'presence.query': {
     topic: TOPICS.presenceCommands,
-    request: z.object({ userIds: z.array(Id).max(5000) }),
+    /** With viewerId, presence the viewer may not see (not a contact, no shared conversation) answers offline, never seen. */
+    request: z.object({ userIds: z.array(Id).max(5000), viewerId: Id.optional() }),
     reply: z.object({ presence: z.array(z.object({ userId: z.string(), online: z.boolean(), lastSeenAt: z.string().nullable() })) }),
   },
 } as const;

@@ -15,6 +15,8 @@ export const LIMITS = {
   historyLimitDefault: 50,
   /** Extension: members named in one group:create or group:addMembers. */
   groupMembersPerCall: 1000,
+  /** Extension: user ids in one user:get. */
+  userGetMax: 100,
   /** Extension: members of one group. */
   groupMembersMax: 5000,
   /** Typing lapses after this long without renewal. */

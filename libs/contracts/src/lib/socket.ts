@@ -17,6 +17,8 @@ export const RequestSchemas = {
     limit: limit(LIMITS.searchLimitMax, LIMITS.searchLimitDefault),
   }),
   'contact:list': z.strictObject({}),
+  /** Extension: names and presence of users by id (co-members the client does not know yet). */
+  'user:get': z.strictObject({ userIds: z.array(Id).min(1).max(LIMITS.userGetMax) }),
   'contact:add': z.strictObject({ userId: Id }),
   'contact:remove': z.strictObject({ userId: Id }),
   'conversation:list': z.strictObject({}),
@@ -64,6 +66,7 @@ const OneMessage = z.object({ message: MessageSchema });
 export const AckSchemas = {
   'user:search': z.object({ users: z.array(UserSchema) }),
   'contact:list': z.object({ contacts: z.array(ContactSchema) }),
+  'user:get': z.object({ users: z.array(ContactSchema) }),
   'contact:add': Empty,
   'contact:remove': Empty,
   'conversation:list': z.object({ conversations: z.array(ConversationSchema) }),

@@ -62,6 +62,14 @@ export const ROUTES: { [E in RequestEvent]: Route<E> } = {
       contacts: contacts.map((c) => ({ ...c, online: byId.get(c.id)?.online ?? false, lastSeenAt: byId.get(c.id)?.lastSeenAt ?? null })),
     };
   },
+  // Extension: names from the users service, presence as the caller may see it.
+  'user:get': async (p, ctx) => {
+    const { users } = await call(ctx, 'users.many', ctx.userId, { ...p, actorId: ctx.userId });
+    if (users.length === 0) return { users: [] };
+    const { presence } = await call(ctx, 'presence.query', ctx.userId, { userIds: users.map((u) => u.id), viewerId: ctx.userId });
+    const byId = new Map(presence.map((x) => [x.userId, x]));
+    return { users: users.map((u) => ({ ...u, online: byId.get(u.id)?.online ?? false, lastSeenAt: byId.get(u.id)?.lastSeenAt ?? null })) };
+  },
   'contact:add': (p, ctx) => call(ctx, 'contacts.add', ctx.userId, { ...p, actorId: ctx.userId }) as never,
   'contact:remove': (p, ctx) => call(ctx, 'contacts.remove', ctx.userId, { ...p, actorId: ctx.userId }) as never,
   'conversation:list': (p, ctx) => call(ctx, 'conversations.list', ctx.userId, { ...p, actorId: ctx.userId }) as never,

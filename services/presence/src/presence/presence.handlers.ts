@@ -35,6 +35,7 @@ export class PresenceHandlers {
 
   @MessagePattern('presence.query')
   query(@Payload() req: CommandRequest<'presence.query'>): Promise<CommandReply<'presence.query'>> {
+    if (req.viewerId) return this.presence.queryAs(req.viewerId, req.userIds);
     return this.presence.query(req.userIds);
   }
 }

@@ -239,6 +239,20 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
 
   // ─── queries ──────────────────────────────────────────────────────────────
 
+  /**
+   * Presence as one user may see it: their own, their contacts' and their
+   * co-members' (whoever they would get presence:update pushes for); anyone
+   * else answers offline and never seen, so an id tells a stranger nothing.
+   */
+  async queryAs(viewerId: string, userIds: string[]): Promise<CommandReply<'presence.query'>> {
+    const { presence } = await this.query(userIds);
+    return {
+      presence: presence.map((p) =>
+        p.userId === viewerId || this.audience.watchersOf(p.userId).includes(viewerId) ? p : { userId: p.userId, online: false, lastSeenAt: null },
+      ),
+    };
+  }
+
   async query(userIds: string[]): Promise<CommandReply<'presence.query'>> {
     await this.ready();
     const missing = [...new Set(userIds)].filter((id) => !this.users.has(id));

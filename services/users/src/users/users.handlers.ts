@@ -21,6 +21,11 @@ export class UsersHandlers {
     return { user: await this.users.get(p.userId) };
   }
 
+  @MessagePattern('users.many')
+  async many(@Payload() p: { actorId: string; userIds: string[] }): Promise<CommandReply<'users.many'>> {
+    return { users: await this.users.many(p.userIds) };
+  }
+
   @MessagePattern('users.search')
   async search(@Payload() p: { actorId: string; query: string; limit: number }): Promise<CommandReply<'users.search'>> {
     return { users: await this.users.search(p.actorId, p.query, p.limit) };

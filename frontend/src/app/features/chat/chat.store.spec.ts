@@ -53,7 +53,9 @@ describe('ChatStore', () => {
       }),
       'message:history': historyOf(log),
       'conversation:read': () => ({}),
-      'contact:add': () => ({}),
+      'user:get': (p: { userIds: string[] }) => ({
+        users: p.userIds.map((id) => ({ id, username: id, displayName: id.toUpperCase(), online: id === 'carol', lastSeenAt: null })),
+      }),
     };
     TestBed.configureTestingModule({
       providers: [
@@ -79,6 +81,18 @@ describe('ChatStore', () => {
     expect(store.conversations().map((c) => c.id)).toEqual(['c1']);
     expect(store.title(store.conversations()[0])).toBe('Bob');
     expect(store.presence('bob')?.online).toBe(true);
+  });
+
+  it('learns names and presence of co-members it does not know with user:get, adding nobody to the contacts', async () => {
+    socket.responders['conversation:list'] = () => ({ conversations: [conversation('g1', ['me', 'bob', 'carol', 'dave'], { type: 'group', name: 'team' })] });
+    socket.open();
+    await settle(30);
+    const asked = socket.requests.filter((r) => r.event === 'user:get');
+    expect(asked).toHaveLength(1);
+    expect((asked[0]!.payload as { userIds: string[] }).userIds.sort()).toEqual(['carol', 'dave']);
+    expect(store.userName('carol')).toBe('CAROL');
+    expect(store.presence('carol')).toEqual({ online: true, lastSeenAt: null });
+    expect(socket.requests.some((r) => r.event === 'contact:add')).toBe(false);
   });
 
   it('shows a sent message as pending until its ack, then once in the timeline', async () => {

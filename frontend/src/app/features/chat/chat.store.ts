@@ -513,10 +513,10 @@ export class ChatStore {
   }
 
   /**
-   * The protocol has no lookup of a user by id: names and presence (online,
-   * last seen) come from contacts. So everyone the user shares a conversation
-   * with, and whose name or presence this tab does not know yet, is added as a
-   * contact, then the contact list is read again.
+   * Names and presence (online, last seen) of everyone the user shares a
+   * conversation with and this tab does not know yet, through the `user:get`
+   * extension (up to 100 ids a request); presence:update pushes keep them
+   * current from then on. Nobody is added to the contacts for it.
    */
   private ensureKnown(userIds: readonly string[]): void {
     const me = this.me()?.id;
@@ -528,13 +528,10 @@ export class ChatStore {
     if (unknown.length === 0) return;
     for (const id of unknown) this.askedForUsers.add(id);
     void (async () => {
-      for (const [i, userId] of unknown.slice(0, 100).entries()) {
-        // Paced, to stay well inside the per-user request budget.
-        if (i >= 20) await delay(50);
-        await this.socket.request('contact:add', { userId }).catch(() => undefined);
+      for (let i = 0; i < unknown.length && i < 1000; i += LIMITS.userGetMax) {
+        const { users } = await this.socket.request('user:get', { userIds: unknown.slice(i, i + LIMITS.userGetMax) });
+        this.absorbContacts(users);
       }
-      const { contacts } = await this.socket.request('contact:list', {});
-      this.absorbContacts(contacts);
     })().catch(() => {
       for (const id of unknown) this.askedForUsers.delete(id);
     });
