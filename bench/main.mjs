@@ -211,7 +211,11 @@ function verdicts(scenario, t) {
       return [
         { target: 'e2e p50 ≤ 8 ms', measured: `${p.e2e?.p50} ms`, met: p.e2e?.p50 <= 8 },
         { target: 'e2e p99 ≤ 25 ms', measured: `${p.e2e?.p99} ms`, met: p.e2e?.p99 <= 25 },
-        { target: 'nothing lost', measured: `${p.lost} lost, ${p.unacked} unacked`, met: lossless(p) },
+        {
+          target: 'nothing lost',
+          measured: `${p.lost} lost, ${p.unacked} unacked, ${Object.values(p.ackErrors ?? {}).reduce((a, n) => a + n, 0)} refused, ${p.duplicates} duplicates`,
+          met: lossless(p),
+        },
       ];
     case 'throughput':
       return [{ target: '≥ 3,000 direct msg/s with p99 ≤ 100 ms, nothing lost', measured: `${p.heldRate} msg/s held`, met: p.heldRate >= 3000 }];
