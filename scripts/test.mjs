@@ -180,32 +180,19 @@ async function main() {
       });
     } else if (suite === 'frontend') {
       await runSuite('frontend', 'npx', ['nx', 'test', 'frontend', '--outputStyle=static'], { env: infraEnv, capture: true });
-    } else if (suite === 'integration') {
+    } else if (suite === 'integration' || suite === 'faults') {
+      // faults: tests/faults and tests/abuse, processes killed, paused, the broker and the database taken
+      // away under load; hostile input, forged tokens, floods. integration: every other *.int.ts.
       if (!infra) {
-        fail('integration', 'skipped: no Kafka/MongoDB');
+        fail(suite, 'skipped: no Kafka/MongoDB');
         continue;
       }
-      const jsonFile = path.join(runDir, 'integration.json');
-      await runSuite(
-        'integration',
-        'npx',
-        ['jest', '-c', 'jest.integration.config.cjs', '--ci', '--runInBand', '--testPathIgnorePatterns=/tests/(faults|abuse)/', '--json', `--outputFile=${jsonFile}`],
-        { env: infraEnv, jsonFile },
-      );
-    } else if (suite === 'faults') {
-      // The fault and abuse suites (tests/faults, tests/abuse): processes killed, paused, the broker and the
-      // database taken away under load; hostile input, forged tokens, floods.
-      if (!infra) {
-        fail('faults', 'skipped: no Kafka/MongoDB');
-        continue;
-      }
-      const jsonFile = path.join(runDir, 'faults.json');
-      await runSuite(
-        'faults',
-        'npx',
-        ['jest', '-c', 'jest.integration.config.cjs', '--ci', '--runInBand', 'tests/faults', 'tests/abuse', '--json', `--outputFile=${jsonFile}`],
-        { env: infraEnv, jsonFile },
-      );
+      const jsonFile = path.join(runDir, `${suite}.json`);
+      const select = suite === 'faults' ? ['tests/faults', 'tests/abuse'] : ['--testPathIgnorePatterns=/tests/(faults|abuse)/'];
+      await runSuite(suite, 'npx', ['jest', '-c', 'jest.integration.config.cjs', '--ci', '--runInBand', ...select, '--json', `--outputFile=${jsonFile}`], {
+        env: infraEnv,
+        jsonFile,
+      });
     } else if (suite === 'chart') {
       const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
       if (!pkg.scripts?.['test:chart']) continue;

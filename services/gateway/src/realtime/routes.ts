@@ -3,8 +3,10 @@ import {
   conversationOfMessage,
   type AckData,
   type CommandType,
+  type Contact,
   type ParsedRequest,
   type RequestEvent,
+  type User,
 } from '@chat/contracts';
 import type { KafkaBus } from '@chat/platform-kafka';
 
@@ -36,6 +38,15 @@ async function viewAfter<T extends 'conversations.direct' | `groups.${'create' |
   }) as Promise<AckData<'group:create'>>;
 }
 
+/** Users with their presence from the presence service (as `viewerId` may see it, when given). */
+async function withPresence(ctx: RouteContext, users: User[], viewerId?: string): Promise<Contact[]> {
+  if (users.length === 0) return [];
+  const query = { userIds: users.map((u) => u.id), ...(viewerId ? { viewerId } : {}) };
+  const { presence } = await call(ctx, 'presence.query', ctx.userId, query);
+  const byId = new Map(presence.map((x) => [x.userId, x]));
+  return users.map((u) => ({ ...u, online: byId.get(u.id)?.online ?? false, lastSeenAt: byId.get(u.id)?.lastSeenAt ?? null }));
+}
+
 function messageConversation(messageId: string): string {
   const conversationId = conversationOfMessage(messageId);
   if (!conversationId) throw new ChatError('NOT_FOUND', 'no such message');
@@ -50,25 +61,13 @@ function messageConversation(messageId: string): string {
 export const ROUTES: { [E in RequestEvent]: Route<E> } = {
   'user:search': (p, ctx) => call(ctx, 'users.search', ctx.userId, { ...p, actorId: ctx.userId }) as never,
   'contact:list': async (p, ctx) => {
-    const { contacts } = (await call(ctx, 'contacts.list', ctx.userId, { ...p, actorId: ctx.userId })) as AckData<'user:search'> & {
-      contacts: AckData<'user:search'>['users'];
-    };
-    if (contacts.length === 0) return { contacts: [] };
-    const { presence } = (await call(ctx, 'presence.query', ctx.userId, { userIds: contacts.map((c) => c.id) })) as {
-      presence: { userId: string; online: boolean; lastSeenAt: string | null }[];
-    };
-    const byId = new Map(presence.map((p) => [p.userId, p]));
-    return {
-      contacts: contacts.map((c) => ({ ...c, online: byId.get(c.id)?.online ?? false, lastSeenAt: byId.get(c.id)?.lastSeenAt ?? null })),
-    };
+    const { contacts } = await call(ctx, 'contacts.list', ctx.userId, { ...p, actorId: ctx.userId });
+    return { contacts: await withPresence(ctx, contacts) };
   },
   // Extension: names from the users service, presence as the caller may see it.
   'user:get': async (p, ctx) => {
     const { users } = await call(ctx, 'users.many', ctx.userId, { ...p, actorId: ctx.userId });
-    if (users.length === 0) return { users: [] };
-    const { presence } = await call(ctx, 'presence.query', ctx.userId, { userIds: users.map((u) => u.id), viewerId: ctx.userId });
-    const byId = new Map(presence.map((x) => [x.userId, x]));
-    return { users: users.map((u) => ({ ...u, online: byId.get(u.id)?.online ?? false, lastSeenAt: byId.get(u.id)?.lastSeenAt ?? null })) };
+    return { users: await withPresence(ctx, users, ctx.userId) };
   },
   'contact:add': (p, ctx) => call(ctx, 'contacts.add', ctx.userId, { ...p, actorId: ctx.userId }) as never,
   'contact:remove': (p, ctx) => call(ctx, 'contacts.remove', ctx.userId, { ...p, actorId: ctx.userId }) as never,

@@ -24,6 +24,12 @@ describe('AudienceService', () => {
     expect(audience.watchersOf('frank')).toEqual(['alice']);
     expect(audience.watchersOf('erin')).toEqual([]);
     expect(audience.watchersOf('stranger')).toEqual([]);
+    // watches() answers the same question one pair at a time.
+    for (const user of ['alice', 'frank', 'erin', 'stranger']) {
+      for (const viewer of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'stranger']) {
+        expect({ viewer, user, watches: audience.watches(viewer, user) }).toEqual({ viewer, user, watches: audience.watchersOf(user).includes(viewer) });
+      }
+    }
   });
 
   it('applies a conversation state only when its version is higher', async () => {

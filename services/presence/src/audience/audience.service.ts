@@ -79,6 +79,16 @@ export class AudienceService {
     return [...out];
   }
 
+  /** Whether `viewerId` is one of `watchersOf(userId)`, without building the list. */
+  watches(viewerId: string, userId: string): boolean {
+    if (viewerId === userId) return false;
+    if (this.watchers.get(userId)?.has(viewerId)) return true;
+    for (const id of this.memberOf.get(userId) ?? []) {
+      if (this.conversations.get(id)?.members.has(viewerId)) return true;
+    }
+    return false;
+  }
+
   private async apply(next: StoredConversation): Promise<void> {
     const current = this.conversations.get(next.id);
     if (current && current.version >= next.version) return; // a replay or an older state

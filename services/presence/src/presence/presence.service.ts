@@ -248,7 +248,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     const { presence } = await this.query(userIds);
     return {
       presence: presence.map((p) =>
-        p.userId === viewerId || this.audience.watchersOf(p.userId).includes(viewerId) ? p : { userId: p.userId, online: false, lastSeenAt: null },
+        p.userId === viewerId || this.audience.watches(viewerId, p.userId) ? p : { userId: p.userId, online: false, lastSeenAt: null },
       ),
     };
   }

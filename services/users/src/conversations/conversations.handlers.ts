@@ -15,8 +15,8 @@ export class ConversationsHandlers {
   constructor(private readonly conversations: ConversationsService) {}
 
   @MessagePattern('conversations.direct')
-  async direct(@Payload() p: { actorId: string; userId: string }, @Ctx() ctx: KafkaContext): Promise<Reply> {
-    return { conversation: await this.conversations.direct(p.actorId, p.userId, ctx.envelope.id) };
+  async direct(@Payload() p: { actorId: string; userId: string }): Promise<Reply> {
+    return { conversation: await this.conversations.direct(p.actorId, p.userId) };
   }
 
   @MessagePattern('groups.create')

@@ -36,13 +36,13 @@ async function group(svc: ConversationsService) {
 describe('ConversationsService: direct conversations', () => {
   it('makes the pair conversation once, announces it once, and answers the same one to either side later', async () => {
     const { svc, bus } = setup();
-    const first = await svc.direct('m1', 'm2', 'r1');
+    const first = await svc.direct('m1', 'm2');
     expect(first).toMatchObject({ type: 'direct', name: null, version: 1 });
     expect(first.members.map((m) => [m.userId, m.role])).toEqual([
       ['m1', 'member'],
       ['m2', 'member'],
     ]);
-    const again = await svc.direct('m2', 'm1', 'r2');
+    const again = await svc.direct('m2', 'm1');
     expect(again.id).toBe(first.id);
     const changed = bus.of('conversation.changed');
     expect(changed).toHaveLength(1);
@@ -51,26 +51,26 @@ describe('ConversationsService: direct conversations', () => {
 
   it('refuses yourself as the peer (VALIDATION_FAILED) and an unknown peer (NOT_FOUND)', async () => {
     const { svc, bus } = setup();
-    expect(await code(svc.direct('m1', 'm1', 'r'))).toBe('VALIDATION_FAILED');
-    expect(await code(svc.direct('m1', 'ghost', 'r'))).toBe('NOT_FOUND');
+    expect(await code(svc.direct('m1', 'm1'))).toBe('VALIDATION_FAILED');
+    expect(await code(svc.direct('m1', 'ghost'))).toBe('NOT_FOUND');
     expect(bus.events).toHaveLength(0);
   });
 
   it('sends the created event on the next call when the first one failed to send it', async () => {
     const { svc, bus, repo } = setup();
     bus.failNext = 1;
-    await expect(svc.direct('m1', 'm2', 'r1')).rejects.toThrow(/broker away/);
+    await expect(svc.direct('m1', 'm2')).rejects.toThrow(/broker away/);
     expect(bus.events).toHaveLength(0);
-    const retried = await svc.direct('m1', 'm2', 'r1');
+    const retried = await svc.direct('m1', 'm2');
     expect(bus.of('conversation.changed')).toHaveLength(1);
     expect(repo.docs.get(retried.id)!.publishedVersion).toBe(1);
-    await svc.direct('m2', 'm1', 'r3');
+    await svc.direct('m2', 'm1');
     expect(bus.of('conversation.changed')).toHaveLength(1);
   });
 
   it('group commands on a direct conversation are VALIDATION_FAILED; a non-member gets NOT_FOUND', async () => {
     const { svc } = setup();
-    const d = await svc.direct('m1', 'm2', 'r1');
+    const d = await svc.direct('m1', 'm2');
     expect(await code(svc.rename('m1', d.id, 'x'))).toBe('VALIDATION_FAILED');
     expect(await code(svc.leave('m1', d.id))).toBe('VALIDATION_FAILED');
     expect(await code(svc.addMembers('m1', d.id, ['m3']))).toBe('VALIDATION_FAILED');

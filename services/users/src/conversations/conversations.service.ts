@@ -63,7 +63,7 @@ export class ConversationsService {
   ) {}
 
   /** The one 1:1 conversation of the pair; made (and announced) on first use only. */
-  async direct(actorId: string, peerId: string, requestId: string): Promise<ConversationCore> {
+  async direct(actorId: string, peerId: string): Promise<ConversationCore> {
     if (peerId === actorId) throw new ChatError('VALIDATION_FAILED', 'a direct conversation needs another user');
     const key = directKey(actorId, peerId);
     const id = directIdFor(key);

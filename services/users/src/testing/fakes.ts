@@ -88,7 +88,7 @@ export class FakeUsersRepository {
     return d ? structuredClone(d) : null;
   }
   async findByIds(ids: string[]) {
-    return ids.flatMap((id) => (this.docs.has(id) ? [structuredClone(this.docs.get(id)!)] : []));
+    return [...new Set(ids)].flatMap((id) => (this.docs.has(id) ? [structuredClone(this.docs.get(id)!)] : []));
   }
   async markPublished(id: string) {
     const d = this.docs.get(id);

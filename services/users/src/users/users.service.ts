@@ -51,7 +51,7 @@ export class UsersService {
 
   /** The users with these ids, in no particular order; unknown ids are left out. */
   async many(ids: string[]): Promise<User[]> {
-    return (await this.repo.findByIds([...new Set(ids)])).map(toUser);
+    return (await this.repo.findByIds(ids)).map(toUser);
   }
 
   /** Throws NOT_FOUND unless every id is a user. */
