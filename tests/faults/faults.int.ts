@@ -29,6 +29,11 @@ describe('faults: nothing acked is lost or doubled while processes die', () => {
     platform = await startPlatform({ replicas: { gateway: 2, messaging: 2 }, env: { RATE_LIMITS: 'off', REQUEST_TIMEOUT_MS: '4000' } });
   }, 300_000);
 
+  // No process may end by itself: the only deaths are the ones a scenario causes.
+  afterEach(() => {
+    expect(platform.crashes).toEqual([]);
+  });
+
   afterAll(async () => {
     await platform?.stop();
   });

@@ -67,6 +67,9 @@ export class Platform {
   readonly namespace = `t${randomBytes(4).toString('hex')}`;
   readonly jwtSecret = randomBytes(32).toString('hex');
   readonly procs: ServiceProcess[] = [];
+  /** Processes that ended by themselves (a crash), not by signal() or stop(): "messaging-0 exited with 1". */
+  readonly crashes: string[] = [];
+  private readonly ending = new Set<ChildProcess>();
   private readonly logDir: string;
 
   constructor(private readonly opts: PlatformOptions = {}) {
@@ -123,6 +126,9 @@ export class Platform {
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     const proc: ServiceProcess = { name, index, port, child, instanceId };
+    child.once('exit', (code, signal) => {
+      if (!this.ending.has(child)) this.crashes.push(`${name}-${index} exited with ${code ?? signal} (log: ${join(this.logDir, `${name}-${index}.log`)})`);
+    });
     const existing = this.procs.findIndex((p) => p.name === name && p.index === index);
     if (existing >= 0) this.procs[existing] = proc;
     else this.procs.push(proc);
@@ -142,6 +148,7 @@ export class Platform {
     const p = this.proc(name, index);
     if (p.child.exitCode !== null || p.child.signalCode !== null) return;
     const exited = new Promise<void>((r) => p.child.once('exit', () => r()));
+    if (signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT') this.ending.add(p.child);
     p.child.kill(signal);
     if (signal === 'SIGKILL' || signal === 'SIGTERM' || signal === 'SIGINT') await exited;
   }
@@ -156,6 +163,7 @@ export class Platform {
       this.procs.map(async (p) => {
         if (p.child.exitCode !== null || p.child.signalCode !== null) return;
         const exited = new Promise<void>((r) => p.child.once('exit', () => r()));
+        this.ending.add(p.child);
         p.child.kill('SIGTERM');
         const timer = setTimeout(() => p.child.kill('SIGKILL'), 5000);
         await exited;

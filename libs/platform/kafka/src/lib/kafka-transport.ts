@@ -268,7 +268,12 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       result.subscribe({
         next: (value) => {
           last = value;
-          if (replyTo && !answered) answered = this.answer(replyTo, { ok: true, data: value ?? {} });
+          if (replyTo && !answered) {
+            answered = this.answer(replyTo, { ok: true, data: value ?? {} });
+            // Awaited below, unless the handler fails first (the broker gone, say): then the
+            // retry answers again, and this answer's failure must not go unhandled and end the process.
+            answered.catch(() => undefined);
+          }
         },
         error: reject,
         complete: resolve,
