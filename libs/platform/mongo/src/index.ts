@@ -1,2 +1,3 @@
 export * from './lib/mongo.module';
 export * from './lib/by-ids';
+export * from './lib/write-batcher';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { LIMITS, messageId } from '@chat/contracts';
-import { findByIds } from '@chat/platform-mongo';
+import { findByIds, WriteBatcher } from '@chat/platform-mongo';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';
 import { MESSAGE_MODEL, type MessageDoc } from './store.schema';
@@ -22,15 +22,16 @@ export class MessagesRepository {
     this.messages = model.collection as unknown as mongo.Collection<MessageDoc>;
   }
 
-  /** Stores one message; 'duplicate' when its seq or its clientMsgId is taken. */
-  async insert(doc: MessageDoc): Promise<InsertOutcome> {
-    try {
-      await this.messages.insertOne(doc);
-      return 'inserted';
-    } catch (err) {
-      if (isDuplicateKey(err)) return 'duplicate';
-      throw err;
-    }
+  /** Messages stored by concurrent sends (other conversations of the fetch) go in one insertMany. */
+  private readonly inserts = new WriteBatcher<MessageDoc, InsertOutcome>((docs) => this.insertMany(docs));
+
+  /**
+   * Stores one message; 'duplicate' when its seq or its clientMsgId is taken.
+   * Sends of different conversations run side by side, so under load their
+   * messages are written together (see WriteBatcher).
+   */
+  insert(doc: MessageDoc): Promise<InsertOutcome> {
+    return this.inserts.add(doc);
   }
 
   /** Stores many in one round trip (unordered); the outcome of each, in order. */

@@ -1,4 +1,4 @@
-import { findByIds } from '@chat/platform-mongo';
+import { findByIds, WriteBatcher } from '@chat/platform-mongo';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';
@@ -32,11 +32,24 @@ export class TimelinesRepository {
     return docs.map(complete);
   }
 
+  /**
+   * Progress records of concurrent sends, one bulkWrite. Ordered: a
+   * conversation's records are made one after another by its partition's
+   * owner, and if two of one conversation ever share a batch, the later wins.
+   */
+  private readonly progress = new WriteBatcher<{ id: string; set: Record<string, unknown> }, void>(async (records) => {
+    await this.timelines.bulkWrite(
+      records.map((r) => ({ updateOne: { filter: { _id: r.id }, update: { $set: r.set }, upsert: true } })),
+      { ordered: true },
+    );
+    return records.map(() => undefined);
+  });
+
   /** Records stored messages: seq, last message and the counts of the senders among them. */
-  async recordProgress(next: TimelineDoc, senders: string[]): Promise<void> {
+  recordProgress(next: TimelineDoc, senders: string[]): Promise<void> {
     const set: Record<string, unknown> = { lastSeq: next.lastSeq, lastMessage: next.lastMessage, lastAt: next.lastAt };
     for (const s of new Set(senders)) set[`sent.${s}`] = next.sent[s] ?? 0;
-    await this.timelines.updateOne({ _id: next._id }, { $set: set }, { upsert: true });
+    return this.progress.add({ id: next._id, set });
   }
 
   async recordRead(id: string, userId: string, read: ReadDoc): Promise<void> {
@@ -54,14 +67,5 @@ export class TimelinesRepository {
    */
   async save(doc: TimelineDoc): Promise<void> {
     await this.timelines.replaceOne({ _id: doc._id }, doc, { upsert: true });
-  }
-
-  /** Many in one round trip (the batched path: one write per conversation per fetch). */
-  async saveMany(docs: TimelineDoc[]): Promise<void> {
-    if (docs.length === 0) return;
-    await this.timelines.bulkWrite(
-      docs.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
-      { ordered: false },
-    );
   }
 }

@@ -1,0 +1,50 @@
+import { WriteBatcher } from './write-batcher';
+
+describe('WriteBatcher', () => {
+  it('sends the items added while a write is in flight together, in order, and gives each caller its own outcome', async () => {
+    const writes: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const batcher = new WriteBatcher<number, string>(async (items) => {
+      writes.push(items);
+      if (writes.length === 1) await gate;
+      return items.map((n) => `done ${n}`);
+    });
+    const first = batcher.add(1);
+    await new Promise((r) => setImmediate(r)); // the first write is now in flight
+    const rest = [2, 3, 4].map((n) => batcher.add(n));
+    release();
+    expect(await first).toBe('done 1');
+    expect(await Promise.all(rest)).toEqual(['done 2', 'done 3', 'done 4']);
+    expect(writes).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('rejects every item of a failed batch and goes on with the next', async () => {
+    let calls = 0;
+    const batcher = new WriteBatcher<number, number>(async (items) => {
+      calls++;
+      if (calls === 1) throw new Error('database away');
+      return items.map((n) => n * 10);
+    });
+    const failed = [batcher.add(1), batcher.add(2)].map((p) => p.then(() => 'ok', (e: Error) => e.message));
+    expect(await Promise.all(failed)).toEqual(['database away', 'database away']);
+    expect(await batcher.add(3)).toBe(30);
+  });
+
+  it('splits a long queue into batches of at most maxBatch', async () => {
+    const sizes: number[] = [];
+    const batcher = new WriteBatcher<number, number>(async (items) => {
+      sizes.push(items.length);
+      return items;
+    }, 4);
+    const all = await Promise.all(Array.from({ length: 10 }, (_, i) => batcher.add(i)));
+    expect(all).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(sizes).toEqual([4, 4, 2]);
+  });
+
+  it('rejects rather than mismatching outcomes when the write answers for the wrong number of items', async () => {
+    const batcher = new WriteBatcher<number, number>(async () => [1]);
+    const outcomes = await Promise.allSettled([batcher.add(1), batcher.add(2)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+  });
+});

@@ -1,0 +1,58 @@
+interface Pending<I, O> {
+  item: I;
+  resolve: (outcome: O) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit for one kind of write. Each caller adds one item and gets its
+ * own outcome, but the items added while a write is in flight (or in the same
+ * tick) reach the database together, as one `insertMany` or one `bulkWrite`.
+ * Under load that is one command for many messages, which FerretDB and the
+ * driver serve for a fraction of the cost of one command each; alone, an item
+ * waits only for the next turn of the event loop.
+ *
+ * `write` gets the items in the order they were added and returns one outcome
+ * per item, in that order. If it throws, every item of that batch is rejected
+ * with the error (callers retry; writes here are idempotent by `_id`).
+ */
+export class WriteBatcher<I, O> {
+  private queue: Pending<I, O>[] = [];
+  private scheduled = false;
+  private inFlight = false;
+
+  constructor(
+    private readonly write: (items: I[]) => Promise<O[]>,
+    private readonly maxBatch = 256,
+  ) {}
+
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.maxBatch);
+    this.inFlight = true;
+    try {
+      const outcomes = await this.write(batch.map((p) => p.item));
+      if (outcomes.length !== batch.length) throw new Error(`write returned ${outcomes.length} outcomes for ${batch.length} items`);
+      batch.forEach((p, i) => p.resolve(outcomes[i]!));
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    } finally {
+      this.inFlight = false;
+      if (this.queue.length > 0) this.schedule();
+    }
+  }
+}
