@@ -115,14 +115,14 @@ function ensureBuilt({ build, say }) {
  * are set), then each built service as a process on a free port, in a fresh
  * Kafka namespace and database, rate limits off.
  */
-export async function startPlatform({ logDir, profile, profileDir, build = false, freshInfra = false, direct = false, say = () => {} }) {
+export async function startPlatform({ logDir, profile, profileDir, build = false, freshInfra = false, direct = false, say = () => undefined }) {
   if (process.env.CHAT_URL) {
     const url = new URL(process.env.CHAT_URL);
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error('CHAT_URL must be a loopback address: the bench loads 127.0.0.1 only');
     const base = `http://127.0.0.1:${url.port || 80}`;
     await waitHealthy(`${base}/api/v1/health`, null, 30000);
     const procs = discoverPlatform(Number(url.port || 80));
-    return { name: 'platform', url: base, external: true, gatewayPid: pidListening(Number(url.port || 80)), procs, profiled: [], stop: async () => {} };
+    return { name: 'platform', url: base, external: true, gatewayPid: pidListening(Number(url.port || 80)), procs, profiled: [], stop: async () => undefined };
   }
 
   ensureBuilt({ build, say });
@@ -200,9 +200,33 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
     logDir,
     stop: async () => {
       await services.stop();
+      await dropNamespace({ kafkaBrokers, mongoUrl, namespace });
       await stopInfra();
     },
   };
+}
+
+/**
+ * Deletes the run's topics and database, so the bench's broker does not pile
+ * up every past run's partitions (they slow its start and cost it CPU at idle).
+ * Best effort, bounded: a failure here never fails the run.
+ */
+async function dropNamespace({ kafkaBrokers, mongoUrl, namespace }) {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const { default: mongoose } = await import('mongoose');
+  const admin = new Kafka({ brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 2 } }).admin();
+  const db = mongoose.createConnection(mongoUrl, { dbName: namespace, serverSelectionTimeoutMS: 3000 });
+  const bounded = (p) => Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 15000).unref())]);
+  await Promise.allSettled([
+    bounded(
+      (async () => {
+        await admin.connect();
+        const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
+        if (topics.length) await admin.deleteTopics({ topics, timeout: 10000 });
+      })(),
+    ).finally(() => admin.disconnect().catch(() => undefined)),
+    bounded(db.asPromise().then((c) => c.dropDatabase())).finally(() => db.close().catch(() => undefined)),
+  ]);
 }
 
 /** The services as plain child processes, without the web client: when scripts/lib/platform.mjs is absent, or with --direct. */

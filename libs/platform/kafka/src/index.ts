@@ -3,3 +3,4 @@ export * from './lib/errors';
 export * from './lib/kafka-bus';
 export * from './lib/kafka-transport';
 export * from './lib/kafka.module';
+export * from './lib/consumer-watch';

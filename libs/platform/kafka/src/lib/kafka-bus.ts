@@ -16,6 +16,7 @@ import {
   type ReplyPayload,
   type TopicKey,
 } from '@chat/contracts';
+import { watchConsumer } from './consumer-watch';
 import { groupName, KAFKA_OPTIONS, topicName, type KafkaOptions } from './options';
 
 interface Queued {
@@ -47,6 +48,7 @@ export interface RequestOptions {
 @Injectable()
 export class KafkaBus implements OnApplicationShutdown {
   private readonly log = new Logger(KafkaBus.name);
+  private stopping = false;
   readonly kafka: Kafka;
   private readonly producer: Producer;
   private admin?: Admin;
@@ -220,6 +222,7 @@ export class KafkaBus implements OnApplicationShutdown {
       heartbeatInterval: 1500,
     });
     this.replyConsumer = consumer;
+    watchConsumer(consumer, this.log, () => this.stopping);
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic('replies'), fromBeginning: false });
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
@@ -244,6 +247,7 @@ export class KafkaBus implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.probeTimer);
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);

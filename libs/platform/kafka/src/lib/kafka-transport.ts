@@ -14,6 +14,7 @@ import {
   type Envelope,
   type EventType,
 } from '@chat/contracts';
+import { watchConsumer } from './consumer-watch';
 import { isTransient } from './errors';
 import type { KafkaBus } from './kafka-bus';
 import { topicName } from './options';
@@ -102,6 +103,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     await consumer.subscribe({ topics: [...topics], fromBeginning: this.opts.fromBeginning ?? true });
     this.running = true;
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    watchConsumer(consumer, this.log, () => !this.running);
     await consumer.run({
       partitionsConsumedConcurrently: this.opts.concurrency ?? 4,
       eachBatchAutoResolve: false,

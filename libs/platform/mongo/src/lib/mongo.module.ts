@@ -42,6 +42,10 @@ export class MongoModule {
             uri: config.get('MONGO_URL', { infer: true }),
             dbName: config.get('MONGO_DB', { infer: true }),
             serverSelectionTimeoutMS: 3000,
+            // No operation may wait forever on a connection that stopped answering (the driver's
+            // default is no limit): it fails as a network timeout, which handlers retry.
+            socketTimeoutMS: 30000,
+            waitQueueTimeoutMS: 15000,
             heartbeatFrequencyMS: 2000,
             maxPoolSize: 20,
             autoIndex: true,

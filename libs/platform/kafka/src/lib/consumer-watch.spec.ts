@@ -1,0 +1,49 @@
+import { EventEmitter } from 'node:events';
+import type { Consumer } from 'kafkajs';
+import { watchConsumer } from './consumer-watch';
+
+/** Just enough of a kafkajs consumer: its event names and `on`. */
+function fakeConsumer() {
+  const emitter = new EventEmitter();
+  const consumer = {
+    events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
+    on: (event: string, listener: (e: unknown) => void) => emitter.on(event, listener),
+  } as unknown as Consumer;
+  return { consumer, emit: (event: string, payload: unknown) => emitter.emit(event, { payload }) };
+}
+
+const log = () => ({ log: jest.fn(), warn: jest.fn(), error: jest.fn() });
+
+describe('watchConsumer', () => {
+  it('ends the process once when kafkajs gives a consumer up, and logs why', () => {
+    const { consumer, emit } = fakeConsumer();
+    const logger = log();
+    const end = jest.fn();
+    watchConsumer(consumer, logger, () => false, end);
+    emit('consumer.crash', { groupId: 'g', restart: false, error: new Error('not retriable') });
+    emit('consumer.crash', { groupId: 'g', restart: false, error: new Error('again') });
+    expect(end).toHaveBeenCalledTimes(1);
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('not retriable'));
+  });
+
+  it('leaves the process alone when kafkajs restarts the consumer, or while we are stopping', () => {
+    const { consumer, emit } = fakeConsumer();
+    const end = jest.fn();
+    let stopping = false;
+    watchConsumer(consumer, log(), () => stopping, end);
+    emit('consumer.crash', { groupId: 'g', restart: true, error: new Error('broker away') });
+    stopping = true;
+    emit('consumer.crash', { groupId: 'g', restart: false, error: new Error('closing') });
+    expect(end).not.toHaveBeenCalled();
+  });
+
+  it('logs each join with the partitions assigned', () => {
+    const { consumer, emit } = fakeConsumer();
+    const logger = log();
+    watchConsumer(consumer, logger, () => false, jest.fn());
+    emit('consumer.group_join', { groupId: 'g', duration: 12, memberAssignment: { 'chat.messaging.commands.v1': [0, 3] } });
+    emit('consumer.group_join', { groupId: 'g', duration: 5, memberAssignment: {} });
+    expect(logger.log).toHaveBeenNthCalledWith(1, 'joined g in 12 ms: chat.messaging.commands.v1[0,3]');
+    expect(logger.log).toHaveBeenNthCalledWith(2, 'joined g in 5 ms: no partitions');
+  });
+});
