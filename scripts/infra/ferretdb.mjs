@@ -11,23 +11,48 @@ export const FERRETDB_VERSION = 'v1.24.2';
 const MODULE = 'github.com/FerretDB/FerretDB';
 
 /**
- * One fix applied to the source before it is built (the binary's name says so).
+ * Fixes applied to FerretDB v1.24.2's source before it is built (the binary's
+ * name says which set: `-pk2`):
  *
- * FerretDB v1.24.2's SQLite backend creates every collection's `_id` index on
- * the expression `_ferretdb_sjson->"_id"` but writes its `_id` lookups, updates
- * and deletes as `_ferretdb_sjson->'$._id' = ?`. SQLite uses an expression
- * index only for the same expression, so every find, update and delete by
- * `_id` scans the whole table (EXPLAIN QUERY PLAN: `SCAN`), and the cost of a
- * write grows with the collection. The fix writes the lookups with the
- * index's expression (same value; `SEARCH … USING INDEX …__id_`). Measured
- * with 2,000 documents: findOne by _id 5.6 → 0.3 ms of FerretDB CPU.
+ * - its SQLite backend creates every collection's `_id` index on the
+ *   expression `_ferretdb_sjson->"_id"` but writes its `_id` lookups, updates
+ *   and deletes as `_ferretdb_sjson->'$._id' = ?`. SQLite uses an expression
+ *   index only for the same expression, so every find, update and delete by
+ *   `_id` scanned the whole table (EXPLAIN QUERY PLAN: `SCAN`). The fix writes
+ *   the lookups with the index's expression (`SEARCH … USING INDEX …__id_`);
+ *   with 2,000 documents, findOne by _id 5.6 → 0.3 ms of FerretDB CPU;
+ * - the `update` command closes each statement's query only when the whole
+ *   command ends (`defer` inside its loop), so an update with many statements
+ *   (a bulkWrite) holds one pooled SQLite connection per statement. At 100
+ *   (the pool's size), or with several such commands at once, the next
+ *   statement waits for a connection forever and every client of that
+ *   database hangs. Fixed by closing each statement's query when it is done.
  */
-const ID_LOOKUP_PATCH = {
-  file: path.join('internal', 'backends', 'sqlite', 'metadata', 'metadata.go'),
-  from: `IDColumn = DefaultColumn + "->'$._id'"`,
-  to: 'IDColumn = DefaultColumn + `->"_id"`',
-};
-const BUILD = `${FERRETDB_VERSION}-pk`;
+const PATCHES = [
+  {
+    file: path.join('internal', 'backends', 'sqlite', 'metadata', 'metadata.go'),
+    from: `IDColumn = DefaultColumn + "->'$._id'"`,
+    to: 'IDColumn = DefaultColumn + `->"_id"`',
+  },
+  {
+    file: path.join('internal', 'handler', 'msg_update.go'),
+    from: `		closer := iterator.NewMultiCloser()
+		defer closer.Close()
+`,
+    to: `		closer := iterator.NewMultiCloser()
+		// no defer: closed right after this statement's update, below
+`,
+  },
+  {
+    file: path.join('internal', 'handler', 'msg_update.go'),
+    from: `		result, err := common.UpdateDocument(ctx, c, "update", iter, &u)
+		if err != nil {`,
+    to: `		result, err := common.UpdateDocument(ctx, c, "update", iter, &u)
+		closer.Close()
+		if err != nil {`,
+  },
+];
+const BUILD = `${FERRETDB_VERSION}-pk2`;
 
 const MISSING_GO =
   'Go is needed once, to build FerretDB (the local MongoDB-compatible database). Install it (https://go.dev/doc/install, ' +
@@ -43,7 +68,7 @@ function binaryPath(cacheDir) {
  * A plain `go install …/cmd/ferretdb@v1.24.2` gives a binary that panics at
  * start ("Invalid build/version/version.txt"): the module zip lacks that file,
  * which FerretDB's own build writes. So: download the module source, add the
- * file, apply ID_LOOKUP_PATCH, and install from that folder.
+ * file, apply PATCHES, and install from that folder.
  */
 export async function provisionFerretDB({ cacheDir = '.cache', logDir = '.logs' } = {}) {
   const bin = binaryPath(cacheDir);
@@ -78,10 +103,12 @@ export async function provisionFerretDB({ cacheDir = '.cache', logDir = '.logs' 
   cpSync(moduleDir, src, { recursive: true });
   chmodRecursive(src);
   writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-  const patched = path.join(src, ID_LOOKUP_PATCH.file);
-  const before = readFileSync(patched, 'utf8');
-  if (!before.includes(ID_LOOKUP_PATCH.from)) throw new Error(`FerretDB: ${ID_LOOKUP_PATCH.file} no longer has the line the _id lookup fix replaces`);
-  writeFileSync(patched, before.replace(ID_LOOKUP_PATCH.from, ID_LOOKUP_PATCH.to));
+  for (const patch of PATCHES) {
+    const patched = path.join(src, patch.file);
+    const before = readFileSync(patched, 'utf8');
+    if (!before.includes(patch.from)) throw new Error(`FerretDB: ${patch.file} no longer has the lines a fix replaces:\n${patch.from}`);
+    writeFileSync(patched, before.replace(patch.from, patch.to));
+  }
 
   say('ferretdb', 'compiling FerretDB (first run only; a few minutes on 2 cores)…');
   const gobin = path.join(fromRoot(cacheDir), `bin-${process.pid}`);

@@ -36,6 +36,10 @@ export class TimelinesRepository {
    * Progress records of concurrent sends, one bulkWrite. Ordered: a
    * conversation's records are made one after another by its partition's
    * owner, and if two of one conversation ever share a batch, the later wins.
+   * At most 16 statements per command: stock FerretDB v1 holds one pooled
+   * SQLite connection per statement of an update until the command ends
+   * (100 per database), so long bulk updates from several processes could
+   * exhaust its pool (the launcher's build fixes that; see scripts/infra/ferretdb.mjs).
    */
   private readonly progress = new WriteBatcher<{ id: string; set: Record<string, unknown> }, void>(async (records) => {
     await this.timelines.bulkWrite(
@@ -43,7 +47,7 @@ export class TimelinesRepository {
       { ordered: true },
     );
     return records.map(() => undefined);
-  });
+  }, 16);
 
   /** Records stored messages: seq, last message and the counts of the senders among them. */
   recordProgress(next: TimelineDoc, senders: string[]): Promise<void> {
