@@ -15,7 +15,7 @@ function fakeConsumer() {
 const log = () => ({ log: jest.fn(), warn: jest.fn(), error: jest.fn() });
 
 describe('watchConsumer', () => {
-  it('ends the process once when kafkajs gives a consumer up, and logs why', () => {
+  it('starts a new consumer once when kafkajs gives one up, and logs why', () => {
     const { consumer, emit } = fakeConsumer();
     const logger = log();
     const end = jest.fn();
@@ -26,7 +26,7 @@ describe('watchConsumer', () => {
     expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('not retriable'));
   });
 
-  it('leaves the process alone when kafkajs restarts the consumer, or while we are stopping', () => {
+  it('does nothing when kafkajs restarts the consumer itself, or while we are stopping', () => {
     const { consumer, emit } = fakeConsumer();
     const end = jest.fn();
     let stopping = false;

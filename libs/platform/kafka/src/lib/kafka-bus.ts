@@ -16,7 +16,7 @@ import {
   type ReplyPayload,
   type TopicKey,
 } from '@chat/contracts';
-import { watchConsumer } from './consumer-watch';
+import { retryUntilStarted, watchConsumer } from './consumer-watch';
 import { groupName, KAFKA_OPTIONS, topicName, type KafkaOptions } from './options';
 
 interface Queued {
@@ -214,36 +214,48 @@ export class KafkaBus implements OnApplicationShutdown {
     }
   }
 
-  private async listenForReplies(): Promise<void> {
+  /** Starts the reply consumer; at start-up waits for its first join, on a restart only for it to run. */
+  private async listenForReplies(waitForJoin = true): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.group(`replies-${this.options.instanceId}`),
       maxWaitTimeInMs: this.options.fetchWaitMs,
       sessionTimeout: 15000,
       heartbeatInterval: 1500,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
     });
     this.replyConsumer = consumer;
-    watchConsumer(consumer, this.log, () => this.stopping);
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.topic('replies'), fromBeginning: false });
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        if (message.key?.toString() !== this.options.instanceId || !message.value) return;
-        let parsed: ReplyPayload;
-        try {
-          parsed = ReplyPayloadSchema.parse((JSON.parse(message.value.toString()) as Envelope).payload);
-        } catch {
-          return;
-        }
-        const pending = this.pending.get(parsed.inReplyTo);
-        if (!pending) return;
-        this.pending.delete(parsed.inReplyTo);
-        clearTimeout(pending.timer);
-        if (parsed.ok) pending.resolve(parsed.data);
-        else pending.reject(new ChatError(parsed.error.code, parsed.error.message));
-      },
+    watchConsumer(consumer, this.log, () => this.stopping, () => {
+      void (async () => {
+        await consumer.disconnect().catch(() => undefined);
+        await retryUntilStarted(() => this.listenForReplies(false), this.log, 'reply consumer', () => this.stopping);
+      })();
     });
-    await joined;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: this.topic('replies'), fromBeginning: false });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          if (message.key?.toString() !== this.options.instanceId || !message.value) return;
+          let parsed: ReplyPayload;
+          try {
+            parsed = ReplyPayloadSchema.parse((JSON.parse(message.value.toString()) as Envelope).payload);
+          } catch {
+            return;
+          }
+          const pending = this.pending.get(parsed.inReplyTo);
+          if (!pending) return;
+          this.pending.delete(parsed.inReplyTo);
+          clearTimeout(pending.timer);
+          if (parsed.ok) pending.resolve(parsed.data);
+          else pending.reject(new ChatError(parsed.error.code, parsed.error.message));
+        },
+      });
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    if (waitForJoin) await joined;
   }
 
   async onApplicationShutdown(): Promise<void> {

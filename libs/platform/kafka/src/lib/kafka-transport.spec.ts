@@ -67,3 +67,46 @@ describe('KafkaTransport', () => {
     }
   });
 });
+
+describe('KafkaTransport consumer', () => {
+  it('starts a new consumer when kafkajs gives its consumer up for good, and none after close()', async () => {
+    const { EventEmitter } = await import('node:events');
+    const made: { emitter: InstanceType<typeof EventEmitter>; runs: number; disconnects: number }[] = [];
+    const kafka = {
+      consumer: () => {
+        const entry = { emitter: new EventEmitter(), runs: 0, disconnects: 0 };
+        made.push(entry);
+        return {
+          events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
+          on: (event: string, listener: (e: unknown) => void) => entry.emitter.on(event, listener),
+          connect: async () => undefined,
+          subscribe: async () => undefined,
+          run: async () => {
+            entry.runs++;
+            setImmediate(() => entry.emitter.emit('consumer.group_join', { payload: { groupId: 'g', duration: 1, memberAssignment: {} } }));
+          },
+          disconnect: async () => {
+            entry.disconnects++;
+          },
+        };
+      },
+    };
+    const bus = { ...fakeBus(0).bus, kafka, connect: async () => undefined, group: (g: string) => `t.${g}` } as unknown as KafkaBus;
+    const transport = new KafkaTransport(bus, { groupId: 'g' });
+    transport.addHandler('messages.send', async () => ({}));
+    await new Promise<void>((resolve, reject) => transport.listen((err) => (err ? reject(err) : resolve())));
+    expect(made.map((m) => m.runs)).toEqual([1]);
+
+    // A broker outage can end a consumer with an error kafkajs does not restart from.
+    made[0]!.emitter.emit('consumer.crash', { payload: { groupId: 'g', restart: false, error: new Error('Failed to find group coordinator') } });
+    for (let i = 0; i < 40 && made.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(made.length).toBe(2);
+    expect(made[0]!.disconnects).toBe(1);
+    expect(made[1]!.runs).toBe(1);
+
+    await transport.close();
+    made[1]!.emitter.emit('consumer.crash', { payload: { groupId: 'g', restart: false, error: new Error('closing') } });
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(made.length).toBe(2);
+  });
+});

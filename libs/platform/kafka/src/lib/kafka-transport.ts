@@ -14,7 +14,7 @@ import {
   type Envelope,
   type EventType,
 } from '@chat/contracts';
-import { watchConsumer } from './consumer-watch';
+import { retryUntilStarted, watchConsumer } from './consumer-watch';
 import { isTransient } from './errors';
 import type { KafkaBus } from './kafka-bus';
 import { topicName } from './options';
@@ -90,6 +90,13 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       topics.add(topicName(this.bus.options.namespace, def.topic));
     }
     if (topics.size === 0) return;
+    this.running = true;
+    const joined = await this.startConsumer([...topics]);
+    await Promise.race([joined, sleep(15000)]);
+  }
+
+  /** Creates, subscribes and runs the consumer; resolves once it runs, with a promise of its first join. */
+  private async startConsumer(topics: string[]): Promise<Promise<void>> {
     const consumer = this.bus.kafka.consumer({
       groupId: this.bus.group(this.opts.groupId),
       maxWaitTimeInMs: this.bus.options.fetchWaitMs,
@@ -99,18 +106,27 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
     });
     this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...topics], fromBeginning: this.opts.fromBeginning ?? true });
-    this.running = true;
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    watchConsumer(consumer, this.log, () => !this.running);
-    await consumer.run({
-      partitionsConsumedConcurrently: this.opts.concurrency ?? 4,
-      eachBatchAutoResolve: false,
-      autoCommitInterval: 500,
-      eachBatch: (payload) => this.eachBatch(payload),
+    watchConsumer(consumer, this.log, () => !this.running, () => {
+      void (async () => {
+        await consumer.disconnect().catch(() => undefined);
+        await retryUntilStarted(async () => void (await this.startConsumer(topics)), this.log, `consumer of ${this.opts.groupId}`, () => !this.running);
+      })();
     });
-    await Promise.race([joined, sleep(15000)]);
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: this.opts.fromBeginning ?? true });
+      await consumer.run({
+        partitionsConsumedConcurrently: this.opts.concurrency ?? 4,
+        eachBatchAutoResolve: false,
+        autoCommitInterval: 500,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    return joined;
   }
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
