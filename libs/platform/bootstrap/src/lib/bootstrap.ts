@@ -20,11 +20,6 @@ export interface ServiceBootOptions {
 }
 
 /**
- * Starts a service the same way everywhere: pino logger, HTTP for health and
- * metrics, the Kafka transport for its handlers, graceful shutdown on SIGTERM
- * and SIGINT (the consumer commits what it finished and leaves its group).
- */
-/**
  * kafkajs 2.2.4's request queue arms a timer with a negative delay (its
  * `throttledUntil` starts at -1); Node runs it after 1 ms and prints a
  * TimeoutNegativeWarning at every start, which reads like a fault. Drop that
@@ -39,6 +34,11 @@ function quietKafkajsTimerWarning(): void {
   }) as typeof process.emitWarning;
 }
 
+/**
+ * Starts a service the same way everywhere: pino logger, HTTP for health and
+ * metrics, the Kafka transport for its handlers, graceful shutdown on SIGTERM
+ * and SIGINT (the consumer commits what it finished and leaves its group).
+ */
 export async function bootstrapService(module: Type, opts: ServiceBootOptions | ((app: INestApplication) => ServiceBootOptions)): Promise<INestApplication> {
   quietKafkajsTimerWarning();
   const app = await NestFactory.create(module, { bufferLogs: true });

@@ -16,7 +16,7 @@ import {
   type ReplyPayload,
   type TopicKey,
 } from '@chat/contracts';
-import { retryUntilStarted, watchConsumer } from './consumer-watch';
+import { watchConsumer } from './consumer-watch';
 import { groupName, KAFKA_OPTIONS, topicName, type KafkaOptions } from './options';
 
 interface Queued {
@@ -225,12 +225,7 @@ export class KafkaBus implements OnApplicationShutdown {
     });
     this.replyConsumer = consumer;
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    watchConsumer(consumer, this.log, () => this.stopping, () => {
-      void (async () => {
-        await consumer.disconnect().catch(() => undefined);
-        await retryUntilStarted(() => this.listenForReplies(false), this.log, 'reply consumer', () => this.stopping);
-      })();
-    });
+    watchConsumer(consumer, this.log, () => this.stopping, () => this.listenForReplies(false));
     try {
       await consumer.connect();
       await consumer.subscribe({ topic: this.topic('replies'), fromBeginning: false });

@@ -14,7 +14,7 @@ import {
   type Envelope,
   type EventType,
 } from '@chat/contracts';
-import { retryUntilStarted, watchConsumer } from './consumer-watch';
+import { watchConsumer } from './consumer-watch';
 import { isTransient } from './errors';
 import type { KafkaBus } from './kafka-bus';
 import { topicName } from './options';
@@ -107,12 +107,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     });
     this.consumer = consumer;
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    watchConsumer(consumer, this.log, () => !this.running, () => {
-      void (async () => {
-        await consumer.disconnect().catch(() => undefined);
-        await retryUntilStarted(async () => void (await this.startConsumer(topics)), this.log, `consumer of ${this.opts.groupId}`, () => !this.running);
-      })();
-    });
+    watchConsumer(consumer, this.log, () => !this.running, async () => void (await this.startConsumer(topics)));
     try {
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: this.opts.fromBeginning ?? true });
