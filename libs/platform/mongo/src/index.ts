@@ -1,3 +1,2 @@
 export * from './lib/mongo.module';
 export * from './lib/by-ids';
-export * from './lib/write-batcher';

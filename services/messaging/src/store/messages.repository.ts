@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LIMITS, messageId } from '@chat/contracts';
-import { findByIds, WriteBatcher } from '@chat/platform-mongo';
+import { WriteBatcher } from '@chat/platform-batching';
+import { findByIds } from '@chat/platform-mongo';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';
 import { MESSAGE_MODEL, type MessageDoc } from './store.schema';

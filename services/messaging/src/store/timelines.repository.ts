@@ -1,4 +1,5 @@
-import { findByIds, WriteBatcher } from '@chat/platform-mongo';
+import { WriteBatcher } from '@chat/platform-batching';
+import { findByIds } from '@chat/platform-mongo';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';

@@ -16,15 +16,9 @@ import {
   type ReplyPayload,
   type TopicKey,
 } from '@chat/contracts';
+import { WriteBatcher } from '@chat/platform-batching';
 import { watchConsumer } from './consumer-watch';
 import { groupName, KAFKA_OPTIONS, topicName, type KafkaOptions } from './options';
-
-interface Queued {
-  topic: string;
-  message: Message;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
 
 interface Pending {
   resolve: (data: unknown) => void;
@@ -53,9 +47,8 @@ export class KafkaBus implements OnApplicationShutdown {
   private readonly producer: Producer;
   private admin?: Admin;
   private replyConsumer?: Consumer;
-  private queue: Queued[] = [];
-  private inFlight = false;
-  private scheduled = false;
+  /** Whatever is produced while a batch is in flight goes out together in the next one. */
+  private readonly sends = new WriteBatcher<{ topic: string; message: Message }, void>((items) => this.send(items), MAX_BATCH);
   private readonly pending = new Map<string, Pending>();
   private connected = false;
   private healthy = false;
@@ -180,38 +173,21 @@ export class KafkaBus implements OnApplicationShutdown {
   }
 
   private enqueue(topic: string, message: Message): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ topic, message, resolve, reject });
-      if (!this.scheduled && !this.inFlight) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+    return this.sends.add({ topic, message });
   }
 
-  private async flush(): Promise<void> {
-    this.scheduled = false;
-    if (this.inFlight || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, MAX_BATCH);
+  private async send(items: { topic: string; message: Message }[]): Promise<void[]> {
     const byTopic = new Map<string, Message[]>();
-    for (const q of batch) {
-      const list = byTopic.get(q.topic);
-      if (list) list.push(q.message);
-      else byTopic.set(q.topic, [q.message]);
+    for (const { topic, message } of items) {
+      const list = byTopic.get(topic);
+      if (list) list.push(message);
+      else byTopic.set(topic, [message]);
     }
-    this.inFlight = true;
-    try {
-      await this.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
-      for (const q of batch) q.resolve();
-    } catch (err) {
-      for (const q of batch) q.reject(err);
-    } finally {
-      this.inFlight = false;
-      if (this.queue.length > 0) void this.flush();
-    }
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+    return items.map(() => undefined);
   }
 
   /** Starts the reply consumer; at start-up waits for its first join, on a restart only for it to run. */
@@ -263,7 +239,7 @@ export class KafkaBus implements OnApplicationShutdown {
     this.pending.clear();
     await this.replyConsumer?.disconnect().catch(() => undefined);
     // Let queued sends go out before the producer closes.
-    for (let i = 0; i < 50 && (this.queue.length > 0 || this.inFlight); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && !this.sends.idle; i++) await new Promise((r) => setTimeout(r, 20));
     await this.producer.disconnect().catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
   }

@@ -7,14 +7,14 @@ interface Pending<I, O> {
 /**
  * Group commit for one kind of write. Each caller adds one item and gets its
  * own outcome, but the items added while a write is in flight (or in the same
- * tick) reach the database together, as one `insertMany` or one `bulkWrite`.
- * Under load that is one command for many messages, which FerretDB and the
- * driver serve for a fraction of the cost of one command each; alone, an item
- * waits only for the next turn of the event loop.
+ * tick) go out together in the next one: one Kafka produce request, one
+ * `insertMany` or one `bulkWrite` for many callers. Under load that costs a
+ * fraction of one request each; alone, an item waits only for the next turn
+ * of the event loop.
  *
  * `write` gets the items in the order they were added and returns one outcome
  * per item, in that order. If it throws, every item of that batch is rejected
- * with the error (callers retry; writes here are idempotent by `_id`).
+ * with the error (callers retry; the writes that use this are idempotent).
  */
 export class WriteBatcher<I, O> {
   private queue: Pending<I, O>[] = [];
@@ -25,6 +25,11 @@ export class WriteBatcher<I, O> {
     private readonly write: (items: I[]) => Promise<O[]>,
     private readonly maxBatch = 256,
   ) {}
+
+  /** Nothing queued and nothing in flight (a producer may close). */
+  get idle(): boolean {
+    return this.queue.length === 0 && !this.inFlight;
+  }
 
   add(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
