@@ -33,7 +33,9 @@ finish() { echo; echo "$PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; exit $?; 
 SERVICES=(gateway auth users messaging presence)
 declare -A PORT=([gateway]=8080 [auth]=3101 [users]=3102 [messaging]=3103 [presence]=3104)
 declare -A READY=([gateway]=/api/v1/health [auth]=/health [users]=/health [messaging]=/health [presence]=/health)
-dockerfile() { if [ "$1" = web ]; then echo frontend/Dockerfile; else echo "services/$1/Dockerfile"; fi; }
+dockerfile() { if [ "$1" = web ]; then echo frontend/Dockerfile; else echo services/Dockerfile; fi; }
+# The one services/Dockerfile is chosen per service by its build arguments.
+build_args() { [ "$1" = web ] || echo "--build-arg SERVICE=$1 --build-arg PORT=${PORT[$1]} --build-arg HEALTH_PATH=${READY[$1]}"; }
 
 if ! bash scripts/images/podman-setup.sh >"$OUT/podman-setup.log" 2>&1; then
   bad "podman and the base images are set up (see $OUT/podman-setup.log)"
@@ -49,7 +51,7 @@ for name in "${SERVICES[@]}" web; do
   image=chat-$name:$TAG
   if [ "${SKIP_BUILD:-0}" != 1 ] || ! podman image exists "$image"; then
     start=$(date +%s)
-    if podman build --pull=never --format docker -f "$CONTEXT/$(dockerfile "$name")" -t "$image" "$CONTEXT" >"$OUT/build-$name.log" 2>&1; then
+    if podman build --pull=never --format docker -f "$CONTEXT/$(dockerfile "$name")" $(build_args "$name") -t "$image" "$CONTEXT" >"$OUT/build-$name.log" 2>&1; then
       ok "image $image builds ($(( $(date +%s) - start )) s)"
     else
       bad "image $image builds (see $OUT/build-$name.log)"

@@ -481,6 +481,15 @@ describe('skaffold.yaml', () => {
       }
     });
 
+    test(`${name}: every service image comes from the one services/Dockerfile with its name and port`, () => {
+      for (const a of cfg.build.artifacts.filter((x) => x.image !== 'chat-web')) {
+        const service = a.image.replace('chat-', '');
+        assert.equal(a.docker.dockerfile, 'services/Dockerfile');
+        assert.equal(a.docker.buildArgs?.SERVICE, service);
+        assert.equal(a.docker.buildArgs?.PORT, String(chartValues.services[service].port), `${service}'s port matches the chart's`);
+      }
+    });
+
     test(`${name}: the helm release sets every image's repository and tag to the built one, with values files that exist`, () => {
       const rel = cfg.deploy.helm.releases[0];
       assert.equal(rel.chartPath, 'helm');
