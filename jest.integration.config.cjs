@@ -17,7 +17,6 @@ module.exports = {
     '<rootDir>/tests/**/*.int.ts',
   ],
   testTimeout: 60000,
-  passWithNoTests: true,
   // A client left connected by a test must not keep the run from finishing.
   forceExit: true,
 };

@@ -18,5 +18,4 @@ const projects = [...nxProjects('services'), ...nxProjects('libs')]
 module.exports = {
   rootDir: root,
   projects,
-  passWithNoTests: true,
 };

@@ -8,24 +8,28 @@
 // (Jest, one file at a time), faults (tests/faults: kills, pauses, outages under load), chart (`npm run test:chart`, when it exists),
 // browser (Jest + Playwright, when frontend/e2e/jest.config.cjs exists; it gets
 // a platform started like `npm start`'s on a free port, as CHAT_URL).
-// The last line is exactly `N passed, N failed`; the exit code is 1 when anything failed.
+// Each suite is an Nx target (tools/nx/test-layers.cjs) whose JSON reports are counted;
+// a project without a report, or a test file that ran no test, is a failure.
+// The last line is exactly `N passed, N failed, N skipped`; the exit code is 1 when anything failed.
 //
 //   npm test
 //   npm run test:unit            → node scripts/test.mjs --only unit
 //   npm run test:integration     → node scripts/test.mjs --only integration
 //   npm run test:faults          → node scripts/test.mjs --only faults
 //   node scripts/test.mjs --only integration,browser --no-build
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, globSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { provisionFerretDB, provisionKafka, startInfra } from './infra/index.mjs';
+import { createProjectGraphAsync } from '@nx/devkit';
+import layers from '../tools/nx/test-layers.cjs';
 import { BUILD_PROJECTS, buildAll, randomSecret, startServices, toolEnv } from './lib/platform.mjs';
 import { onShutdownSignal, pidAlive, spawnManaged } from './lib/proc.mjs';
 import { freePort, fromRoot, preferredPort, quietKnownWarnings, repoRoot, say, seconds, sleep } from './lib/util.mjs';
 
+const { LAYER_FILES, reportFile } = layers;
 const ALL_SUITES = ['unit', 'frontend', 'integration', 'faults', 'chart', 'browser'];
 const SUITE_TIMEOUT_MS = Number(process.env.CHAT_TEST_SUITE_TIMEOUT_MIN || 30) * 60_000;
-const E2E_CONFIG = 'frontend/e2e/jest.config.cjs';
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +43,7 @@ for (const s of suites) if (!ALL_SUITES.includes(s)) throw new Error(`unknown su
 
 const runDir = fromRoot(path.join('.data', `test-${process.pid}`));
 const logDir = chooseLogDir();
-/** { name, passed, failed, ms, note } per suite (and per failed step such as the build). */
+/** { name, passed, failed, skipped, ms, note } per suite (and per failed step such as the build). */
 const results = [];
 let infra = null;
 let platform = null;
@@ -71,74 +75,81 @@ async function cleanup() {
   rmSync(path.join(logDir, '.running'), { force: true });
 }
 
-/** Counts from a Jest --json report; a suite that crashed counts as one failure at least. */
-function jestCounts(file) {
-  const report = JSON.parse(readFileSync(file, 'utf8'));
-  let failed = report.numFailedTests;
+/** Counts of one Jest-shaped JSON report (Jest --json, Vitest's json reporter, scripts/lib/node-test-report.mjs). */
+export function reportCounts(report) {
+  let failed = 0;
+  let passed = 0;
+  let skipped = 0;
+  const ran = new Map(); // file → tests that ran (passed or failed)
   for (const r of report.testResults ?? []) {
-    const failing = (r.assertionResults ?? []).filter((a) => a.status === 'failed').length;
-    if (r.status === 'failed' && failing === 0) failed += 1; // did not even run its tests
+    const tests = r.assertionResults ?? [];
+    const count = (...s) => tests.filter((a) => s.includes(a.status)).length;
+    passed += count('passed');
+    failed += count('failed');
+    skipped += count('pending', 'skipped', 'todo', 'disabled');
+    // A file that failed without a failing test did not even run its tests (a syntax error, a throw in a hook).
+    if (r.status === 'failed' && count('failed') === 0) failed += 1;
+    ran.set(path.resolve(repoRoot, r.name), count('passed', 'failed'));
   }
-  return { passed: report.numPassedTests, failed };
+  return { passed, failed, skipped, ran };
 }
 
-/** Counts from the summary a runner prints: Vitest, Jest, node:test (TAP or spec). */
-export function parseSummary(text) {
-  // eslint-disable-next-line no-control-regex
-  const plain = text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
-  const num = (re, s) => Number(re.exec(s)?.[1] ?? 0);
-  let found = null;
-  for (const line of plain.split('\n')) {
-    let m;
-    if ((m = /^\s*Tests\s+(.*\(\d+\))\s*$/.exec(line))) {
-      found = { passed: num(/(\d+) passed/, m[1]), failed: num(/(\d+) failed/, m[1]) }; // Vitest
-    } else if ((m = /^\s*Tests:\s+(.*total)/.exec(line))) {
-      found = { passed: num(/(\d+) passed/, m[1]), failed: num(/(\d+) failed/, m[1]) }; // Jest
-    }
-  }
-  if (found) return found;
-  // node:test (TAP `# pass 3`, spec `ℹ pass 3`); a cancelled test is a failed one.
-  const count = (word) => Number(new RegExp(`^(?:#|ℹ)\\s*${word} (\\d+)\\s*$`, 'm').exec(plain)?.[1] ?? NaN);
-  const [pass, fail, cancelled] = ['pass', 'fail', 'cancelled'].map(count);
-  if (!Number.isNaN(pass) || !Number.isNaN(fail)) {
-    return { passed: pass || 0, failed: (fail || 0) + (cancelled || 0) };
-  }
-  return null;
-}
-
-/** Runs one suite's command; its output goes to the terminal. */
-async function runSuite(name, cmd, args, { env = {}, jsonFile, capture = false } = {}) {
+/**
+ * One test layer through Nx: `nx run-many -t <target>` over the projects that have it,
+ * then each project's JSON report (dist/test-reports/<target>/<project>.json) is read.
+ * A project without a report, a report that cannot be read, and an expected test file
+ * that did not run at least one test each count as a failure: the run cannot pass on nothing.
+ */
+async function runLayer(name, target, { projects, env = {}, args = [] }) {
   say('test', `── ${name} ──`);
   const started = Date.now();
-  if (jsonFile) rmSync(jsonFile, { force: true });
-  current = spawnManaged({ name, cmd, args, env: toolEnv(env), cwd: repoRoot, capture });
+  for (const p of projects) rmSync(path.join(repoRoot, reportFile(target, p.name)), { force: true });
+  const nxArgs = ['nx', 'run-many', '-t', target, '-p', ...projects.map((p) => p.name), '--parallel=1', '--outputStyle=stream', '--nxBail=false', ...args];
+  current = spawnManaged({ name, cmd: 'npx', args: nxArgs, env: toolEnv(env), cwd: repoRoot });
   const proc = current;
   const timer = sleep(SUITE_TIMEOUT_MS).then(() => 'timeout');
-  let note = '';
+  const notes = [];
   if ((await Promise.race([proc.exited, timer])) === 'timeout') {
-    note = `timed out after ${seconds(SUITE_TIMEOUT_MS)}`;
+    notes.push(`timed out after ${seconds(SUITE_TIMEOUT_MS)}`);
     await proc.stop({ graceMs: 5000 });
   }
   const { code, signal } = await proc.exited;
   current = null;
-  let counts = null;
-  if (jsonFile && existsSync(jsonFile)) {
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  for (const p of projects) {
+    const file = path.join(repoRoot, reportFile(target, p.name));
+    let counts;
     try {
-      counts = jestCounts(jsonFile);
+      counts = reportCounts(JSON.parse(readFileSync(file, 'utf8')));
     } catch (err) {
-      note ||= `unreadable report: ${err.message}`;
+      total.failed += 1;
+      notes.push(`${p.name}: no readable report (${err.code === 'ENOENT' ? 'it did not run' : err.message})`);
+      continue;
     }
-  } else if (capture) {
-    counts = parseSummary(proc.output());
+    for (const pattern of LAYER_FILES[target](p.root)) {
+      for (const rel of globSync(pattern, { cwd: repoRoot })) {
+        if ((counts.ran.get(path.resolve(repoRoot, rel)) ?? 0) > 0) continue;
+        counts.failed += 1;
+        notes.push(`${rel} ran no test`);
+      }
+    }
+    total.passed += counts.passed;
+    total.failed += counts.failed;
+    total.skipped += counts.skipped;
   }
-  if (!counts) counts = code === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
-  if (code !== 0 && counts.failed === 0) {
+  if (code !== 0 && total.failed === 0) {
     // Non-zero exit with no failing test: a crash, a config error, an open handle that was killed…
-    counts.failed = 1;
-    note ||= `exited with ${code ?? signal}`;
+    total.failed = 1;
+    notes.push(`exited with ${code ?? signal}`);
   }
-  results.push({ name, ...counts, ms: Date.now() - started, note });
-  return counts;
+  results.push({ name, ...total, ms: Date.now() - started, note: notes.join('; ') });
+  return total;
+}
+
+/** The last line: `N passed, N failed, N skipped`. */
+function totals() {
+  const sum = (k) => results.reduce((n, r) => n + (r[k] ?? 0), 0);
+  return `${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`;
 }
 
 function fail(name, note) {
@@ -170,53 +181,45 @@ async function main() {
   }
   const infraEnv = infra ? { KAFKA_BROKERS: infra.kafkaBrokers, MONGO_URL: infra.mongoUrl } : {};
 
-  // (c) the suites, in order.
+  // (c) the suites, in order; each is one Nx target (tools/nx/test-layers.cjs) over the projects that have it.
+  const graph = await createProjectGraphAsync({ exitOnError: false });
+  const withTarget = (target, keep = () => true) =>
+    Object.values(graph.nodes)
+      .filter((n) => n.data.targets?.[target] && keep(n.name))
+      .map((n) => ({ name: n.name, root: n.data.root }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   for (const suite of suites) {
     if (suite === 'unit') {
-      const jsonFile = path.join(runDir, 'unit.json');
-      await runSuite('unit', 'npx', ['jest', '-c', 'jest.unit.config.cjs', '--ci', '--json', `--outputFile=${jsonFile}`], {
-        env: infraEnv,
-        jsonFile,
-      });
+      await runLayer('unit', 'test', { projects: withTarget('test', (n) => n !== 'frontend'), env: infraEnv });
     } else if (suite === 'frontend') {
-      await runSuite('frontend', 'npx', ['nx', 'test', 'frontend', '--outputStyle=static'], { env: infraEnv, capture: true });
-    } else if (suite === 'integration' || suite === 'faults') {
+      // The Angular app's own Vitest target, asked for a JSON report beside its console output.
+      const out = reportFile('test', 'frontend');
+      await runLayer('frontend', 'test', { projects: withTarget('test', (n) => n === 'frontend'), env: infraEnv, args: ['--reporters=json', '--reporters=default', `--outputFile=${out}`] });
+    } else if (suite === 'integration' || suite === 'faults' || suite === 'chart') {
       // faults: tests/faults and tests/abuse, processes killed, paused, the broker and the database taken
-      // away under load; hostile input, forged tokens, floods. integration: every other *.int.ts.
-      if (!infra) {
+      // away under load; hostile input, forged tokens, floods. integration: every service's test/*.int.ts.
+      if (suite !== 'chart' && !infra) {
         fail(suite, 'skipped: no Kafka/MongoDB');
         continue;
       }
-      const jsonFile = path.join(runDir, `${suite}.json`);
-      const select = suite === 'faults' ? ['tests/faults', 'tests/abuse'] : ['--testPathIgnorePatterns=/tests/(faults|abuse)/'];
-      await runSuite(suite, 'npx', ['jest', '-c', 'jest.integration.config.cjs', '--ci', '--runInBand', ...select, '--json', `--outputFile=${jsonFile}`], {
-        env: infraEnv,
-        jsonFile,
-      });
-    } else if (suite === 'chart') {
-      const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-      if (!pkg.scripts?.['test:chart']) continue;
-      await runSuite('chart', 'npm', ['run', '--silent', 'test:chart'], { env: infraEnv, capture: true });
+      await runLayer(suite, suite, { projects: withTarget(suite), env: infraEnv });
     } else if (suite === 'browser') {
-      if (!existsSync(path.join(repoRoot, E2E_CONFIG))) continue;
       if (!infra) {
         fail('browser', 'skipped: no Kafka/MongoDB');
         continue;
       }
-      await runBrowserSuite();
+      await runBrowserSuite(withTarget('e2e'));
     }
   }
 
   await cleanup();
-  const passed = results.reduce((n, r) => n + r.passed, 0);
-  const failed = results.reduce((n, r) => n + r.failed, 0);
   process.stdout.write('\n');
   for (const r of results) {
-    say('test', `${r.name.padEnd(14)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(4)} failed  ${seconds(r.ms).padStart(8)}${r.note ? `  (${r.note})` : ''}`);
+    say('test', `${r.name.padEnd(14)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(4)} failed ${String(r.skipped ?? 0).padStart(3)} skipped  ${seconds(r.ms).padStart(8)}${r.note ? `  (${r.note})` : ''}`);
   }
   say('test', `total time ${seconds(Date.now() - t0)}; logs in ${path.relative(process.cwd(), logDir)}/`);
-  process.stdout.write(`${passed} passed, ${failed} failed\n`);
-  process.exit(failed > 0 ? 1 : 0);
+  process.stdout.write(`${totals()}\n`);
+  process.exit(results.some((r) => r.failed > 0) ? 1 : 0);
 }
 
 /**
@@ -250,7 +253,7 @@ async function startTestInfra() {
 }
 
 /** Browser tests need a running platform: started like `npm start`'s, isolated, on free ports. */
-async function runBrowserSuite() {
+async function runBrowserSuite(projects) {
   const id = `e2e-${process.pid}-${Date.now().toString(36)}`;
   const ports = {};
   for (const name of ['gateway', 'auth', 'users', 'messaging', 'presence']) ports[name] = await freePort();
@@ -268,11 +271,7 @@ async function runBrowserSuite() {
     fail('browser', `platform did not start: ${err.message}`);
     return;
   }
-  const jsonFile = path.join(runDir, 'browser.json');
-  await runSuite('browser', 'npx', ['jest', '-c', E2E_CONFIG, '--ci', '--runInBand', '--json', `--outputFile=${jsonFile}`], {
-    env: { KAFKA_BROKERS: infra.kafkaBrokers, MONGO_URL: infra.mongoUrl, CHAT_URL: platform.url },
-    jsonFile,
-  });
+  await runLayer('browser', 'e2e', { projects, env: { KAFKA_BROKERS: infra.kafkaBrokers, MONGO_URL: infra.mongoUrl, CHAT_URL: platform.url } });
   await platform.stop();
   platform = null;
 }
@@ -280,8 +279,7 @@ async function runBrowserSuite() {
 main().catch(async (err) => {
   process.stderr.write(`\n${err?.stack ?? err}\n`);
   await cleanup().catch(() => {});
-  const passed = results.reduce((n, r) => n + r.passed, 0);
-  const failed = results.reduce((n, r) => n + r.failed, 0) + 1;
-  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  fail('runner', err?.message ?? String(err));
+  process.stdout.write(`${totals()}\n`);
   process.exit(1);
 });
