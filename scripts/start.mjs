@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: Kafka and FerretDB (unless KAFKA_BROKERS / MONGO_URL are set),
 // a build of the services and the web client when something changed, then the
-// five services; prints the URL once every health endpoint answers 200.
+// five services; prints the URL once every health endpoint answers 200. A service
+// that exits is restarted with back-off (1 s doubling to 30 s) and the restart logged.
 // Ctrl-C stops the services, then the infrastructure; nothing is left running.
 //
 //   npm start                      everything on http://localhost:8080
@@ -12,7 +13,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startInfra } from './infra/index.mjs';
-import { SERVICES, buildAll, persistentJwtSecret, startServices } from './lib/platform.mjs';
+import { SERVICES, buildAll, persistentJwtSecret, startServices, superviseServices } from './lib/platform.mjs';
 import { onShutdownSignal } from './lib/proc.mjs';
 import { envInt, fromRoot, portBindable, quietKnownWarnings, say, seconds } from './lib/util.mjs';
 
@@ -82,11 +83,8 @@ async function main() {
   }
   if (stopping) return new Promise(() => {});
 
-  for (const s of platform.services) {
-    s.proc.exited.then((info) => {
-      if (!stopping) say(s.name, `exited (${info.code ?? info.signal}); see ${path.relative(process.cwd(), s.logFile)}`);
-    });
-  }
+  // A service that dies is started again with back-off, as Kubernetes would: one machine heals by itself.
+  superviseServices(platform);
   for (const h of [infra.kafka, infra.ferretdb].filter(Boolean)) {
     h.process.exited.then(() => {
       if (!stopping && !h.process.alive()) say(h.name, `exited; see ${path.relative(process.cwd(), h.logFile)}`);

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from
 import http from 'node:http';
 import path from 'node:path';
 import { spawnManaged } from './proc.mjs';
-import { repoRoot, run, say, seconds, tail, waitUntil } from './util.mjs';
+import { repoRoot, run, say, seconds, sleep, tail, waitUntil } from './util.mjs';
 
 /** The services, their default HTTP ports and readiness paths. The gateway is the public entry. */
 export const SERVICES = [
@@ -150,18 +150,21 @@ export async function startServices({
       ...(s.name === 'gateway' ? { WEB_DIR } : {}),
     };
     const logFile = path.join(logDir, `${s.name}.log`);
-    const proc = spawnManaged({
-      name: s.name,
-      cmd: node,
-      args: ['--enable-source-maps', path.join(repoRoot, 'dist', 'services', s.name, 'main.js')],
-      env: serviceEnv,
-      cwd: repoRoot,
-      logFile,
-    });
-    return { ...s, port, logFile, proc, healthUrl: `http://127.0.0.1:${port}${s.health}` };
+    const spawnService = () =>
+      spawnManaged({
+        name: s.name,
+        cmd: node,
+        args: ['--enable-source-maps', path.join(repoRoot, 'dist', 'services', s.name, 'main.js')],
+        env: serviceEnv,
+        cwd: repoRoot,
+        logFile,
+      });
+    return { ...s, port, logFile, proc: spawnService(), spawn: spawnService, healthUrl: `http://127.0.0.1:${port}${s.health}` };
   });
 
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     await Promise.all(services.map((s) => s.proc.stop({ graceMs: 10000 })));
   };
 
@@ -192,5 +195,38 @@ export async function startServices({
     throw new Error(`${failed.length} of ${services.length} services did not become healthy:\n\n${report}`);
   }
   const gateway = services.find((s) => s.name === 'gateway');
-  return { url: `http://localhost:${gateway.port}`, services, stop };
+  return { url: `http://localhost:${gateway.port}`, services, stop, stopping: () => stopping };
+}
+
+/**
+ * Keeps every service of a started platform running, as Kubernetes would: one that
+ * exits (a crash, an OOM kill, a SIGKILL) is started again after a back-off that
+ * doubles from `firstDelayMs` up to `maxDelayMs`, and goes back to the first delay
+ * once a run has lasted `stableMs`. Each exit and restart is logged through `log`.
+ * Nothing is restarted once the platform's stop() has begun.
+ */
+export function superviseServices(platform, { log = (name, line) => say(name, line), firstDelayMs = 1000, maxDelayMs = 30000, stableMs = 60000 } = {}) {
+  for (const s of platform.services) {
+    let delay = firstDelayMs;
+    const watch = (proc, since) => {
+      proc.exited.then(async (info) => {
+        if (platform.stopping()) return;
+        const ranMs = Date.now() - since;
+        if (ranMs >= stableMs) delay = firstDelayMs;
+        log(s.name, `exited (${info.code ?? info.signal}) after ${seconds(ranMs)}; restarting in ${seconds(delay)} (log: ${path.relative(process.cwd(), s.logFile)})`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, maxDelayMs);
+        if (platform.stopping()) return;
+        s.proc = s.spawn();
+        s.restarts = (s.restarts ?? 0) + 1;
+        const started = Date.now();
+        watch(s.proc, started);
+        waitUntil(async () => (await httpStatus(s.healthUrl)) === 200, { timeoutMs: 180000, intervalMs: 250, what: s.name, alive: () => s.proc.alive() }).then(
+          () => log(s.name, `healthy again ${seconds(Date.now() - started)} after its restart (restart ${s.restarts})`),
+          () => {},
+        );
+      });
+    };
+    watch(s.proc, Date.now());
+  }
 }
