@@ -2,7 +2,7 @@
 export const LIMITS = {
   usernameMin: 3,
   usernameMax: 32,
-  passwordMin: 8,
+  passwordMin: 10,
   passwordMax: 128,
   displayNameMax: 64,
   groupNameMax: 64,

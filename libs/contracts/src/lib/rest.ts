@@ -10,7 +10,10 @@ export const UsernameSchema = z
   .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
   .transform((s) => s.toLowerCase());
 
-export const PasswordSchema = z.string().min(LIMITS.passwordMin).max(LIMITS.passwordMax);
+export const PasswordSchema = z
+  .string()
+  .min(LIMITS.passwordMin, `password must be at least ${LIMITS.passwordMin} characters`)
+  .max(LIMITS.passwordMax, `password must be at most ${LIMITS.passwordMax} characters`);
 
 export const RegisterBodySchema = z.strictObject({
   username: UsernameSchema,

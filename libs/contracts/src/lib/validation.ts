@@ -35,6 +35,48 @@ function wellFormed(s: string): boolean {
   return (s as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
+// Control, format (zero-width space, bidirectional overrides…) and private-use characters:
+// invisible or unknown glyphs that let one name pass for another (protocol v1.1).
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Co}]/u;
+const PICTOGRAPHIC = /\p{Extended_Pictographic}/u;
+// What may sit between a pictograph and a zero-width joiner: variation selector 16, skin tones.
+const EMOJI_TRAIL = /[\uFE0F\u{1F3FB}-\u{1F3FF}]/u;
+const ZWJ = '\u200D';
+const BLACK_FLAG = '\u{1F3F4}';
+const TAG = /[\u{E0020}-\u{E007F}]/u;
+
+/**
+ * The first control, format or private-use character of `s` that is not part of an emoji:
+ * a zero-width joiner between two pictographs (👩‍💻), or the tag characters of a
+ * subdivision flag (🏴 followed by tags). Undefined when there is none.
+ */
+export function hiddenCharacter(s: string): string | undefined {
+  const cps = [...s];
+  for (let i = 0; i < cps.length; i++) {
+    const c = cps[i]!;
+    if (!HIDDEN.test(c)) continue;
+    if (c === ZWJ) {
+      let j = i - 1;
+      while (j >= 0 && EMOJI_TRAIL.test(cps[j]!)) j--;
+      if (j >= 0 && PICTOGRAPHIC.test(cps[j]!) && i + 1 < cps.length && PICTOGRAPHIC.test(cps[i + 1]!)) continue;
+    }
+    if (TAG.test(c)) {
+      let j = i - 1;
+      while (j >= 0 && TAG.test(cps[j]!)) j--;
+      if (j >= 0 && cps[j] === BLACK_FLAG) continue;
+    }
+    return c;
+  }
+  return undefined;
+}
+
+/** Text with nothing a reader would see: whitespace and hidden characters only. */
+function blank(s: string): boolean {
+  return s.replace(/[\s\p{Cc}\p{Cf}\p{Co}]/gu, '').length === 0;
+}
+
+const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
 /** A trimmed single-line name of min..max code points (display names, group names). */
 export function nameString(max: number) {
   return z
@@ -44,6 +86,7 @@ export function nameString(max: number) {
       if (!wellFormed(s)) ctx.addIssue({ code: 'custom', message: 'invalid unicode' });
       else if (ANY_CONTROL.test(s)) ctx.addIssue({ code: 'custom', message: 'control characters are not allowed' });
       else if (s.length === 0) ctx.addIssue({ code: 'custom', message: 'must not be blank' });
+      else if (hiddenCharacter(s)) ctx.addIssue({ code: 'custom', message: `invisible or private-use characters are not allowed (${codePoint(hiddenCharacter(s)!)})` });
       else if (codePointLength(s) > max) ctx.addIssue({ code: 'custom', message: `at most ${max} characters` });
     });
 }
@@ -56,7 +99,7 @@ export function messageText(max: number) {
     .superRefine((s, ctx) => {
       if (!wellFormed(s)) ctx.addIssue({ code: 'custom', message: 'invalid unicode' });
       else if (CONTROL.test(s)) ctx.addIssue({ code: 'custom', message: 'control characters are not allowed' });
-      else if (s.length === 0) ctx.addIssue({ code: 'custom', message: 'text must not be blank' });
+      else if (blank(s)) ctx.addIssue({ code: 'custom', message: 'text must not be blank' });
       else if (codePointLength(s) > max)
         ctx.addIssue({ code: 'custom', message: `text is longer than ${max} characters`, params: { chatCode: 'PAYLOAD_TOO_LARGE' } });
     });

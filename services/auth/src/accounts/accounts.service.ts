@@ -5,6 +5,7 @@ import type { KafkaBus } from '@chat/platform-kafka';
 import type { RateLimiter } from '../rate-limit/rate-limiter.service';
 import type { AuthReply, SessionsService } from '../sessions/sessions.service';
 import type { AccountsRepository } from './accounts.repository';
+import { assertNotCommon } from './common-passwords';
 import type { PasswordHasher } from './password-hasher';
 
 export interface AuthLimits {
@@ -52,6 +53,7 @@ export class AccountsService implements OnModuleInit {
 
   async register(input: CommandRequest<'auth.register'>, requestId: string, correlationId?: string): Promise<AuthReply> {
     const { username, password, displayName, address } = parse(COMMANDS['auth.register'].request, input);
+    assertNotCommon(password);
     await this.limiter.take([{ key: `register:addr:${address}`, max: this.limits.registerPerAddress, windowSec: this.limits.registerWindowSec }]);
     const id = userIdFor(requestId);
     const passwordHash = await this.hasher.hash(password);
