@@ -408,6 +408,15 @@ describe('specific values', () => {
     assert.equal(cors(render({ config: { corsOrigins: ['https://a.example', 'https://b.example'] } })), 'https://a.example,https://b.example');
   });
 
+  test('finding 3: the gateway trusts no proxy unless told, and the ingress controller\'s network when told', () => {
+    const gatewayEnv = (objs) => envOf(find(objs, 'Deployment', fullname('gateway')).spec.template.spec.containers[0]);
+    assert.equal(gatewayEnv(render()).TRUSTED_PROXIES.value, '');
+    assert.equal(gatewayEnv(render({ files: ['k8s/values-local.yaml'] })).TRUSTED_PROXIES.value, '10.244.0.0/16');
+    assert.equal(gatewayEnv(render({ config: { trustedProxies: ['10.42.0.0/16', 'fd00::/8'] } })).TRUSTED_PROXIES.value, '10.42.0.0/16,fd00::/8');
+    assert.equal(envOf(find(render(), 'Deployment', fullname('messaging')).spec.template.spec.containers[0]).TRUSTED_PROXIES, undefined);
+    assert.throws(() => render({ config: { trustedProxies: ['loopback'] } }), (err) => /trustedProxies/.test(String(err.stderr ?? err.message)));
+  });
+
   test('a given JWT secret is used as is', () => {
     const secret = 'x'.repeat(40);
     const objs = render({ jwt: { secret } });

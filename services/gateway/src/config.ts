@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { BaseEnvSchema } from '@chat/platform-config';
 
@@ -10,6 +11,15 @@ export const EnvSchema = BaseEnvSchema.extend({
   JWT_AUDIENCE: z.string().default('chat'),
   /** Browser origins allowed for REST (CORS) and Socket.IO; empty: same origin only. */
   CORS_ORIGINS: z.string().default(''),
+  /**
+   * Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs, e.g. the
+   * ingress controller's pod network). Empty: none, so the client address is the peer's and
+   * nobody can pick their own to escape the per-address limits.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .refine((v) => splitList(v).every(isAddressOrCidr), 'TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs (e.g. 10.42.0.0/16)'),
   /** When set, the built web client is served from this folder (local platform). */
   WEB_DIR: z.string().optional(),
   /** How long a socket request waits for the owning service. */
@@ -25,6 +35,25 @@ export const EnvSchema = BaseEnvSchema.extend({
 });
 export type Env = z.infer<typeof EnvSchema>;
 
+function splitList(v: string): string[] {
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
+}
+
 export function allowedOrigins(env: Pick<Env, 'CORS_ORIGINS'>): string[] {
-  return env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+  return splitList(env.CORS_ORIGINS);
+}
+
+/** Express' `trust proxy` setting: the configured proxies, or none at all. */
+export function trustedProxies(env: Pick<Env, 'TRUSTED_PROXIES'>): string[] | false {
+  const list = splitList(env.TRUSTED_PROXIES);
+  return list.length ? list : false;
 }

@@ -10,7 +10,7 @@ import { REST_MAX_BODY } from '@chat/contracts';
 import { bootstrapService } from '@chat/platform-bootstrap';
 import { KafkaBus } from '@chat/platform-kafka';
 import { AppModule } from './app.module';
-import { allowedOrigins, type Env } from './config';
+import { allowedOrigins, trustedProxies, type Env } from './config';
 import { ChatSocketAdapter } from './realtime/socket.adapter';
 
 void bootstrapService(AppModule, (app) => {
@@ -25,7 +25,7 @@ void bootstrapService(AppModule, (app) => {
       const http = nest as NestExpressApplication;
       const config = http.get(ConfigService<Env, true>);
       const origins = allowedOrigins({ CORS_ORIGINS: config.get('CORS_ORIGINS', { infer: true }) });
-      http.set('trust proxy', 'loopback, linklocal, uniquelocal');
+      http.set('trust proxy', trustedProxies({ TRUSTED_PROXIES: config.get('TRUSTED_PROXIES', { infer: true }) }));
       http.disable('x-powered-by');
       http.use(
         helmet({
