@@ -1,6 +1,6 @@
 import { connect as netConnect } from 'node:net';
 import { RequestSchemas, REQUEST_EVENTS, type RequestEvent } from '@chat/contracts';
-import { closeAll, connect, connectedUser, http, ok, request, startPlatform, type Platform, type TestUser } from '@chat/testing';
+import { closeAll, connect, connectedUser, http, ok, register, request, startPlatform, uniqueName, type Platform, type TestUser } from '@chat/testing';
 import { claimsOf, makeJwt } from './jwt';
 
 /** A valid payload per request, which the tests then spoil one field at a time. */
@@ -76,8 +76,11 @@ describe('abuse: hostile input gets the protocol answer and the server keeps ser
     }
     expect(tried).toBeGreaterThan(90);
     expect(alice.socket.connected).toBe(true);
-    // Served still (paced: the loop above may have used up this second's rate).
-    expect(await paced(alice.socket, 'contact:list', {})).toMatchObject({ ok: true });
+    // Served still (paced: the loop above may have used up this second's rate), and nothing
+    // a refused request carried was stored: no group, no contact, no conversation.
+    expect(await paced(alice.socket, 'contact:list', {})).toEqual({ ok: true, data: { contacts: [] } });
+    expect(await paced(alice.socket, 'conversation:list', {})).toEqual({ ok: true, data: { conversations: [] } });
+    expect(await paced(bob.socket, 'conversation:list', {})).toEqual({ ok: true, data: { conversations: [] } });
   });
 
   it('null, arrays, strings and extra fields as payloads are VALIDATION_FAILED', async () => {
@@ -88,7 +91,7 @@ describe('abuse: hostile input gets the protocol answer and the server keeps ser
       }
     }
     const extra = await paced(alice.socket, 'contact:list', { $where: '1' });
-    expect(extra.ok).toBe(false);
+    expect(extra).toEqual({ ok: false, error: expect.objectContaining({ code: 'VALIDATION_FAILED' }) });
     expect(alice.socket.connected).toBe(true);
   });
 
@@ -103,6 +106,11 @@ describe('abuse: hostile input gets the protocol answer and the server keeps ser
     expect(huge.status).toBe(413);
     expect((huge.body as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
     expect(JSON.stringify(huge.body)).not.toMatch(/at .*\.js/); // no stack trace
+    // None of them created anything: the oversized registration left no account behind.
+    const login = await http(platform.url, 'POST', '/api/v1/auth/login', { username: 'big', password: 'x'.repeat(100_000) });
+    expect(login.status).toBe(413);
+    const { users } = await ok(alice.socket, 'user:search', { query: 'big' });
+    expect(users.filter((u) => u.username === 'big')).toEqual([]);
   });
 
   it('forged, expired, alg:none, wrongly signed and foreign-issuer tokens are refused at the handshake and on REST', async () => {
@@ -169,5 +177,89 @@ describe('abuse: hostile input gets the protocol answer and the server keeps ser
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+});
+
+describe('security review findings', () => {
+  let platform: Platform;
+  let alice: TestUser;
+
+  beforeAll(async () => {
+    // Rate limits on, as in production: some findings are about them.
+    platform = await startPlatform({ env: { SOCKETS_PER_USER: '5', SOCKETS_PER_ADDRESS: '12' } });
+    alice = await connectedUser(platform.url);
+  }, 300_000);
+
+  afterAll(async () => {
+    closeAll(alice?.socket);
+    await platform?.stop();
+  });
+
+  it('finding 7: short and common passwords are refused, saying which rule failed, and no account is made', async () => {
+    const cases = [
+      { password: 'aaaaaaaa', says: 'at least 10 characters' },
+      { password: 'password123', says: 'common' },
+      { password: 'QWERTYUIOP', says: 'common' },
+    ];
+    for (const { password, says } of cases) {
+      const username = uniqueName('pw');
+      const res = await http<{ error: { code: string; message: string } }>(platform.url, 'POST', '/api/v1/auth/register', { username, password });
+      expect({ password, status: res.status, code: res.body.error?.code }).toEqual({ password, status: 400, code: 'VALIDATION_FAILED' });
+      expect(res.body.error.message).toContain(says);
+      const login = await http(platform.url, 'POST', '/api/v1/auth/login', { username, password });
+      expect(login.status).toBe(401);
+    }
+  });
+
+  it('finding 7: names with zero-width or bidirectional-override characters are refused, for people and groups', async () => {
+    for (const displayName of ['ad\u200Bmin', 'admin\u202E', '\u2066admin\u2069']) {
+      const res = await http<{ error: { code: string } }>(platform.url, 'POST', '/api/v1/auth/register', { username: uniqueName('nm'), password: 'correct horse battery', displayName });
+      expect({ displayName, status: res.status, code: res.body.error?.code }).toEqual({ displayName, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    const group = await request(alice.socket, 'group:create', { name: 'ad\u200Bmins', memberIds: [] });
+    expect(group).toEqual({ ok: false, error: expect.objectContaining({ code: 'VALIDATION_FAILED' }) });
+    expect(await ok(alice.socket, 'conversation:list', {})).toEqual({ conversations: [] });
+    const blank = await request(alice.socket, 'message:send', { conversationId: 'c'.repeat(24), text: '\u200B\u200D ', clientMsgId: 'z1' });
+    expect(blank).toEqual({ ok: false, error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('blank') } });
+  });
+
+  it('finding 6: sockets per user are bounded (RATE_LIMITED at the handshake), and a closed one frees its place', async () => {
+    const more = [];
+    for (let i = 0; i < 4; i++) more.push(await connect(platform.url, alice.accessToken));
+    await expect(connect(platform.url, alice.accessToken)).rejects.toThrow('RATE_LIMITED');
+    more.pop()!.close();
+    await new Promise((r) => setTimeout(r, 300));
+    more.push(await connect(platform.url, alice.accessToken));
+    expect(alice.socket.connected).toBe(true);
+    closeAll(...more);
+    await new Promise((r) => setTimeout(r, 300));
+  });
+
+  it('finding 6: sockets per address are bounded whoever the users are', async () => {
+    const users = await Promise.all([0, 1, 2].map(() => register(platform.url)));
+    const sockets = [];
+    try {
+      // alice's one socket, then 4 + 4 + 3 of three others: 12 from 127.0.0.1.
+      for (const [i, n] of [4, 4, 3].entries()) for (let k = 0; k < n; k++) sockets.push(await connect(platform.url, users[i]!.accessToken));
+      await expect(connect(platform.url, users[2]!.accessToken)).rejects.toThrow('RATE_LIMITED');
+    } finally {
+      closeAll(...sockets);
+    }
+  });
+
+  // Last in this block: it uses up the loopback address's login budget for the minute.
+  it('finding 3: X-Forwarded-For from an untrusted peer is ignored, so the per-address login limit holds', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      const forged = `203.0.113.${i + 1}`;
+      const res = await http(platform.url, 'POST', '/api/v1/auth/login', { username: uniqueName('xff'), password: 'correct horse battery' }, { 'x-forwarded-for': forged });
+      statuses.push(res.status);
+    }
+    // LOGIN_LIMIT_PER_ADDRESS is 30 a minute: every attempt counted against 127.0.0.1, whatever it
+    // claimed (believed, each forged address would have had a budget of its own and none would be refused).
+    const firstLimited = statuses.indexOf(429);
+    expect(firstLimited).toBeGreaterThan(0);
+    expect(statuses.slice(0, firstLimited).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(firstLimited).every((s) => s === 429)).toBe(true);
   });
 });

@@ -14,15 +14,24 @@ import {
 } from '@chat/contracts';
 import { KafkaBus } from '@chat/platform-kafka';
 import { Metrics } from '@chat/platform-observability';
-import type { Env } from '../config';
+import proxyAddr, { compile as compileTrust } from 'proxy-addr';
+import { trustedProxies, type Env } from '../config';
 import { TokenService } from '../accounts/token.service';
 import { RateLimiter } from './rate-limiter';
 import { RepeatFilter } from './repeat-filter';
+import { SocketQuota } from './socket-quota';
 import { ROUTES } from './routes';
 
 interface SocketData {
   userId: string;
   sessionId: string;
+  /** The client's address: the peer's, or X-Forwarded-For's when the peer is a trusted proxy. */
+  address: string;
+}
+
+function clientAddress(socket: Socket, trust: ReturnType<typeof compileTrust>): string {
+  const req = { headers: socket.handshake.headers, connection: { remoteAddress: socket.handshake.address }, socket: { remoteAddress: socket.handshake.address } };
+  return proxyAddr(req as unknown as Parameters<typeof proxyAddr>[0], trust);
 }
 
 const KNOWN_EVENTS: ReadonlySet<string> = new Set(REQUEST_EVENTS);
@@ -59,6 +68,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
   private readonly e2e;
   private readonly repeats = new RepeatFilter();
   private readonly repeatsDropped;
+  private readonly quota: SocketQuota;
+  private readonly trustProxy: ReturnType<typeof compileTrust>;
 
   constructor(
     private readonly bus: KafkaBus,
@@ -68,6 +79,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
   ) {
     this.limiter = new RateLimiter(config.get('SOCKET_RATE_PER_SEC', { infer: true }), config.get('RATE_LIMITS', { infer: true }) === 'on');
     this.timeoutMs = config.get('REQUEST_TIMEOUT_MS', { infer: true });
+    this.quota = new SocketQuota(config.get('SOCKETS_PER_USER', { infer: true }), config.get('SOCKETS_PER_ADDRESS', { infer: true }), config.get('RATE_LIMITS', { infer: true }) === 'on');
+    this.trustProxy = compileTrust(trustedProxies({ TRUSTED_PROXIES: config.get('TRUSTED_PROXIES', { infer: true }) }) || []);
     this.requests = metrics.histogram('chat_socket_request_seconds', 'Socket request to ack, by event', ['event'], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5]);
     this.e2e = metrics.histogram('chat_delivery_lag_seconds', 'Message stored to pushed by this gateway', [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
     this.repeatsDropped = metrics.counter('chat_repeated_pushes_dropped_total', 'message:new pushes dropped because this gateway had pushed them already');
@@ -80,13 +93,17 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
 
   afterInit(server: Server): void {
     server.use((socket, next) => {
+      let principal: Omit<SocketData, 'address'>;
       try {
-        const principal = this.tokens.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token);
-        socket.data = principal satisfies SocketData;
-        next();
+        principal = this.tokens.verify((socket.handshake.auth as { token?: unknown } | undefined)?.token);
       } catch {
-        next(new Error('UNAUTHENTICATED'));
+        return next(new Error('UNAUTHENTICATED'));
       }
+      const address = clientAddress(socket, this.trustProxy);
+      if (!this.quota.take(principal.userId, address)) return next(new Error('RATE_LIMITED'));
+      socket.data = { ...principal, address } satisfies SocketData;
+      socket.once('disconnect', () => this.quota.release(principal.userId, address));
+      next();
     });
     const leaseMs = this.config.get('PRESENCE_LEASE_MS', { infer: true });
     const beat = () =>
