@@ -417,6 +417,20 @@ describe('specific values', () => {
     assert.throws(() => render({ config: { trustedProxies: ['loopback'] } }), (err) => /trustedProxies/.test(String(err.stderr ?? err.message)));
   });
 
+  test('finding 8: API docs are off unless asked for, and no Ingress or HTTPRoute path reaches /metrics', () => {
+    const gatewayEnv = (objs) => envOf(find(objs, 'Deployment', fullname('gateway')).spec.template.spec.containers[0]);
+    assert.equal(gatewayEnv(render()).API_DOCS.value, 'off');
+    assert.equal(gatewayEnv(render({ config: { apiDocs: true } })).API_DOCS.value, 'on');
+    const ingressPaths = render().filter((o) => o.kind === 'Ingress').flatMap((i) => i.spec.rules.flatMap((r) => r.http.paths));
+    const toGateway = ingressPaths.filter((p) => p.backend.service.name === fullname('gateway')).map((p) => p.path);
+    assert.deepEqual(toGateway.sort(), ['/api', '/socket.io']);
+    const route = render(GATEWAY_API).find((o) => o.kind === 'HTTPRoute');
+    const routed = route.spec.rules.filter((r) => r.backendRefs.some((b) => b.name === fullname('gateway'))).flatMap((r) => r.matches.map((m) => m.path.value));
+    assert.ok(routed.length > 0);
+    for (const p of routed) assert.ok(!'/metrics'.startsWith(p) || p === '/', `HTTPRoute path ${p} reaches /metrics`);
+    assert.ok(!routed.includes('/'), 'the gateway is not routed at /');
+  });
+
   test('a given JWT secret is used as is', () => {
     const secret = 'x'.repeat(40);
     const objs = render({ jwt: { secret } });

@@ -20,6 +20,8 @@ export const EnvSchema = BaseEnvSchema.extend({
     .string()
     .default('')
     .refine((v) => splitList(v).every(isAddressOrCidr), 'TRUSTED_PROXIES must be comma-separated IP addresses or CIDRs (e.g. 10.42.0.0/16)'),
+  /** Serve the Swagger UI (/api/v1/docs) and the OpenAPI document (/api/v1/openapi.json); the chart turns it off. */
+  API_DOCS: z.enum(['on', 'off']).default('on'),
   /** When set, the built web client is served from this folder (local platform). */
   WEB_DIR: z.string().optional(),
   /** How long a socket request waits for the owning service. */

@@ -39,11 +39,13 @@ void bootstrapService(AppModule, (app) => {
       if (origins.length) http.enableCors({ origin: origins, credentials: true });
       http.setGlobalPrefix('api/v1', { exclude: ['metrics'] });
       http.useWebSocketAdapter(new ChatSocketAdapter(http, origins));
-      const doc = SwaggerModule.createDocument(
-        http,
-        new DocumentBuilder().setTitle('Chat REST API').setVersion('1').addBearerAuth().build(),
-      );
-      SwaggerModule.setup('api/v1/docs', http, doc, { jsonDocumentUrl: 'api/v1/openapi.json' });
+      if (config.get('API_DOCS', { infer: true }) === 'on') {
+        const doc = SwaggerModule.createDocument(
+          http,
+          new DocumentBuilder().setTitle('Chat REST API').setVersion('1').addBearerAuth().build(),
+        );
+        SwaggerModule.setup('api/v1/docs', http, doc, { jsonDocumentUrl: 'api/v1/openapi.json' });
+      }
       const web = config.get('WEB_DIR', { infer: true });
       if (web && existsSync(web)) {
         const root = resolve(web);
