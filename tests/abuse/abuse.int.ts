@@ -223,6 +223,29 @@ describe('security review findings', () => {
     expect(blank).toEqual({ ok: false, error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('blank') } });
   });
 
+  it('finding 5: a history page of 100 messages of 4,000 emoji fits the broker, says hasMore, and pages to the end', async () => {
+    const { conversation } = await ok(alice.socket, 'group:create', { name: 'long', memberIds: [] });
+    const text = '😀'.repeat(4000);
+    for (let i = 0; i < 100; i++) {
+      const ack = await paced(alice.socket, 'message:send', { conversationId: conversation.id, text, clientMsgId: `long-${i}` });
+      expect(ack.ok).toBe(true);
+    }
+    const seen: number[] = [];
+    let beforeSeq: number | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await ok(alice.socket, 'message:history', { conversationId: conversation.id, limit: 100, ...(beforeSeq ? { beforeSeq } : {}) });
+      if (pages === 0) {
+        expect(page.messages.length).toBeGreaterThan(0);
+        expect(page.messages.length).toBeLessThan(100);
+        expect(page.hasMore).toBe(true);
+      }
+      seen.unshift(...page.messages.map((m) => m.seq));
+      if (!page.hasMore) break;
+      beforeSeq = page.messages[0]!.seq;
+    }
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
   it('finding 6: sockets per user are bounded (RATE_LIMITED at the handshake), and a closed one frees its place', async () => {
     const more = [];
     for (let i = 0; i < 4; i++) more.push(await connect(platform.url, alice.accessToken));

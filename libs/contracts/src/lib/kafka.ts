@@ -14,6 +14,13 @@ import { AckSchemas, PushSchemas, RequestSchemas, type PushEvent } from './socke
 import { Id } from './validation';
 
 /**
+ * The most a reply or event payload may take as JSON: half the broker's default
+ * message limit (1 MB), leaving room for the envelope. Replies that could grow past
+ * it (history pages) are cut to fit and say `hasMore`.
+ */
+export const MAX_PAYLOAD_BYTES = 512 * 1024;
+
+/**
  * Every Kafka topic of the platform. Names are versioned; a deployment may put
  * a namespace in front of all of them (KAFKA_NAMESPACE), which is how test runs
  * share a broker without seeing each other.

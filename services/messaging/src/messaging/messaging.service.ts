@@ -1,6 +1,7 @@
-import { ChatError, conversationOfMessage, messageId, type CommandReply, type Conversation, type ParsedRequest, type RequestEvent } from '@chat/contracts';
+import { ChatError, conversationOfMessage, MAX_PAYLOAD_BYTES, messageId, type CommandReply, type Conversation, type ParsedRequest, type RequestEvent } from '@chat/contracts';
 import type { Deliveries } from '../delivery/deliveries';
 import { OwnerCache, type OwnedConversation } from '../domain/owner-cache';
+import { fitPage } from '../domain/page-budget';
 import { advance, emptyTimeline, memberOf, readMarker, toConversation, toMessage } from '../domain/views';
 import type { ConversationsRepository } from '../store/conversations.repository';
 import type { MessagesRepository } from '../store/messages.repository';
@@ -185,7 +186,9 @@ export class MessagingService {
     }
     if (to < from) return { messages: [], hasMore: false };
     const docs = await this.messages.range(p.conversationId, from, to);
-    return { messages: docs.map(toMessage), hasMore };
+    // Long messages: the page is cut to fit one Kafka message, and says there is more.
+    const page = fitPage(docs.map(toMessage), MAX_PAYLOAD_BYTES, afterSeq !== undefined ? 'oldest' : 'newest');
+    return { messages: page.messages, hasMore: hasMore || page.cut };
   }
 
   // ---- conversations -----------------------------------------------------

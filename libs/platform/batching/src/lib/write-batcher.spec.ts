@@ -47,4 +47,35 @@ describe('WriteBatcher', () => {
     const outcomes = await Promise.allSettled([batcher.add(1), batcher.add(2)]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
   });
+
+  it('finding 5: when a batch fails through one item, only that item's caller fails', async () => {
+    const writes: number[][] = [];
+    const batcher = new WriteBatcher<number, number>(
+      async (items) => {
+        writes.push(items);
+        if (items.includes(13)) throw new Error('message too large');
+        return items.map((n) => n * 10);
+      },
+      256,
+      (err) => (err as Error).message === 'message too large',
+    );
+    const outcomes = await Promise.all([1, 13, 3].map((n) => batcher.add(n).then((v) => v, (e: Error) => e.message)));
+    expect(outcomes).toEqual([10, 'message too large', 30]);
+    expect(writes).toEqual([[1, 13, 3], [1], [13], [3]]);
+  });
+
+  it('an error that fails every write alike rejects the whole batch at once, without writing each item again', async () => {
+    let calls = 0;
+    const batcher = new WriteBatcher<number, number>(
+      async () => {
+        calls++;
+        throw new Error('broker away');
+      },
+      256,
+      (err) => (err as Error).message !== 'broker away',
+    );
+    const outcomes = await Promise.allSettled([batcher.add(1), batcher.add(2), batcher.add(3)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(calls).toBe(1);
+  });
 });

@@ -21,9 +21,17 @@ export class WriteBatcher<I, O> {
   private scheduled = false;
   private inFlight = false;
 
+  /**
+   * @param maxBatch the most items one write takes
+   * @param isolate  whether a failed batch's error may be one item's fault (a message over the
+   *   broker's size limit, a document the database refuses): then each item of that batch is
+   *   written again alone, so one caller's failure never fails another's. Not for errors that
+   *   fail every write alike (the database or broker away): those reject the batch at once.
+   */
   constructor(
     private readonly write: (items: I[]) => Promise<O[]>,
     private readonly maxBatch = 256,
+    private readonly isolate: (err: unknown) => boolean = () => false,
   ) {}
 
   /** Nothing queued and nothing in flight (a producer may close). */
@@ -54,10 +62,23 @@ export class WriteBatcher<I, O> {
       if (outcomes.length !== batch.length) throw new Error(`write returned ${outcomes.length} outcomes for ${batch.length} items`);
       batch.forEach((p, i) => p.resolve(outcomes[i]!));
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      if (batch.length > 1 && this.isolate(err)) await this.alone(batch);
+      else for (const p of batch) p.reject(err);
     } finally {
       this.inFlight = false;
       if (this.queue.length > 0) this.schedule();
+    }
+  }
+
+  /** Writes each item of a failed batch by itself, so only the items at fault fail. */
+  private async alone(batch: Pending<I, O>[]): Promise<void> {
+    for (const p of batch) {
+      try {
+        const [outcome] = await this.write([p.item]);
+        p.resolve(outcome!);
+      } catch (err) {
+        p.reject(err);
+      }
     }
   }
 }

@@ -17,6 +17,7 @@ import {
   type TopicKey,
 } from '@chat/contracts';
 import { WriteBatcher } from '@chat/platform-batching';
+import { isTransient } from './errors';
 import { watchConsumer } from './consumer-watch';
 import { groupName, KAFKA_OPTIONS, topicName, type KafkaOptions } from './options';
 
@@ -48,7 +49,9 @@ export class KafkaBus implements OnApplicationShutdown {
   private admin?: Admin;
   private replyConsumer?: Consumer;
   /** Whatever is produced while a batch is in flight goes out together in the next one. */
-  private readonly sends = new WriteBatcher<{ topic: string; message: Message }, void>((items) => this.send(items), MAX_BATCH);
+  // A produce that fails through one message (over the broker's size limit) is retried message by message,
+  // so only its own caller fails; an outage fails the batch at once.
+  private readonly sends = new WriteBatcher<{ topic: string; message: Message }, void>((items) => this.send(items), MAX_BATCH, (err) => !isTransient(err));
   private readonly pending = new Map<string, Pending>();
   private connected = false;
   private healthy = false;
