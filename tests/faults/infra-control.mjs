@@ -2,7 +2,8 @@
 // A Kafka broker and FerretDB of their own for the dependency fault tests,
 // driven over stdin so a test can take either away and bring it back:
 //   stdout (first line): {"kafkaBrokers": "...", "mongoUrl": "..."}
-//   stdin lines: "stop kafka" | "start kafka" | "stop ferretdb" | "start ferretdb" | "exit"
+//   stdin lines: "stop kafka" | "kill kafka" | "start kafka" | "stop ferretdb" | "kill ferretdb" | "start ferretdb" | "exit"
+//   (stop: SIGTERM, a graceful shutdown; kill: SIGKILL, as in a crash or an OOM kill)
 //   stdout: "ok <command>" or "error <command>: <message>" per line
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   if (verb === 'exit') await shutdown();
   const handle = handles[what];
   try {
-    if (!handle || (verb !== 'stop' && verb !== 'start')) throw new Error('unknown command');
+    if (!handle || !['stop', 'kill', 'start'].includes(verb)) throw new Error('unknown command');
     await handle[verb]();
     process.stdout.write(`ok ${line.trim()}\n`);
   } catch (err) {

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { TOPICS } from '@chat/contracts';
 
 export type ServiceName = 'gateway' | 'auth' | 'users' | 'messaging' | 'presence';
 export const SERVICES: ServiceName[] = ['auth', 'users', 'messaging', 'presence', 'gateway'];
@@ -156,6 +158,20 @@ export class Platform {
   /** Starts a process again on the same port (after a kill). */
   restart(name: ServiceName, index = 0): Promise<ServiceProcess> {
     return this.spawn(name, index, this.proc(name, index).port);
+  }
+
+  /** How many messages this platform's services sent to the dead-letter topic (0 when it does not exist yet). */
+  async deadLetters(): Promise<number> {
+    const admin = new Kafka({ brokers: this.env()['KAFKA_BROKERS']!.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const topic = `${this.namespace}.${TOPICS.deadLetters}`;
+      if (!(await admin.listTopics()).includes(topic)) return 0;
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   async stop(): Promise<void> {
