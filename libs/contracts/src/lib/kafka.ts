@@ -83,7 +83,8 @@ export type ReplyPayload = z.infer<typeof ReplyPayloadSchema>;
 
 const Actor = { actorId: Id };
 /** A gateway's request: the socket payload plus the authenticated caller. */
-const asCommand = <S extends z.ZodObject>(s: S) => s.extend(Actor);
+// Generic over the shape, not the schema: `S extends z.ZodObject` widens S's shape and the parsed type becomes unknown.
+const asCommand = <Shape extends z.ZodRawShape, Config extends z.core.$ZodObjectConfig>(s: z.ZodObject<Shape, Config>) => s.extend(Actor);
 
 const ConversationCore = z.object({
   id: z.string(),
@@ -178,7 +179,10 @@ export const COMMANDS = {
   },
 } as const;
 export type CommandType = keyof typeof COMMANDS;
+/** What a sender passes: the schema's input (defaults may be left out). */
 export type CommandRequest<T extends CommandType> = z.input<(typeof COMMANDS)[T]['request']>;
+/** What a handler receives: the request after its schema parsed it (trimmed, defaults filled in). */
+export type CommandPayload<T extends CommandType> = z.output<(typeof COMMANDS)[T]['request']>;
 export type CommandReply<T extends CommandType> = z.infer<(typeof COMMANDS)[T]['reply']>;
 
 /** Facts: type → topic and payload. */

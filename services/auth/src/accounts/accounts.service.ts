@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { randomBytes, createHash } from 'node:crypto';
-import { ChatError, COMMANDS, parse, type CommandRequest, type User } from '@chat/contracts';
+import { ChatError, COMMANDS, parse, type CommandPayload, type User } from '@chat/contracts';
 import type { KafkaBus } from '@chat/platform-kafka';
 import type { RateLimiter } from '../rate-limit/rate-limiter.service';
 import type { AuthReply, SessionsService } from '../sessions/sessions.service';
@@ -50,7 +50,7 @@ export class AccountsService implements OnModuleInit {
     return this.dummyHash;
   }
 
-  async register(input: CommandRequest<'auth.register'>, requestId: string, correlationId?: string): Promise<AuthReply> {
+  async register(input: CommandPayload<'auth.register'>, requestId: string, correlationId?: string): Promise<AuthReply> {
     const { username, password, displayName, address } = parse(COMMANDS['auth.register'].request, input);
     await this.limiter.take([{ key: `register:addr:${address}`, max: this.limits.registerPerAddress, windowSec: this.limits.registerWindowSec }]);
     const id = userIdFor(requestId);
@@ -66,7 +66,7 @@ export class AccountsService implements OnModuleInit {
   }
 
   /** Unknown user and wrong password: the same answer after the same work. */
-  async login(input: CommandRequest<'auth.login'>): Promise<AuthReply> {
+  async login(input: CommandPayload<'auth.login'>): Promise<AuthReply> {
     const { username, password, address } = parse(COMMANDS['auth.login'].request, input);
     const lower = username.toLowerCase();
     await this.limiter.take([

@@ -1,4 +1,4 @@
-import { ChatError, conversationOfMessage, messageId, type CommandReply, type Conversation, type ParsedRequest, type RequestEvent } from '@chat/contracts';
+import { ChatError, conversationOfMessage, messageId, type CommandPayload, type CommandReply, type Conversation } from '@chat/contracts';
 import type { Deliveries } from '../delivery/deliveries';
 import { OwnerCache, type OwnedConversation } from '../domain/owner-cache';
 import { advance, emptyTimeline, memberOf, readMarker, toConversation, toMessage } from '../domain/views';
@@ -6,20 +6,6 @@ import type { ConversationsRepository } from '../store/conversations.repository'
 import type { MessagesRepository } from '../store/messages.repository';
 import type { ConversationDoc, MemberDoc, MessageDoc, TimelineDoc } from '../store/store.schema';
 import type { TimelinesRepository } from '../store/timelines.repository';
-
-type WithActor<E extends RequestEvent> = ParsedRequest<E> & { actorId: string };
-
-/** The commands' payloads as the transport hands them over: validated, trimmed, defaults filled in (COMMANDS' request schemas). */
-export interface Commands {
-  'messages.send': WithActor<'message:send'>;
-  'messages.edit': WithActor<'message:edit'> & { conversationId: string };
-  'messages.delete': WithActor<'message:delete'> & { conversationId: string };
-  'messages.history': WithActor<'message:history'>;
-  'conversations.list': { actorId: string };
-  'conversations.get': { actorId: string; conversationId: string; minVersion?: number };
-  'conversations.read': WithActor<'conversation:read'>;
-}
-export type Command<T extends keyof Commands> = Commands[T];
 
 type Conversations = Pick<ConversationsRepository, 'find' | 'findForMember'>;
 type Timelines = Pick<TimelinesRepository, 'find' | 'findMany' | 'save' | 'recordProgress' | 'recordRead' | 'recordLastMessage'>;
@@ -93,7 +79,7 @@ export class MessagingService {
    * before the record is caught up like any other.
    */
   async send(
-    p: Command<'messages.send'>,
+    p: CommandPayload<'messages.send'>,
     origin: Origin,
     onStored?: (reply: CommandReply<'messages.send'>) => void,
   ): Promise<CommandReply<'messages.send'>> {
@@ -132,7 +118,7 @@ export class MessagingService {
     throw new ChatError('UNAVAILABLE', 'the conversation is busy; try again');
   }
 
-  async edit(p: Command<'messages.edit'>, origin: Origin): Promise<CommandReply<'messages.edit'>> {
+  async edit(p: CommandPayload<'messages.edit'>, origin: Origin): Promise<CommandReply<'messages.edit'>> {
     const { state } = await this.asMember(p.conversationId, p.actorId, origin);
     const doc = await this.findMessage(p.conversationId, p.messageId);
     if (doc.senderId !== p.actorId) throw new ChatError('FORBIDDEN', 'only its sender may edit a message');
@@ -143,7 +129,7 @@ export class MessagingService {
     return { message: toMessage(updated) };
   }
 
-  async remove(p: Command<'messages.delete'>, origin: Origin): Promise<CommandReply<'messages.delete'>> {
+  async remove(p: CommandPayload<'messages.delete'>, origin: Origin): Promise<CommandReply<'messages.delete'>> {
     const { state, member, conv } = await this.asMember(p.conversationId, p.actorId, origin);
     const doc = await this.findMessage(p.conversationId, p.messageId);
     const moderates = conv.type === 'group' && (member.role === 'owner' || member.role === 'admin');
@@ -167,7 +153,7 @@ export class MessagingService {
    * stays as a tombstone), so the page is a range of seqs worked out here and
    * read by id.
    */
-  async history(p: Command<'messages.history'>, origin: Origin): Promise<CommandReply<'messages.history'>> {
+  async history(p: CommandPayload<'messages.history'>, origin: Origin): Promise<CommandReply<'messages.history'>> {
     const { state } = await this.asMember(p.conversationId, p.actorId, origin);
     const { afterSeq, beforeSeq, limit } = p;
     const top = Math.min(state.timeline.lastSeq, beforeSeq !== undefined ? beforeSeq - 1 : Infinity);
@@ -191,7 +177,7 @@ export class MessagingService {
   // ---- conversations -----------------------------------------------------
 
   /** The caller's conversations, newest activity first. Keyed by the caller, so it reads the stored state. */
-  async list(p: Command<'conversations.list'>): Promise<CommandReply<'conversations.list'>> {
+  async list(p: CommandPayload<'conversations.list'>): Promise<CommandReply<'conversations.list'>> {
     const mine = (await this.conversations.findForMember(p.actorId)).flatMap((conv) => {
       const member = memberOf(conv, p.actorId);
       return member ? [{ conv, member }] : [];
@@ -207,7 +193,7 @@ export class MessagingService {
    * right after a change in the users service), waits briefly for the
    * projection to catch up with that change.
    */
-  async get(p: Command<'conversations.get'>, origin: Origin): Promise<CommandReply<'conversations.get'>> {
+  async get(p: CommandPayload<'conversations.get'>, origin: Origin): Promise<CommandReply<'conversations.get'>> {
     const deadline = Date.now() + this.opts.getWaitMs;
     let conv = await this.conversations.find(p.conversationId);
     const behind = () => p.minVersion !== undefined && (!conv || conv.version < p.minVersion);
@@ -226,7 +212,7 @@ export class MessagingService {
   }
 
   /** Moves the caller's read marker forward (never back; past lastSeq means lastSeq) and tells every member. */
-  async read(p: Command<'conversations.read'>, origin: Origin): Promise<CommandReply<'conversations.read'>> {
+  async read(p: CommandPayload<'conversations.read'>, origin: Origin): Promise<CommandReply<'conversations.read'>> {
     const { state, member } = await this.asMember(p.conversationId, p.actorId, origin);
     const t = state.timeline;
     const target = Math.min(p.seq, t.lastSeq);

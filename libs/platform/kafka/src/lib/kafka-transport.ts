@@ -54,7 +54,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A NestJS custom transport over the platform's topics: handlers are
- * `@MessagePattern(commandType)` and `@EventPattern(eventType)` with types from
+ * `@OnCommand(commandType)` and `@OnEvent(eventType)` with types from
  * the contracts. The transport validates each payload with its schema, sends
  * commands' answers to the asker, retries transient failures without moving
  * on (so nothing is lost while a database is away), sends what can never be
