@@ -1,11 +1,13 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { randomBytes, createHash } from 'node:crypto';
 import { ChatError, COMMANDS, parse, type CommandPayload, type User } from '@chat/contracts';
-import type { KafkaBus } from '@chat/platform-kafka';
-import type { RateLimiter } from '../rate-limit/rate-limiter.service';
-import type { AuthReply, SessionsService } from '../sessions/sessions.service';
-import type { AccountsRepository } from './accounts.repository';
-import type { PasswordHasher } from './password-hasher';
+import { KafkaBus } from '@chat/platform-kafka';
+import type { Env } from '../config';
+import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { SessionsService, type AuthReply } from '../sessions/sessions.service';
+import { AccountsRepository } from './accounts.repository';
+import { Argon2Hasher, type PasswordHasher } from './password-hasher';
 
 export interface AuthLimits {
   loginPerUsername: number;
@@ -31,15 +33,25 @@ export function userIdFor(requestId: string): string {
 export class AccountsService implements OnModuleInit {
   /** Verified against when the username is unknown, so both failures cost one argon2 verification. */
   private dummyHash?: Promise<string>;
+  private readonly limits: AuthLimits;
 
   constructor(
-    private readonly repo: Pick<AccountsRepository, 'insert' | 'findByUsername'>,
-    private readonly hasher: PasswordHasher,
-    private readonly sessions: Pick<SessionsService, 'start'>,
-    private readonly limiter: Pick<RateLimiter, 'take'>,
-    private readonly bus: Pick<KafkaBus, 'request'>,
-    private readonly limits: AuthLimits,
-  ) {}
+    private readonly repo: AccountsRepository,
+    @Inject(Argon2Hasher) private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionsService,
+    private readonly limiter: RateLimiter,
+    // A request, not a publication: registration waits for the users service's answer.
+    private readonly bus: KafkaBus,
+    config: ConfigService<Env, true>,
+  ) {
+    this.limits = {
+      loginPerUsername: config.get('LOGIN_LIMIT_PER_USERNAME', { infer: true }),
+      loginPerAddress: config.get('LOGIN_LIMIT_PER_ADDRESS', { infer: true }),
+      loginWindowSec: config.get('LOGIN_WINDOW_SEC', { infer: true }),
+      registerPerAddress: config.get('REGISTER_LIMIT_PER_ADDRESS', { infer: true }),
+      registerWindowSec: config.get('REGISTER_WINDOW_SEC', { infer: true }),
+    };
+  }
 
   onModuleInit(): void {
     void this.dummy();

@@ -1,16 +1,15 @@
 import { ChatError, conversationOfMessage, messageId, type CommandPayload, type CommandReply, type Conversation } from '@chat/contracts';
-import type { Deliveries } from '../delivery/deliveries';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Metrics } from '@chat/platform-observability';
+import type { Env } from '../config';
+import { MessagingPublisher } from '../publisher/messaging.publisher';
 import { OwnerCache, type OwnedConversation } from '../domain/owner-cache';
 import { advance, emptyTimeline, memberOf, readMarker, toConversation, toMessage } from '../domain/views';
-import type { ConversationsRepository } from '../store/conversations.repository';
-import type { MessagesRepository } from '../store/messages.repository';
+import { ConversationsRepository } from '../store/conversations.repository';
+import { MessagesRepository } from '../store/messages.repository';
 import type { ConversationDoc, MemberDoc, MessageDoc, TimelineDoc } from '../store/store.schema';
-import type { TimelinesRepository } from '../store/timelines.repository';
-
-type Conversations = Pick<ConversationsRepository, 'find' | 'findForMember'>;
-type Timelines = Pick<TimelinesRepository, 'find' | 'findMany' | 'save' | 'recordProgress' | 'recordRead' | 'recordLastMessage'>;
-type Messages = Pick<MessagesRepository, 'insert' | 'findById' | 'findByClientMsgId' | 'findAbove' | 'range' | 'countFromSender' | 'setContent'>;
-type Pushes = Pick<Deliveries, 'push'>;
+import { TimelinesRepository } from '../store/timelines.repository';
 
 /** Where a command came from: the partition it arrived on (the owner cache is per partition) and its correlation id. */
 export interface Origin {
@@ -55,18 +54,26 @@ const notFound = () => new ChatError('NOT_FOUND', 'no such conversation');
  * into its seq) pushes it and records it, so a crash anywhere loses no push;
  * at worst a push is repeated, with the same message id.
  */
+@Injectable()
 export class MessagingService {
   readonly cache = new OwnerCache();
-  private readonly opts: MessagingOptions;
+  /** Timing and clocks; tests replace what they need. */
+  readonly opts: MessagingOptions;
 
   constructor(
-    private readonly conversations: Conversations,
-    private readonly timelines: Timelines,
-    private readonly messages: Messages,
-    private readonly pushes: Pushes,
-    opts: Partial<MessagingOptions> = {},
+    private readonly conversations: ConversationsRepository,
+    private readonly timelines: TimelinesRepository,
+    private readonly messages: MessagesRepository,
+    private readonly events: MessagingPublisher,
+    config: ConfigService<Env, true>,
+    metrics: Metrics,
   ) {
-    this.opts = { ...DEFAULTS, ...opts };
+    const steps = metrics.histogram('chat_messaging_send_step_seconds', 'Time of each step of messages.send', ['step'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
+    this.opts = {
+      ...DEFAULTS,
+      getWaitMs: config.get('CONVERSATION_WAIT_MS', { infer: true }),
+      observe: (step, ms) => steps.observe({ step }, ms / 1000),
+    };
   }
 
   // ---- messages ----------------------------------------------------------
@@ -222,7 +229,7 @@ export class MessagingService {
     const read = { seq: target, own, joinedAt: member.joinedAt };
     await this.timelines.recordRead(p.conversationId, p.actorId, read);
     state.timeline = { ...t, reads: { ...t.reads, [p.actorId]: read } };
-    await this.pushes.push(
+    await this.events.push(
       p.conversationId,
       [{ userIds: this.memberIds(state), event: 'read:update', data: { conversationId: p.conversationId, userId: p.actorId, seq: target } }],
       { correlationId: origin.correlationId },
@@ -289,7 +296,7 @@ export class MessagingService {
 
   private announceNew(state: OwnedConversation, docs: MessageDoc[], origin: Origin): Promise<void> {
     const userIds = this.memberIds(state);
-    return this.pushes.push(
+    return this.events.push(
       state.timeline._id,
       docs.map((d) => ({ userIds, event: 'message:new' as const, data: { message: toMessage(d) } })),
       { sentAtMs: Date.now(), correlationId: origin.correlationId },
@@ -297,7 +304,7 @@ export class MessagingService {
   }
 
   private async announceUpdate(state: OwnedConversation, doc: MessageDoc, origin: Origin): Promise<void> {
-    await this.pushes.push(doc.conversationId, [{ userIds: this.memberIds(state), event: 'message:updated', data: { message: toMessage(doc) } }], {
+    await this.events.push(doc.conversationId, [{ userIds: this.memberIds(state), event: 'message:updated', data: { message: toMessage(doc) } }], {
       correlationId: origin.correlationId,
     });
     if (state.timeline.lastMessage?._id === doc._id) {
