@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes, createHash } from 'node:crypto';
-import { ChatError, COMMANDS, parse, type CommandPayload, type User } from '@chat/contracts';
+import { ChatError, parse, type User } from '@chat/contracts';
+import { COMMANDS, type CommandPayload } from '@chat/contracts/bus';
 import { KafkaBus } from '@chat/platform-kafka';
 import type { Env } from '../config';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';

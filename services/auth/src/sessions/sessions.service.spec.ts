@@ -1,6 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
-import type { EventPayload } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
 import type { SessionDoc } from './sessions.schema';
 import { PREVIOUS_HASHES_KEPT, SessionsService, sha256 } from './sessions.service';
 

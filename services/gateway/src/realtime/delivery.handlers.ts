@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import type { EventPayload } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
 import { OnEvent } from '@chat/platform-kafka';
 import { RevokedSessions } from '../accounts/revoked-sessions';
 import { RealtimeGateway } from './realtime.gateway';

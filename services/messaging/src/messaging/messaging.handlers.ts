@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import type { CommandPayload, CommandReply, EventPayload } from '@chat/contracts';
+import type { CommandPayload, CommandReply, EventPayload } from '@chat/contracts/bus';
 import { OnCommand, OnEvent, type KafkaContext } from '@chat/platform-kafka';
 import { Observable } from 'rxjs';
 import { MessagingService, type Origin } from './messaging.service';

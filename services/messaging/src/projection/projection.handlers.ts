@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import type { EventPayload } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
 import { OnEvent, type KafkaContext } from '@chat/platform-kafka';
 import { ProjectionService } from './projection.service';
 

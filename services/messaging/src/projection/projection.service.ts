@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { ConversationCore, EventPayload, RemovedReason } from '@chat/contracts';
+import type { RemovedReason } from '@chat/contracts';
+import type { ConversationCore, EventPayload } from '@chat/contracts/bus';
 import { MessagingPublisher, type DeliveryItem } from '../publisher/messaging.publisher';
 import { emptyTimeline, toConversation, unreadOf } from '../domain/views';
 import { ConversationsRepository } from '../store/conversations.repository';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EventPayload } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
 import { KafkaBus } from '@chat/platform-kafka';
 
 export type DeliveryItem = EventPayload<'delivery'>['items'][number];

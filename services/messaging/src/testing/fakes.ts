@@ -1,4 +1,4 @@
-import type { EventPayload } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
 import type { DeliveryItem } from '../publisher/messaging.publisher';
 import type { InsertOutcome } from '../store/messages.repository';
 import type { ConversationDoc, MessageDoc, ReadDoc, TimelineDoc } from '../store/store.schema';

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { LIMITS, type EventPayload } from '@chat/contracts';
+import { LIMITS } from '@chat/contracts';
+import { type EventPayload } from '@chat/contracts/bus';
 import { AudienceService } from '../audience/audience.service';
 import { PresencePublisher } from '../publisher/presence.publisher';
 

@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import type { CommandPayload } from '@chat/contracts';
+import type { CommandPayload } from '@chat/contracts/bus';
 import { OnCommand } from '@chat/platform-kafka';
 import { ContactsService } from './contacts.service';
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { EventPayload, User } from '@chat/contracts';
+import type { User } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
 import { KafkaBus } from '@chat/platform-kafka';
 
 /** What the users service tells the others; the only code here that publishes on the bus. */

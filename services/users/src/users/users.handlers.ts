@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import type { CommandPayload } from '@chat/contracts';
+import type { CommandPayload } from '@chat/contracts/bus';
 import { OnCommand, type KafkaContext } from '@chat/platform-kafka';
 import { UsersService } from './users.service';
 

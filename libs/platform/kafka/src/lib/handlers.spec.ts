@@ -1,7 +1,8 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { KafkaMessage } from 'kafkajs';
-import { ChatError, type CommandPayload, type Envelope } from '@chat/contracts';
+import { ChatError } from '@chat/contracts';
+import { type CommandPayload, type Envelope } from '@chat/contracts/bus';
 import { OnCommand } from './handlers';
 import type { KafkaBus } from './kafka-bus';
 import { KafkaTransport } from './kafka-transport';

@@ -1,7 +1,7 @@
 import { UseFilters } from '@nestjs/common';
 import { EventPattern, MessagePattern } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
-import type { CommandPayload, CommandReply, CommandType, EventPayload, EventType } from '@chat/contracts';
+import type { CommandPayload, CommandReply, CommandType, EventPayload, EventType } from '@chat/contracts/bus';
 import { PassThroughRpcFilter } from './errors';
 import type { KafkaContext } from './kafka-transport';
 

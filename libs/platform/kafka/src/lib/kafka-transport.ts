@@ -5,15 +5,8 @@ import { PinoLogger } from 'nestjs-pino';
 import { storage, Store } from 'nestjs-pino/storage';
 import { isObservable } from 'rxjs';
 import type { z } from 'zod';
-import {
-  ChatError,
-  COMMANDS,
-  EnvelopeSchema,
-  EVENTS,
-  type CommandType,
-  type Envelope,
-  type EventType,
-} from '@chat/contracts';
+import { ChatError } from '@chat/contracts';
+import { COMMANDS, EnvelopeSchema, EVENTS, type CommandType, type Envelope, type EventType } from '@chat/contracts/bus';
 import { watchConsumer } from './consumer-watch';
 import { isTransient } from './errors';
 import type { KafkaBus } from './kafka-bus';

@@ -1,17 +1,21 @@
 import { z } from 'zod';
-import { ERROR_CODES } from './errors';
 import {
-  ContactSchema,
+  AckSchemas,
+  AuthResultSchema,
   ConversationSchema,
   ConversationTypeSchema,
-  MessageSchema,
+  ERROR_CODES,
+  Id,
+  LoginBodySchema,
+  PushSchemas,
+  RefreshTokenSchema,
+  RegisterBodySchema,
   RemovedReasonSchema,
+  RequestSchemas,
   RoleSchema,
   UserSchema,
-} from './models';
-import { AuthResultSchema, LoginBodySchema, RefreshTokenSchema, RegisterBodySchema } from './rest';
-import { AckSchemas, PushSchemas, RequestSchemas, type PushEvent } from './socket';
-import { Id } from './validation';
+  type PushEvent,
+} from '@chat/contracts';
 
 /**
  * Every Kafka topic of the platform. Names are versioned; a deployment may put
@@ -279,5 +283,3 @@ export const DeadLetterSchema = z.object({
   reason: z.string(),
   value: z.string(),
 });
-
-export { ContactSchema, ConversationSchema, MessageSchema };
