@@ -16,11 +16,14 @@ export default [
           enforceBuildableLibDependency: true,
           allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
           // Apps import libraries, never each other; libraries never import apps;
-          // the contracts import nothing of ours; the web client sees only the contracts.
+          // the contracts import nothing of ours; the web client sees only the client
+          // contracts (@chat/contracts), never the bus's (@chat/contracts/bus).
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:util', 'type:platform'], notDependOnLibsWithTags: ['scope:test'] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:util', 'type:platform'], notDependOnLibsWithTags: ['scope:test'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // The bus contracts build on the client protocol; scope:web may not import them (only scope:shared).
+            { sourceTag: 'scope:bus', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared'], notDependOnLibsWithTags: ['type:platform'] },
             { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['type:util', 'type:platform'] },
             { sourceTag: 'scope:bench', onlyDependOnLibsWithTags: ['type:util'] },

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { TOPICS } from '@chat/contracts';
+import { TOPICS } from '@chat/contracts/bus';
 import { ChatLoad, closeAll, connectedUser, http, ok, register, request, startPlatform, uniqueName, type LoadReport, type Platform, type ServiceName } from '@chat/testing';
 
 const RESULTS = join(__dirname, '../../test-results');

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { COMMANDS, EVENTS, PUSH_EVENTS, REQUEST_EVENTS, TOPICS } from '@chat/contracts';
+import { PUSH_EVENTS, REQUEST_EVENTS } from '@chat/contracts';
+import { COMMANDS, EVENTS, TOPICS } from '@chat/contracts/bus';
 import { buildAsyncApi } from './asyncapi';
 
 /**

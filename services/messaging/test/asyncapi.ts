@@ -1,22 +1,6 @@
 import { z } from 'zod';
-import {
-  AckSchemas,
-  COMMANDS,
-  DEFAULT_PARTITIONS,
-  DeadLetterSchema,
-  EnvelopeSchema,
-  ERROR_CODES,
-  EVENTS,
-  LIMITS,
-  PushSchemas,
-  ReplyPayloadSchema,
-  RequestSchemas,
-  SOCKET_MAX_FRAME_BYTES,
-  TOPICS,
-  type PushEvent,
-  type RequestEvent,
-  type TopicKey,
-} from '@chat/contracts';
+import { AckSchemas, ERROR_CODES, LIMITS, PushSchemas, RequestSchemas, SOCKET_MAX_FRAME_BYTES, type PushEvent, type RequestEvent } from '@chat/contracts';
+import { COMMANDS, DEFAULT_PARTITIONS, DeadLetterSchema, EnvelopeSchema, EVENTS, ReplyPayloadSchema, TOPICS, type TopicKey } from '@chat/contracts/bus';
 
 /**
  * Builds docs/asyncapi.yaml from the contracts library: every Socket.IO

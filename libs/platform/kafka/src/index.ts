@@ -4,3 +4,4 @@ export * from './lib/kafka-bus';
 export * from './lib/kafka-transport';
 export * from './lib/kafka.module';
 export * from './lib/consumer-watch';
+export * from './lib/handlers';

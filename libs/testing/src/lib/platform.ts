@@ -4,7 +4,7 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { TOPICS } from '@chat/contracts';
+import { TOPICS } from '@chat/contracts/bus';
 
 export type ServiceName = 'gateway' | 'auth' | 'users' | 'messaging' | 'presence';
 export const SERVICES: ServiceName[] = ['auth', 'users', 'messaging', 'presence', 'gateway'];

@@ -1,3 +1,4 @@
+import { ConfigService } from '@nestjs/config';
 import { ChatError } from '@chat/contracts';
 import type { CredentialDoc } from './accounts.schema';
 import { AccountsService, userIdFor } from './accounts.service';
@@ -43,13 +44,14 @@ function setup() {
       return { user: p };
     },
   };
-  const svc = new AccountsService(repo, hasher, sessions, limiter, bus as never, {
-    loginPerUsername: 10,
-    loginPerAddress: 30,
-    loginWindowSec: 60,
-    registerPerAddress: 100,
-    registerWindowSec: 600,
+  const config = new ConfigService({
+    LOGIN_LIMIT_PER_USERNAME: 10,
+    LOGIN_LIMIT_PER_ADDRESS: 30,
+    LOGIN_WINDOW_SEC: 60,
+    REGISTER_LIMIT_PER_ADDRESS: 100,
+    REGISTER_WINDOW_SEC: 600,
   });
+  const svc = new AccountsService(repo as never, hasher, sessions as never, limiter as never, bus as never, config);
   return { svc, repo, hasher, started, limits, created };
 }
 

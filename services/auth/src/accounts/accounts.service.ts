@@ -1,12 +1,15 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { randomBytes, createHash } from 'node:crypto';
-import { ChatError, COMMANDS, parse, type CommandRequest, type User } from '@chat/contracts';
-import type { KafkaBus } from '@chat/platform-kafka';
-import type { RateLimiter } from '../rate-limit/rate-limiter.service';
-import type { AuthReply, SessionsService } from '../sessions/sessions.service';
-import type { AccountsRepository } from './accounts.repository';
+import { ChatError, parse, type User } from '@chat/contracts';
+import { COMMANDS, type CommandPayload } from '@chat/contracts/bus';
+import { KafkaBus } from '@chat/platform-kafka';
+import type { Env } from '../config';
+import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { SessionsService, type AuthReply } from '../sessions/sessions.service';
+import { AccountsRepository } from './accounts.repository';
 import { assertNotCommon } from './common-passwords';
-import type { PasswordHasher } from './password-hasher';
+import { Argon2Hasher, type PasswordHasher } from './password-hasher';
 
 export interface AuthLimits {
   loginPerUsername: number;
@@ -32,15 +35,25 @@ export function userIdFor(requestId: string): string {
 export class AccountsService implements OnModuleInit {
   /** Verified against when the username is unknown, so both failures cost one argon2 verification. */
   private dummyHash?: Promise<string>;
+  private readonly limits: AuthLimits;
 
   constructor(
-    private readonly repo: Pick<AccountsRepository, 'insert' | 'findByUsername'>,
-    private readonly hasher: PasswordHasher,
-    private readonly sessions: Pick<SessionsService, 'start'>,
-    private readonly limiter: Pick<RateLimiter, 'take'>,
-    private readonly bus: Pick<KafkaBus, 'request'>,
-    private readonly limits: AuthLimits,
-  ) {}
+    private readonly repo: AccountsRepository,
+    @Inject(Argon2Hasher) private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionsService,
+    private readonly limiter: RateLimiter,
+    // A request, not a publication: registration waits for the users service's answer.
+    private readonly bus: KafkaBus,
+    config: ConfigService<Env, true>,
+  ) {
+    this.limits = {
+      loginPerUsername: config.get('LOGIN_LIMIT_PER_USERNAME', { infer: true }),
+      loginPerAddress: config.get('LOGIN_LIMIT_PER_ADDRESS', { infer: true }),
+      loginWindowSec: config.get('LOGIN_WINDOW_SEC', { infer: true }),
+      registerPerAddress: config.get('REGISTER_LIMIT_PER_ADDRESS', { infer: true }),
+      registerWindowSec: config.get('REGISTER_WINDOW_SEC', { infer: true }),
+    };
+  }
 
   onModuleInit(): void {
     void this.dummy();
@@ -51,7 +64,7 @@ export class AccountsService implements OnModuleInit {
     return this.dummyHash;
   }
 
-  async register(input: CommandRequest<'auth.register'>, requestId: string, correlationId?: string): Promise<AuthReply> {
+  async register(input: CommandPayload<'auth.register'>, requestId: string, correlationId?: string): Promise<AuthReply> {
     const { username, password, displayName, address } = parse(COMMANDS['auth.register'].request, input);
     assertNotCommon(password);
     await this.limiter.take([{ key: `register:addr:${address}`, max: this.limits.registerPerAddress, windowSec: this.limits.registerWindowSec }]);
@@ -68,7 +81,7 @@ export class AccountsService implements OnModuleInit {
   }
 
   /** Unknown user and wrong password: the same answer after the same work. */
-  async login(input: CommandRequest<'auth.login'>): Promise<AuthReply> {
+  async login(input: CommandPayload<'auth.login'>): Promise<AuthReply> {
     const { username, password, address } = parse(COMMANDS['auth.login'].request, input);
     const lower = username.toLowerCase();
     await this.limiter.take([

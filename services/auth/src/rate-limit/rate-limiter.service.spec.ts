@@ -1,3 +1,4 @@
+import { ConfigService } from '@nestjs/config';
 import { RateLimiter } from './rate-limiter.service';
 
 class FakeCounters {
@@ -13,6 +14,12 @@ class FakeCounters {
   }
 }
 
+function limiterOf(store: FakeCounters, enabled: boolean, now: () => number): RateLimiter {
+  const limiter = new RateLimiter(store as never, new ConfigService({ RATE_LIMITS: enabled ? 'on' : 'off' }));
+  limiter.now = now;
+  return limiter;
+}
+
 async function code(p: Promise<unknown>) {
   return p.then(
     () => 'ok',
@@ -26,7 +33,7 @@ describe('RateLimiter', () => {
   it('allows max attempts per window, then RATE_LIMITED until the next window', async () => {
     let now = 120_000;
     const store = new FakeCounters();
-    const limiter = new RateLimiter(store, true, () => now);
+    const limiter = limiterOf(store, true, () => now);
     for (let i = 0; i < 3; i++) expect(await code(limiter.take([limit('login:user:a')]))).toBe('ok');
     expect(await code(limiter.take([limit('login:user:a')]))).toBe('RATE_LIMITED');
     expect(await code(limiter.take([limit('login:user:b')]))).toBe('ok');
@@ -35,7 +42,7 @@ describe('RateLimiter', () => {
   });
 
   it('refuses when any one of several limits is over (per username and per address)', async () => {
-    const limiter = new RateLimiter(new FakeCounters(), true, () => 0);
+    const limiter = limiterOf(new FakeCounters(), true, () => 0);
     for (let i = 0; i < 3; i++) await limiter.take([limit(`login:user:u${i}`), limit('login:addr:1.2.3.4')]);
     expect(await code(limiter.take([limit('login:user:fresh'), limit('login:addr:1.2.3.4')]))).toBe('RATE_LIMITED');
     expect(await code(limiter.take([limit('login:user:fresh'), limit('login:addr:5.6.7.8')]))).toBe('ok');
@@ -43,7 +50,7 @@ describe('RateLimiter', () => {
 
   it('does nothing when rate limits are off', async () => {
     const store = new FakeCounters();
-    const limiter = new RateLimiter(store, false, () => 0);
+    const limiter = limiterOf(store, false, () => 0);
     for (let i = 0; i < 10; i++) expect(await code(limiter.take([limit('k', 1)]))).toBe('ok');
     expect(store.counts.size).toBe(0);
   });
@@ -51,7 +58,7 @@ describe('RateLimiter', () => {
   it('counters carry the end of their window, so the sweep removes finished windows only', async () => {
     let now = 0;
     const store = new FakeCounters();
-    const limiter = new RateLimiter(store, true, () => now);
+    const limiter = limiterOf(store, true, () => now);
     await limiter.take([limit('a')]);
     now = 61_000;
     await limiter.take([limit('a')]);

@@ -1,6 +1,8 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { ChatError } from '@chat/contracts';
-import type { RateLimitRepository } from './rate-limit.repository';
+import type { Env } from '../config';
+import { RateLimitRepository } from './rate-limit.repository';
 
 export interface Limit {
   /** Names the counter, e.g. `login:user:alice`. */
@@ -8,8 +10,6 @@ export interface Limit {
   max: number;
   windowSec: number;
 }
-
-type Store = Pick<RateLimitRepository, 'hit' | 'sweep'>;
 
 /**
  * Fixed-window rate limits counted in the database, so every auth replica
@@ -21,12 +21,16 @@ type Store = Pick<RateLimitRepository, 'hit' | 'sweep'>;
 export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger(RateLimiter.name);
   private sweeper?: NodeJS.Timeout;
+  private readonly enabled: boolean;
+  /** The clock; tests set their own. */
+  now: () => number = Date.now;
 
   constructor(
-    private readonly store: Store,
-    private readonly enabled: boolean,
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly store: RateLimitRepository,
+    config: ConfigService<Env, true>,
+  ) {
+    this.enabled = config.get('RATE_LIMITS', { infer: true }) === 'on';
+  }
 
   /** Counts one attempt against each limit; RATE_LIMITED when any is over. */
   async take(limits: Limit[]): Promise<void> {

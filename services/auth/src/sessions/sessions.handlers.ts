@@ -1,23 +1,19 @@
-import { Controller, UseFilters } from '@nestjs/common';
-import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
-import type { CommandReply, CommandRequest } from '@chat/contracts';
-import { PassThroughRpcFilter, type KafkaContext } from '@chat/platform-kafka';
+import { Controller } from '@nestjs/common';
+import type { CommandPayload } from '@chat/contracts/bus';
+import { OnCommand, type KafkaContext } from '@chat/platform-kafka';
 import { SessionsService } from './sessions.service';
 
-// The bootstrap's global RPC filter is registered after Nest has wired the handlers (connectMicroservice
-// registers listeners at once), so it never applies: without this, every ChatError would reach the caller as INTERNAL.
-@UseFilters(new PassThroughRpcFilter())
 @Controller()
 export class SessionsHandlers {
   constructor(private readonly sessions: SessionsService) {}
 
-  @MessagePattern('auth.refresh')
-  refresh(@Payload() p: CommandRequest<'auth.refresh'>, @Ctx() ctx: KafkaContext): Promise<CommandReply<'auth.refresh'>> {
+  @OnCommand('auth.refresh')
+  refresh(p: CommandPayload<'auth.refresh'>, ctx: KafkaContext) {
     return this.sessions.refresh(p.refreshToken, ctx.envelope.correlationId);
   }
 
-  @MessagePattern('auth.logout')
-  async logout(@Payload() p: CommandRequest<'auth.logout'>, @Ctx() ctx: KafkaContext): Promise<CommandReply<'auth.logout'>> {
+  @OnCommand('auth.logout')
+  async logout(p: CommandPayload<'auth.logout'>, ctx: KafkaContext) {
     await this.sessions.logout(p.actorId, p.sessionId, p.refreshToken, ctx.envelope.correlationId);
     return {};
   }

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { JwtModule, JwtService } from '@nestjs/jwt';
+import { JwtModule } from '@nestjs/jwt';
 import { MongooseModule } from '@nestjs/mongoose';
-import { KafkaBus } from '@chat/platform-kafka';
 import type { Env } from '../config';
+import { PublisherModule } from '../publisher/publisher.module';
 import { SessionsHandlers } from './sessions.handlers';
 import { SessionsRepository } from './sessions.repository';
 import { SESSION_MODEL, SessionMongoSchema } from './sessions.schema';
@@ -19,22 +19,10 @@ import { SessionsService } from './sessions.service';
         signOptions: { algorithm: 'HS256' },
       }),
     }),
+    PublisherModule,
   ],
   controllers: [SessionsHandlers],
-  providers: [
-    SessionsRepository,
-    {
-      provide: SessionsService,
-      inject: [SessionsRepository, JwtService, KafkaBus, ConfigService],
-      useFactory: (repo: SessionsRepository, jwt: JwtService, bus: KafkaBus, config: ConfigService<Env, true>) =>
-        new SessionsService(repo, jwt, bus, {
-          issuer: config.get('JWT_ISSUER', { infer: true }),
-          audience: config.get('JWT_AUDIENCE', { infer: true }),
-          accessTtlSec: config.get('ACCESS_TTL_SEC', { infer: true }),
-          refreshTtlSec: config.get('REFRESH_TTL_SEC', { infer: true }),
-        }),
-    },
-  ],
+  providers: [SessionsRepository, SessionsService],
   exports: [SessionsService],
 })
 export class SessionsModule {}

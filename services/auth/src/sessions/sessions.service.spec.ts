@@ -1,5 +1,6 @@
+import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
-import type { EventPayload } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
 import type { SessionDoc } from './sessions.schema';
 import { PREVIOUS_HASHES_KEPT, SessionsService, sha256 } from './sessions.service';
 
@@ -31,17 +32,20 @@ class FakeSessions {
 }
 
 const SECRET = 'x'.repeat(40);
-const settings = { issuer: 'chat-auth', audience: 'chat', accessTtlSec: 900, refreshTtlSec: 3600 };
+const config = new ConfigService({ JWT_ISSUER: 'chat-auth', JWT_AUDIENCE: 'chat', ACCESS_TTL_SEC: 900, REFRESH_TTL_SEC: 3600 });
 const alice = { id: 'u-alice', username: 'alice', displayName: 'Alice' };
 
 function setup() {
   const repo = new FakeSessions();
   const revoked: EventPayload<'session.revoked'>[] = [];
-  const bus = { emit: async (_t: string, _k: string, p: unknown) => void revoked.push(p as EventPayload<'session.revoked'>) };
+  const events = {
+    sessionRevoked: async (sessionId: string, userId: string, reason: 'logout' | 'replay') => void revoked.push({ sessionId, userId, reason }),
+  };
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = () => new Date(now);
   const jwt = new JwtService({ secret: SECRET });
-  const svc = new SessionsService(repo, jwt, bus as never, settings, clock);
+  const svc = new SessionsService(repo as never, jwt, events as never, config);
+  svc.now = clock;
   return { repo, revoked, svc, jwt, advance: (ms: number) => (now += ms) };
 }
 

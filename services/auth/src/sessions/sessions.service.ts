@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { JwtService } from '@nestjs/jwt';
+import { ConfigService } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ChatError, type CommandReply, type User } from '@chat/contracts';
-import type { KafkaBus } from '@chat/platform-kafka';
-import type { SessionsRepository } from './sessions.repository';
+import { ChatError, type User } from '@chat/contracts';
+import { type CommandReply } from '@chat/contracts/bus';
+import type { Env } from '../config';
+import { AuthPublisher } from '../publisher/auth.publisher';
+import { SessionsRepository } from './sessions.repository';
 import type { SessionDoc } from './sessions.schema';
 
 export type AuthReply = CommandReply<'auth.login'>;
@@ -14,8 +17,6 @@ export interface TokenSettings {
   accessTtlSec: number;
   refreshTtlSec: number;
 }
-
-type Repo = Pick<SessionsRepository, 'insert' | 'findById' | 'rotate' | 'revoke'>;
 
 /** How many rotated-away token hashes a session remembers (enough for weeks of 15-minute refreshes). */
 export const PREVIOUS_HASHES_KEPT = 100;
@@ -39,13 +40,23 @@ function sameHash(a: string, b: string): boolean {
  */
 @Injectable()
 export class SessionsService {
+  private readonly settings: TokenSettings;
+  /** The clock; tests set their own. */
+  now: () => Date = () => new Date();
+
   constructor(
-    private readonly repo: Repo,
-    private readonly jwt: Pick<JwtService, 'sign'>,
-    private readonly bus: Pick<KafkaBus, 'emit'>,
-    private readonly settings: TokenSettings,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly repo: SessionsRepository,
+    private readonly jwt: JwtService,
+    private readonly events: AuthPublisher,
+    config: ConfigService<Env, true>,
+  ) {
+    this.settings = {
+      issuer: config.get('JWT_ISSUER', { infer: true }),
+      audience: config.get('JWT_AUDIENCE', { infer: true }),
+      accessTtlSec: config.get('ACCESS_TTL_SEC', { infer: true }),
+      refreshTtlSec: config.get('REFRESH_TTL_SEC', { infer: true }),
+    };
+  }
 
   /** A new session for a user who just registered or logged in. */
   async start(user: User): Promise<AuthReply> {
@@ -121,7 +132,7 @@ export class SessionsService {
   private async end(session: SessionDoc, reason: 'logout' | 'replay', correlationId?: string): Promise<void> {
     await this.repo.revoke(session._id, reason, this.now());
     // Sent even when already revoked: a retried logout must still reach gateways that missed it.
-    await this.bus.emit('session.revoked', session._id, { sessionId: session._id, userId: session.userId, reason }, correlationId);
+    await this.events.sessionRevoked(session._id, session.userId, reason, correlationId);
   }
 
   private answer(user: User, sessionId: string, refreshToken: string): AuthReply {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Consumer } from 'kafkajs';
-import { EVENTS, type Envelope } from '@chat/contracts';
+import { EVENTS, type Envelope } from '@chat/contracts/bus';
 import { KafkaBus } from '@chat/platform-kafka';
 
 /** Access tokens live at most this long, so a revoked session is remembered this long. */

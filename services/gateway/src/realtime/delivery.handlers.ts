@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import type { EventPayload } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
+import { OnEvent } from '@chat/platform-kafka';
 import { RevokedSessions } from '../accounts/revoked-sessions';
 import { RealtimeGateway } from './realtime.gateway';
 
@@ -12,13 +12,13 @@ export class DeliveryHandlers {
     private readonly revoked: RevokedSessions,
   ) {}
 
-  @EventPattern('delivery')
-  deliver(@Payload() delivery: EventPayload<'delivery'>): void {
+  @OnEvent('delivery')
+  deliver(delivery: EventPayload<'delivery'>): void {
     for (const item of delivery.items) this.gateway.push(item.userIds, item.event, item.data, delivery.sentAtMs);
   }
 
-  @EventPattern('session.revoked')
-  revoke(@Payload() event: EventPayload<'session.revoked'>): void {
+  @OnEvent('session.revoked')
+  revoke(event: EventPayload<'session.revoked'>): void {
     this.revoked.add(event.sessionId);
     this.gateway.endSession(event.sessionId);
   }

@@ -1,9 +1,8 @@
-import { Controller, UseFilters } from '@nestjs/common';
-import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import type { CommandReply, EventPayload } from '@chat/contracts';
-import { PassThroughRpcFilter, type KafkaContext } from '@chat/platform-kafka';
+import { Controller } from '@nestjs/common';
+import type { CommandPayload, CommandReply, EventPayload } from '@chat/contracts/bus';
+import { OnCommand, OnEvent, type KafkaContext } from '@chat/platform-kafka';
 import { Observable } from 'rxjs';
-import { MessagingService, type Command, type Origin } from './messaging.service';
+import { MessagingService, type Origin } from './messaging.service';
 
 /**
  * The messaging commands, all keyed by conversation (conversations.list by
@@ -11,8 +10,6 @@ import { MessagingService, type Command, type Origin } from './messaging.service
  * the commands topic is first shown to the owner cache, which drops what it
  * holds of a partition when another process may have handled it meanwhile.
  */
-// The bootstrap's global RPC filter is registered too late to apply; this keeps a ChatError's own code.
-@UseFilters(new PassThroughRpcFilter())
 @Controller()
 export class MessagingHandlers {
   constructor(private readonly messaging: MessagingService) {}
@@ -23,8 +20,8 @@ export class MessagingHandlers {
   }
 
   /** Answered as soon as the message is stored (the transport answers an Observable's first value), finished after. */
-  @MessagePattern('messages.send')
-  send(@Payload() p: Command<'messages.send'>, @Ctx() ctx: KafkaContext): Observable<CommandReply<'messages.send'>> {
+  @OnCommand('messages.send')
+  send(p: CommandPayload<'messages.send'>, ctx: KafkaContext): Observable<CommandReply<'messages.send'>> {
     const origin = this.origin(ctx);
     return new Observable((subscriber) => {
       let answered = false;
@@ -43,39 +40,39 @@ export class MessagingHandlers {
     });
   }
 
-  @MessagePattern('messages.edit')
-  edit(@Payload() p: Command<'messages.edit'>, @Ctx() ctx: KafkaContext): Promise<CommandReply<'messages.edit'>> {
+  @OnCommand('messages.edit')
+  edit(p: CommandPayload<'messages.edit'>, ctx: KafkaContext) {
     return this.messaging.edit(p, this.origin(ctx));
   }
 
-  @MessagePattern('messages.delete')
-  remove(@Payload() p: Command<'messages.delete'>, @Ctx() ctx: KafkaContext): Promise<CommandReply<'messages.delete'>> {
+  @OnCommand('messages.delete')
+  remove(p: CommandPayload<'messages.delete'>, ctx: KafkaContext) {
     return this.messaging.remove(p, this.origin(ctx));
   }
 
-  @MessagePattern('messages.history')
-  history(@Payload() p: Command<'messages.history'>, @Ctx() ctx: KafkaContext): Promise<CommandReply<'messages.history'>> {
+  @OnCommand('messages.history')
+  history(p: CommandPayload<'messages.history'>, ctx: KafkaContext) {
     return this.messaging.history(p, this.origin(ctx));
   }
 
-  @MessagePattern('conversations.list')
-  list(@Payload() p: Command<'conversations.list'>, @Ctx() ctx: KafkaContext): Promise<CommandReply<'conversations.list'>> {
+  @OnCommand('conversations.list')
+  list(p: CommandPayload<'conversations.list'>, ctx: KafkaContext) {
     this.origin(ctx);
     return this.messaging.list(p);
   }
 
-  @MessagePattern('conversations.get')
-  get(@Payload() p: Command<'conversations.get'>, @Ctx() ctx: KafkaContext): Promise<CommandReply<'conversations.get'>> {
+  @OnCommand('conversations.get')
+  get(p: CommandPayload<'conversations.get'>, ctx: KafkaContext) {
     return this.messaging.get(p, this.origin(ctx));
   }
 
-  @MessagePattern('conversations.read')
-  read(@Payload() p: Command<'conversations.read'>, @Ctx() ctx: KafkaContext): Promise<CommandReply<'conversations.read'>> {
+  @OnCommand('conversations.read')
+  read(p: CommandPayload<'conversations.read'>, ctx: KafkaContext) {
     return this.messaging.read(p, this.origin(ctx));
   }
 
-  @EventPattern('conversation.projected')
-  projected(@Payload() e: EventPayload<'conversation.projected'>, @Ctx() ctx: KafkaContext): void {
+  @OnEvent('conversation.projected')
+  projected(e: EventPayload<'conversation.projected'>, ctx: KafkaContext): void {
     this.origin(ctx);
     this.messaging.projected(e.conversationId);
   }

@@ -1,6 +1,7 @@
+import { ConfigService } from '@nestjs/config';
 import { ChatError, type Conversation, type Message } from '@chat/contracts';
 import { ProjectionService } from '../projection/projection.service';
-import { changedEvent, FakeConversations, FakeMessages, FakePushes, FakeTimelines, tickingClock } from '../testing/fakes';
+import { changedEvent, FakeConversations, FakeMessages, FakePublisher, FakeTimelines, tickingClock } from '../testing/fakes';
 import { MessagingService, type Origin } from './messaging.service';
 
 const at: Origin = { partition: 0 };
@@ -9,15 +10,14 @@ function setup(opts: { getWaitMs?: number } = {}) {
   const conversations = new FakeConversations();
   const timelines = new FakeTimelines();
   const messages = new FakeMessages();
-  const pushes = new FakePushes();
+  const pushes = new FakePublisher();
   const now = tickingClock();
-  const service = new MessagingService(conversations, timelines, messages, pushes, {
-    now,
-    getWaitMs: opts.getWaitMs ?? 200,
-    getPollMs: 5,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-  });
-  const projection = new ProjectionService(conversations, timelines, pushes, now);
+  const metrics = { histogram: () => ({ observe: () => undefined }) };
+  const config = new ConfigService({ CONVERSATION_WAIT_MS: opts.getWaitMs ?? 200 });
+  const service = new MessagingService(conversations as never, timelines as never, messages as never, pushes as never, config, metrics as never);
+  Object.assign(service.opts, { now, getPollMs: 5 });
+  const projection = new ProjectionService(conversations as never, timelines as never, pushes as never);
+  projection.now = now;
   return { conversations, timelines, messages, pushes, service, projection };
 }
 

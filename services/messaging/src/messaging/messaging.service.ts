@@ -1,31 +1,17 @@
-import { ChatError, conversationOfMessage, MAX_PAYLOAD_BYTES, messageId, type CommandReply, type Conversation, type ParsedRequest, type RequestEvent } from '@chat/contracts';
-import type { Deliveries } from '../delivery/deliveries';
+import { ChatError, conversationOfMessage, messageId, type Conversation } from '@chat/contracts';
+import { MAX_PAYLOAD_BYTES, type CommandPayload, type CommandReply } from '@chat/contracts/bus';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Metrics } from '@chat/platform-observability';
+import type { Env } from '../config';
+import { MessagingPublisher } from '../publisher/messaging.publisher';
 import { OwnerCache, type OwnedConversation } from '../domain/owner-cache';
 import { fitPage } from '../domain/page-budget';
 import { advance, emptyTimeline, memberOf, readMarker, toConversation, toMessage } from '../domain/views';
-import type { ConversationsRepository } from '../store/conversations.repository';
-import type { MessagesRepository } from '../store/messages.repository';
+import { ConversationsRepository } from '../store/conversations.repository';
+import { MessagesRepository } from '../store/messages.repository';
 import type { ConversationDoc, MemberDoc, MessageDoc, TimelineDoc } from '../store/store.schema';
-import type { TimelinesRepository } from '../store/timelines.repository';
-
-type WithActor<E extends RequestEvent> = ParsedRequest<E> & { actorId: string };
-
-/** The commands' payloads as the transport hands them over: validated, trimmed, defaults filled in (COMMANDS' request schemas). */
-export interface Commands {
-  'messages.send': WithActor<'message:send'>;
-  'messages.edit': WithActor<'message:edit'> & { conversationId: string };
-  'messages.delete': WithActor<'message:delete'> & { conversationId: string };
-  'messages.history': WithActor<'message:history'>;
-  'conversations.list': { actorId: string };
-  'conversations.get': { actorId: string; conversationId: string; minVersion?: number };
-  'conversations.read': WithActor<'conversation:read'>;
-}
-export type Command<T extends keyof Commands> = Commands[T];
-
-type Conversations = Pick<ConversationsRepository, 'find' | 'findForMember'>;
-type Timelines = Pick<TimelinesRepository, 'find' | 'findMany' | 'save' | 'recordProgress' | 'recordRead' | 'recordLastMessage'>;
-type Messages = Pick<MessagesRepository, 'insert' | 'findById' | 'findByClientMsgId' | 'findAbove' | 'range' | 'countFromSender' | 'setContent'>;
-type Pushes = Pick<Deliveries, 'push'>;
+import { TimelinesRepository } from '../store/timelines.repository';
 
 /** Where a command came from: the partition it arrived on (the owner cache is per partition) and its correlation id. */
 export interface Origin {
@@ -70,18 +56,26 @@ const notFound = () => new ChatError('NOT_FOUND', 'no such conversation');
  * into its seq) pushes it and records it, so a crash anywhere loses no push;
  * at worst a push is repeated, with the same message id.
  */
+@Injectable()
 export class MessagingService {
   readonly cache = new OwnerCache();
-  private readonly opts: MessagingOptions;
+  /** Timing and clocks; tests replace what they need. */
+  readonly opts: MessagingOptions;
 
   constructor(
-    private readonly conversations: Conversations,
-    private readonly timelines: Timelines,
-    private readonly messages: Messages,
-    private readonly pushes: Pushes,
-    opts: Partial<MessagingOptions> = {},
+    private readonly conversations: ConversationsRepository,
+    private readonly timelines: TimelinesRepository,
+    private readonly messages: MessagesRepository,
+    private readonly events: MessagingPublisher,
+    config: ConfigService<Env, true>,
+    metrics: Metrics,
   ) {
-    this.opts = { ...DEFAULTS, ...opts };
+    const steps = metrics.histogram('chat_messaging_send_step_seconds', 'Time of each step of messages.send', ['step'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
+    this.opts = {
+      ...DEFAULTS,
+      getWaitMs: config.get('CONVERSATION_WAIT_MS', { infer: true }),
+      observe: (step, ms) => steps.observe({ step }, ms / 1000),
+    };
   }
 
   // ---- messages ----------------------------------------------------------
@@ -94,7 +88,7 @@ export class MessagingService {
    * before the record is caught up like any other.
    */
   async send(
-    p: Command<'messages.send'>,
+    p: CommandPayload<'messages.send'>,
     origin: Origin,
     onStored?: (reply: CommandReply<'messages.send'>) => void,
   ): Promise<CommandReply<'messages.send'>> {
@@ -133,7 +127,7 @@ export class MessagingService {
     throw new ChatError('UNAVAILABLE', 'the conversation is busy; try again');
   }
 
-  async edit(p: Command<'messages.edit'>, origin: Origin): Promise<CommandReply<'messages.edit'>> {
+  async edit(p: CommandPayload<'messages.edit'>, origin: Origin): Promise<CommandReply<'messages.edit'>> {
     const { state } = await this.asMember(p.conversationId, p.actorId, origin);
     const doc = await this.findMessage(p.conversationId, p.messageId);
     if (doc.senderId !== p.actorId) throw new ChatError('FORBIDDEN', 'only its sender may edit a message');
@@ -144,7 +138,7 @@ export class MessagingService {
     return { message: toMessage(updated) };
   }
 
-  async remove(p: Command<'messages.delete'>, origin: Origin): Promise<CommandReply<'messages.delete'>> {
+  async remove(p: CommandPayload<'messages.delete'>, origin: Origin): Promise<CommandReply<'messages.delete'>> {
     const { state, member, conv } = await this.asMember(p.conversationId, p.actorId, origin);
     const doc = await this.findMessage(p.conversationId, p.messageId);
     const moderates = conv.type === 'group' && (member.role === 'owner' || member.role === 'admin');
@@ -168,7 +162,7 @@ export class MessagingService {
    * stays as a tombstone), so the page is a range of seqs worked out here and
    * read by id.
    */
-  async history(p: Command<'messages.history'>, origin: Origin): Promise<CommandReply<'messages.history'>> {
+  async history(p: CommandPayload<'messages.history'>, origin: Origin): Promise<CommandReply<'messages.history'>> {
     const { state } = await this.asMember(p.conversationId, p.actorId, origin);
     const { afterSeq, beforeSeq, limit } = p;
     const top = Math.min(state.timeline.lastSeq, beforeSeq !== undefined ? beforeSeq - 1 : Infinity);
@@ -194,7 +188,7 @@ export class MessagingService {
   // ---- conversations -----------------------------------------------------
 
   /** The caller's conversations, newest activity first. Keyed by the caller, so it reads the stored state. */
-  async list(p: Command<'conversations.list'>): Promise<CommandReply<'conversations.list'>> {
+  async list(p: CommandPayload<'conversations.list'>): Promise<CommandReply<'conversations.list'>> {
     const mine = (await this.conversations.findForMember(p.actorId)).flatMap((conv) => {
       const member = memberOf(conv, p.actorId);
       return member ? [{ conv, member }] : [];
@@ -210,7 +204,7 @@ export class MessagingService {
    * right after a change in the users service), waits briefly for the
    * projection to catch up with that change.
    */
-  async get(p: Command<'conversations.get'>, origin: Origin): Promise<CommandReply<'conversations.get'>> {
+  async get(p: CommandPayload<'conversations.get'>, origin: Origin): Promise<CommandReply<'conversations.get'>> {
     const deadline = Date.now() + this.opts.getWaitMs;
     let conv = await this.conversations.find(p.conversationId);
     const behind = () => p.minVersion !== undefined && (!conv || conv.version < p.minVersion);
@@ -229,7 +223,7 @@ export class MessagingService {
   }
 
   /** Moves the caller's read marker forward (never back; past lastSeq means lastSeq) and tells every member. */
-  async read(p: Command<'conversations.read'>, origin: Origin): Promise<CommandReply<'conversations.read'>> {
+  async read(p: CommandPayload<'conversations.read'>, origin: Origin): Promise<CommandReply<'conversations.read'>> {
     const { state, member } = await this.asMember(p.conversationId, p.actorId, origin);
     const t = state.timeline;
     const target = Math.min(p.seq, t.lastSeq);
@@ -239,7 +233,7 @@ export class MessagingService {
     const read = { seq: target, own, joinedAt: member.joinedAt };
     await this.timelines.recordRead(p.conversationId, p.actorId, read);
     state.timeline = { ...t, reads: { ...t.reads, [p.actorId]: read } };
-    await this.pushes.push(
+    await this.events.push(
       p.conversationId,
       [{ userIds: this.memberIds(state), event: 'read:update', data: { conversationId: p.conversationId, userId: p.actorId, seq: target } }],
       { correlationId: origin.correlationId },
@@ -306,7 +300,7 @@ export class MessagingService {
 
   private announceNew(state: OwnedConversation, docs: MessageDoc[], origin: Origin): Promise<void> {
     const userIds = this.memberIds(state);
-    return this.pushes.push(
+    return this.events.push(
       state.timeline._id,
       docs.map((d) => ({ userIds, event: 'message:new' as const, data: { message: toMessage(d) } })),
       { sentAtMs: Date.now(), correlationId: origin.correlationId },
@@ -314,7 +308,7 @@ export class MessagingService {
   }
 
   private async announceUpdate(state: OwnedConversation, doc: MessageDoc, origin: Origin): Promise<void> {
-    await this.pushes.push(doc.conversationId, [{ userIds: this.memberIds(state), event: 'message:updated', data: { message: toMessage(doc) } }], {
+    await this.events.push(doc.conversationId, [{ userIds: this.memberIds(state), event: 'message:updated', data: { message: toMessage(doc) } }], {
       correlationId: origin.correlationId,
     });
     if (state.timeline.lastMessage?._id === doc._id) {

@@ -1,22 +1,12 @@
 import { Module } from '@nestjs/common';
-import { DeliveryModule } from '../delivery/delivery.module';
-import { Deliveries } from '../delivery/deliveries';
-import { ConversationsRepository } from '../store/conversations.repository';
+import { PublisherModule } from '../publisher/publisher.module';
 import { StoreModule } from '../store/store.module';
-import { TimelinesRepository } from '../store/timelines.repository';
 import { ProjectionHandlers } from './projection.handlers';
 import { ProjectionService } from './projection.service';
 
 @Module({
-  imports: [StoreModule, DeliveryModule],
+  imports: [StoreModule, PublisherModule],
   controllers: [ProjectionHandlers],
-  providers: [
-    {
-      provide: ProjectionService,
-      inject: [ConversationsRepository, TimelinesRepository, Deliveries],
-      useFactory: (conversations: ConversationsRepository, timelines: TimelinesRepository, pushes: Deliveries) =>
-        new ProjectionService(conversations, timelines, pushes),
-    },
-  ],
+  providers: [ProjectionService],
 })
 export class ProjectionModule {}

@@ -1,13 +1,11 @@
-import type { ConversationCore, EventPayload, RemovedReason } from '@chat/contracts';
-import type { DeliveryItem, Deliveries } from '../delivery/deliveries';
+import { Injectable } from '@nestjs/common';
+import type { RemovedReason } from '@chat/contracts';
+import type { ConversationCore, EventPayload } from '@chat/contracts/bus';
+import { MessagingPublisher, type DeliveryItem } from '../publisher/messaging.publisher';
 import { emptyTimeline, toConversation, unreadOf } from '../domain/views';
-import type { ConversationsRepository } from '../store/conversations.repository';
+import { ConversationsRepository } from '../store/conversations.repository';
 import type { ConversationDoc, MemberDoc, TimelineDoc } from '../store/store.schema';
-import type { TimelinesRepository } from '../store/timelines.repository';
-
-type Conversations = Pick<ConversationsRepository, 'find' | 'save'>;
-type Timelines = Pick<TimelinesRepository, 'find'>;
-type Pushes = Pick<Deliveries, 'push' | 'projected'>;
+import { TimelinesRepository } from '../store/timelines.repository';
 
 /**
  * Messaging's copy of conversations' membership, from the users service's
@@ -17,12 +15,15 @@ type Pushes = Pick<Deliveries, 'push' | 'projected'>;
  * what follows it), so its announcements are made again; a lower one is old
  * news and changes nothing.
  */
+@Injectable()
 export class ProjectionService {
+  /** The clock; tests set their own. */
+  now: () => Date = () => new Date();
+
   constructor(
-    private readonly conversations: Conversations,
-    private readonly timelines: Timelines,
-    private readonly pushes: Pushes,
-    private readonly now: () => Date = () => new Date(),
+    private readonly conversations: ConversationsRepository,
+    private readonly timelines: TimelinesRepository,
+    private readonly events: MessagingPublisher,
   ) {}
 
   async changed(e: EventPayload<'conversation.changed'>, correlationId?: string): Promise<void> {
@@ -36,10 +37,10 @@ export class ProjectionService {
       doc = project(incoming, current, timeline);
       await this.conversations.save(doc);
     }
-    await this.pushes.projected(doc._id, doc.version);
+    await this.events.projected(doc._id, doc.version);
     const present = new Set(doc.memberIds);
     const removed = e.removed.filter((r) => !present.has(r.userId));
-    await this.pushes.push(doc._id, [...updatedItems(doc, timeline), ...removedItems(doc._id, removed)], { correlationId });
+    await this.events.push(doc._id, [...updatedItems(doc, timeline), ...removedItems(doc._id, removed)], { correlationId });
   }
 
   async deleted(e: EventPayload<'conversation.deleted'>, correlationId?: string): Promise<void> {
@@ -59,8 +60,8 @@ export class ProjectionService {
         deleted: true,
       });
     }
-    await this.pushes.projected(e.conversationId, e.version);
-    await this.pushes.push(e.conversationId, removedItems(e.conversationId, e.memberIds.map((userId) => ({ userId, reason: 'deleted' }))), {
+    await this.events.projected(e.conversationId, e.version);
+    await this.events.push(e.conversationId, removedItems(e.conversationId, e.memberIds.map((userId) => ({ userId, reason: 'deleted' }))), {
       correlationId,
     });
   }

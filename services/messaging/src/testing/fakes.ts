@@ -1,5 +1,5 @@
-import type { EventPayload } from '@chat/contracts';
-import type { DeliveryItem } from '../delivery/deliveries';
+import type { EventPayload } from '@chat/contracts/bus';
+import type { DeliveryItem } from '../publisher/messaging.publisher';
 import type { InsertOutcome } from '../store/messages.repository';
 import type { ConversationDoc, MessageDoc, ReadDoc, TimelineDoc } from '../store/store.schema';
 
@@ -140,7 +140,7 @@ export class FakeMessages extends Faults {
 }
 
 /** Pushes and projection notices, as the gateways and the owner would get them. */
-export class FakePushes extends Faults {
+export class FakePublisher extends Faults {
   readonly deliveries: { key: string; items: DeliveryItem[]; sentAtMs?: number }[] = [];
   readonly projections: { conversationId: string; version: number }[] = [];
 

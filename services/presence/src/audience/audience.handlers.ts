@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import type { EventPayload } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
+import { OnEvent } from '@chat/platform-kafka';
 import { AudienceService } from './audience.service';
 
 /** Membership and contacts, as the users service reports them. */
@@ -8,18 +8,18 @@ import { AudienceService } from './audience.service';
 export class AudienceHandlers {
   constructor(private readonly audience: AudienceService) {}
 
-  @EventPattern('conversation.changed')
-  changed(@Payload() e: EventPayload<'conversation.changed'>): Promise<void> {
+  @OnEvent('conversation.changed')
+  changed(e: EventPayload<'conversation.changed'>): Promise<void> {
     return this.audience.conversationChanged(e);
   }
 
-  @EventPattern('conversation.deleted')
-  deleted(@Payload() e: EventPayload<'conversation.deleted'>): Promise<void> {
+  @OnEvent('conversation.deleted')
+  deleted(e: EventPayload<'conversation.deleted'>): Promise<void> {
     return this.audience.conversationDeleted(e);
   }
 
-  @EventPattern('contact.changed')
-  contact(@Payload() e: EventPayload<'contact.changed'>): Promise<void> {
+  @OnEvent('contact.changed')
+  contact(e: EventPayload<'contact.changed'>): Promise<void> {
     return this.audience.contactChanged(e);
   }
 }

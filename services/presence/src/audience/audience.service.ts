@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ConversationCore, EventPayload } from '@chat/contracts';
+import type { ConversationCore, EventPayload } from '@chat/contracts/bus';
 import { AudienceRepository, type StoredConversation } from './audience.repository';
 
 interface Conversation {

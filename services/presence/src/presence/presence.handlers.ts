@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import type { CommandReply, CommandRequest, EventPayload } from '@chat/contracts';
+import type { CommandPayload, CommandReply, EventPayload } from '@chat/contracts/bus';
+import { OnCommand, OnEvent } from '@chat/platform-kafka';
 import { PresenceService } from './presence.service';
 
 /** What gateways report about their sockets and themselves, and the presence query. */
@@ -8,33 +8,33 @@ import { PresenceService } from './presence.service';
 export class PresenceHandlers {
   constructor(private readonly presence: PresenceService) {}
 
-  @EventPattern('socket.connected')
-  connected(@Payload() e: EventPayload<'socket.connected'>): Promise<void> {
+  @OnEvent('socket.connected')
+  connected(e: EventPayload<'socket.connected'>): Promise<void> {
     return this.presence.connected(e);
   }
 
-  @EventPattern('socket.disconnected')
-  disconnected(@Payload() e: EventPayload<'socket.disconnected'>): Promise<void> {
+  @OnEvent('socket.disconnected')
+  disconnected(e: EventPayload<'socket.disconnected'>): Promise<void> {
     return this.presence.disconnected(e);
   }
 
-  @EventPattern('gateway.heartbeat')
-  heartbeat(@Payload() e: EventPayload<'gateway.heartbeat'>): Promise<void> {
+  @OnEvent('gateway.heartbeat')
+  heartbeat(e: EventPayload<'gateway.heartbeat'>): Promise<void> {
     return this.presence.heartbeat(e);
   }
 
-  @EventPattern('gateway.stopped')
-  stopped(@Payload() e: EventPayload<'gateway.stopped'>): Promise<void> {
+  @OnEvent('gateway.stopped')
+  stopped(e: EventPayload<'gateway.stopped'>): Promise<void> {
     return this.presence.stopped(e);
   }
 
-  @EventPattern('presence.probe')
-  probed(@Payload() e: EventPayload<'presence.probe'>): Promise<void> {
+  @OnEvent('presence.probe')
+  probed(e: EventPayload<'presence.probe'>): Promise<void> {
     return this.presence.probed(e);
   }
 
-  @MessagePattern('presence.query')
-  query(@Payload() req: CommandRequest<'presence.query'>): Promise<CommandReply<'presence.query'>> {
+  @OnCommand('presence.query')
+  query(req: CommandPayload<'presence.query'>): Promise<CommandReply<'presence.query'>> {
     if (req.viewerId) return this.presence.queryAs(req.viewerId, req.userIds);
     return this.presence.query(req.userIds);
   }

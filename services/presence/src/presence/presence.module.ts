@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AudienceModule } from '../audience/audience.module';
-import { DeliveryModule } from '../delivery/delivery.module';
+import { PublisherModule } from '../publisher/publisher.module';
 import { TypingModule } from '../typing/typing.module';
 import { PresenceHandlers } from './presence.handlers';
 import { PresenceRepository } from './presence.repository';
@@ -24,7 +24,7 @@ import { PresenceService } from './presence.service';
     ]),
     AudienceModule,
     TypingModule,
-    DeliveryModule,
+    PublisherModule,
   ],
   controllers: [PresenceHandlers],
   providers: [PresenceRepository, PresenceService],

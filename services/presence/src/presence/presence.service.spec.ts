@@ -5,8 +5,8 @@ import { Metrics } from '@chat/platform-observability';
 import type { AudienceRepository } from '../audience/audience.repository';
 import { AudienceService } from '../audience/audience.service';
 import type { Env } from '../config';
-import type { Pushes } from '../delivery/pushes';
-import { conversationChanged, FakeAudienceRepository, FakePresenceRepository, FakePushes } from '../testing/fakes';
+import type { PresencePublisher } from '../publisher/presence.publisher';
+import { conversationChanged, FakeAudienceRepository, FakePresenceRepository, FakePublisher } from '../testing/fakes';
 import { TypingService } from '../typing/typing.service';
 import type { PresenceRepository } from './presence.repository';
 import { PresenceService } from './presence.service';
@@ -19,7 +19,7 @@ const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 interface World {
   repo: FakePresenceRepository;
   audienceRepo: FakeAudienceRepository;
-  pushes: FakePushes;
+  pushes: FakePublisher;
   audience: AudienceService;
   typing: TypingService;
   presence: PresenceService;
@@ -34,9 +34,9 @@ async function start(repo = new FakePresenceRepository(), audienceRepo = new Fak
   };
   const config = { get: (key: keyof Env) => settings[key] } as unknown as ConfigService<Env, true>;
   const audience = new AudienceService(audienceRepo as unknown as AudienceRepository);
-  const pushes = new FakePushes();
-  const typing = new TypingService(audience, pushes as unknown as Pushes);
-  const presence = new PresenceService(repo as unknown as PresenceRepository, audience, typing, pushes as unknown as Pushes, config, new Metrics());
+  const pushes = new FakePublisher();
+  const typing = new TypingService(audience, pushes as unknown as PresencePublisher);
+  const presence = new PresenceService(repo as unknown as PresenceRepository, audience, typing, pushes as unknown as PresencePublisher, config, new Metrics());
   // A probe comes straight back (nothing else is queued on the partition) unless a test says otherwise.
   pushes.onProbe = (gatewayId, at) => setTimeout(() => void presence.probed({ gatewayId, at: new Date(at).toISOString() }).catch(() => undefined), 0);
   await presence.onApplicationBootstrap();

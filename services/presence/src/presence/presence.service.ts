@@ -1,11 +1,12 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { LIMITS, type CommandReply, type EventPayload, type PushPayload } from '@chat/contracts';
+import { LIMITS, type PushPayload } from '@chat/contracts';
+import { type CommandReply, type EventPayload } from '@chat/contracts/bus';
 import { Metrics } from '@chat/platform-observability';
 import { AudienceService } from '../audience/audience.service';
 import type { Env } from '../config';
 import { KeyedSerial } from './keyed-serial';
-import { Pushes } from '../delivery/pushes';
+import { PresencePublisher } from '../publisher/presence.publisher';
 import { TypingService } from '../typing/typing.service';
 import { connectionKey, PresenceRepository, type Connection, type Lease, type UserPresence } from './presence.repository';
 
@@ -84,7 +85,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     private readonly repo: PresenceRepository,
     private readonly audience: AudienceService,
     private readonly typing: TypingService,
-    private readonly pushes: Pushes,
+    private readonly events: PresencePublisher,
     config: ConfigService<Env, true>,
     metrics: Metrics,
   ) {
@@ -288,7 +289,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
           // Expired by the clock; it lapses only if the probe comes back with it still expired.
           const sent = this.probes.get(lease.gatewayId);
           if (sent === undefined || now - sent >= PROBE_RESEND_MS) {
-            await this.pushes.probe(lease.gatewayId, now);
+            await this.events.probe(lease.gatewayId, now);
             this.probes.set(lease.gatewayId, now);
           }
         } else if (!lease.live && now - Math.max(lease.expiresAt, lease.lastSeenAt) > this.purgeAfterMs) {
@@ -483,7 +484,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   private async told(userId: string): Promise<UserPresence> {
     const current = await this.published(userId);
     if (current.pushed) return current;
-    await this.pushes.presence(this.audience.watchersOf(userId), toPush(current));
+    await this.events.presence(this.audience.watchersOf(userId), toPush(current));
     const confirmed = { ...current, pushed: true };
     await this.remember(confirmed);
     return confirmed;
@@ -496,7 +497,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
    */
   private async publish(next: Omit<UserPresence, 'pushed'>): Promise<void> {
     await this.remember({ ...next, pushed: false });
-    await this.pushes.presence(this.audience.watchersOf(next.userId), toPush(next));
+    await this.events.presence(this.audience.watchersOf(next.userId), toPush(next));
     await this.remember({ ...next, pushed: true });
     this.updates.inc({ online: String(next.online) });
   }

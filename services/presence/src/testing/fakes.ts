@@ -1,7 +1,7 @@
 import type { PushPayload } from '@chat/contracts';
 import type { AudienceRepository, StoredContact, StoredConversation } from '../audience/audience.repository';
 import type { Connection, Lease, PresenceRepository, UserPresence } from '../presence/presence.repository';
-import type { Pushes } from '../delivery/pushes';
+import type { PresencePublisher } from '../publisher/presence.publisher';
 
 /** In-memory stand-ins for the repositories and the bus, for unit tests (no jest globals here). */
 
@@ -84,7 +84,7 @@ export interface Pushed {
   data: PushPayload<'presence:update'> | PushPayload<'typing'>;
 }
 
-export class FakePushes implements Pick<Pushes, keyof Pushes> {
+export class FakePublisher implements Pick<PresencePublisher, keyof PresencePublisher> {
   readonly sent: Pushed[] = [];
   readonly probes: { gatewayId: string; at: number }[] = [];
   /** How many of the next sends fail (the broker away). */

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import type { EventPayload } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
+import { OnEvent } from '@chat/platform-kafka';
 import { TypingService } from './typing.service';
 
 /** Typing as the gateways report it (keyed by conversation, so in order per conversation). */
@@ -8,8 +8,8 @@ import { TypingService } from './typing.service';
 export class TypingHandlers {
   constructor(private readonly typing: TypingService) {}
 
-  @EventPattern('typing.changed')
-  changed(@Payload() e: EventPayload<'typing.changed'>): Promise<void> {
+  @OnEvent('typing.changed')
+  changed(e: EventPayload<'typing.changed'>): Promise<void> {
     return this.typing.changed(e);
   }
 }

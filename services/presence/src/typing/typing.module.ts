@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AudienceModule } from '../audience/audience.module';
-import { DeliveryModule } from '../delivery/delivery.module';
+import { PublisherModule } from '../publisher/publisher.module';
 import { TypingHandlers } from './typing.handlers';
 import { TypingService } from './typing.service';
 
 @Module({
-  imports: [AudienceModule, DeliveryModule],
+  imports: [AudienceModule, PublisherModule],
   controllers: [TypingHandlers],
   providers: [TypingService],
   exports: [TypingService],

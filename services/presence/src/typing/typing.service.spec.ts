@@ -2,21 +2,21 @@ import { Logger } from '@nestjs/common';
 import { LIMITS } from '@chat/contracts';
 import type { AudienceRepository } from '../audience/audience.repository';
 import { AudienceService } from '../audience/audience.service';
-import type { Pushes } from '../delivery/pushes';
-import { conversationChanged, FakeAudienceRepository, FakePushes } from '../testing/fakes';
+import type { PresencePublisher } from '../publisher/presence.publisher';
+import { conversationChanged, FakeAudienceRepository, FakePublisher } from '../testing/fakes';
 import { TypingService } from './typing.service';
 
 describe('TypingService', () => {
   beforeAll(() => Logger.overrideLogger(false));
-  let pushes: FakePushes;
+  let pushes: FakePublisher;
   let typing: TypingService;
 
   beforeEach(async () => {
     jest.useFakeTimers();
     const audience = new AudienceService(new FakeAudienceRepository() as unknown as AudienceRepository);
     await audience.conversationChanged(conversationChanged('g1', ['alice', 'bob', 'carol'], 1));
-    pushes = new FakePushes();
-    typing = new TypingService(audience, pushes as unknown as Pushes);
+    pushes = new FakePublisher();
+    typing = new TypingService(audience, pushes as unknown as PresencePublisher);
   });
 
   afterEach(() => {

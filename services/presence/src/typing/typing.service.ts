@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { LIMITS, type EventPayload } from '@chat/contracts';
+import { LIMITS } from '@chat/contracts';
+import { type EventPayload } from '@chat/contracts/bus';
 import { AudienceService } from '../audience/audience.service';
-import { Pushes } from '../delivery/pushes';
+import { PresencePublisher } from '../publisher/presence.publisher';
 
 /**
  * The typing relay. State lives in memory only (it lasts seconds, and a lost
@@ -19,7 +20,7 @@ export class TypingService implements OnApplicationShutdown {
 
   constructor(
     private readonly audience: AudienceService,
-    private readonly pushes: Pushes,
+    private readonly events: PresencePublisher,
   ) {}
 
   async changed(e: EventPayload<'typing.changed'>): Promise<void> {
@@ -80,7 +81,7 @@ export class TypingService implements OnApplicationShutdown {
 
   private push(conversationId: string, userId: string, typing: boolean): Promise<void> {
     const others = [...(this.audience.membersOf(conversationId) ?? [])].filter((m) => m !== userId);
-    return this.pushes.typing(others, { conversationId, userId, typing });
+    return this.events.typing(others, { conversationId, userId, typing });
   }
 
   onApplicationShutdown(): void {

@@ -1,3 +1,4 @@
+import { UsersPublisher } from '../publisher/users.publisher';
 import { FakeBus, FakeUsers } from '../testing/fakes';
 import { ContactsService } from './contacts.service';
 
@@ -17,7 +18,7 @@ class FakeContactsRepository {
 function setup() {
   const repo = new FakeContactsRepository();
   const bus = new FakeBus();
-  return { repo, bus, svc: new ContactsService(repo, new FakeUsers(new Set(['me', 'zoe', 'bob'])), bus) };
+  return { repo, bus, svc: new ContactsService(repo as never, new FakeUsers(new Set(['me', 'zoe', 'bob'])) as never, new UsersPublisher(bus as never)) };
 }
 
 describe('ContactsService', () => {

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ChatError, type User } from '@chat/contracts';
-import type { KafkaBus } from '@chat/platform-kafka';
-import type { UsersService } from '../users/users.service';
-import type { ContactsRepository } from './contacts.repository';
-
-type Repo = Pick<ContactsRepository, 'add' | 'remove' | 'contactIds'>;
+import { UsersPublisher } from '../publisher/users.publisher';
+import { UsersService } from '../users/users.service';
+import { ContactsRepository } from './contacts.repository';
 
 /**
  * A user's contact list. Add and remove are idempotent; each answers with
@@ -14,23 +12,23 @@ type Repo = Pick<ContactsRepository, 'add' | 'remove' | 'contactIds'>;
 @Injectable()
 export class ContactsService {
   constructor(
-    private readonly repo: Repo,
-    private readonly users: Pick<UsersService, 'assertExist' | 'many'>,
-    private readonly bus: Pick<KafkaBus, 'emit'>,
+    private readonly repo: ContactsRepository,
+    private readonly users: UsersService,
+    private readonly events: UsersPublisher,
   ) {}
 
   async add(ownerId: string, contactId: string): Promise<void> {
     if (contactId === ownerId) throw new ChatError('VALIDATION_FAILED', 'you cannot add yourself as a contact');
     await this.users.assertExist([contactId]);
     await this.repo.add(ownerId, contactId);
-    await this.bus.emit('contact.changed', ownerId, { ownerId, contactId, added: true });
+    await this.events.contactChanged(ownerId, contactId, true);
   }
 
   async remove(ownerId: string, contactId: string): Promise<void> {
     if (contactId === ownerId) return;
     await this.users.assertExist([contactId]);
     await this.repo.remove(ownerId, contactId);
-    await this.bus.emit('contact.changed', ownerId, { ownerId, contactId, added: false });
+    await this.events.contactChanged(ownerId, contactId, false);
   }
 
   /** The contacts as users, ordered by username. */

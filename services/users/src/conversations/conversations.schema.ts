@@ -1,5 +1,6 @@
 import { Schema } from 'mongoose';
-import type { ConversationType, EventPayload, Role } from '@chat/contracts';
+import type { ConversationType, Role } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
 
 export const CONVERSATION_MODEL = 'Conversation';
 

@@ -1,4 +1,6 @@
-import { ChatError, type ConversationCore } from '@chat/contracts';
+import { ChatError } from '@chat/contracts';
+import { type ConversationCore } from '@chat/contracts/bus';
+import { UsersPublisher } from '../publisher/users.publisher';
 import { FakeBus, FakeConversationsRepository, FakeUsers } from '../testing/fakes';
 import { ConversationsService, directKey } from './conversations.service';
 
@@ -9,7 +11,8 @@ function setup() {
   const bus = new FakeBus();
   let t = Date.parse('2026-01-01T00:00:00.000Z');
   // Every call of the clock is a millisecond later: joinedAt orders members.
-  const svc = new ConversationsService(repo, new FakeUsers(new Set(USERS)), bus, () => new Date(t++));
+  const svc = new ConversationsService(repo as never, new FakeUsers(new Set(USERS)) as never, new UsersPublisher(bus as never));
+  svc.now = () => new Date(t++);
   return { repo, bus, svc };
 }
 

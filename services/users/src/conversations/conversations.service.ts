@@ -1,14 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { ChatError, LIMITS, type ConversationCore, type Role } from '@chat/contracts';
-import type { KafkaBus } from '@chat/platform-kafka';
-import type { UsersService } from '../users/users.service';
-import type { ConversationsRepository } from './conversations.repository';
+import { ChatError, LIMITS, type Role } from '@chat/contracts';
+import { type ConversationCore } from '@chat/contracts/bus';
+import { UsersPublisher } from '../publisher/users.publisher';
+import { UsersService } from '../users/users.service';
+import { ConversationsRepository } from './conversations.repository';
 import type { ConversationDoc, MemberDoc, Outbox } from './conversations.schema';
-
-type Repo = Pick<ConversationsRepository, 'findById' | 'findByDirectKey' | 'insert' | 'replace' | 'markPublished' | 'remove'>;
-type Users = Pick<UsersService, 'assertExist'>;
-type Bus = Pick<KafkaBus, 'emit'>;
 
 /** The next state of a conversation and the event it owes, or null when the command changes nothing. */
 type Step = { next: Pick<ConversationDoc, 'name' | 'members'> & { deleted?: boolean }; outbox: Outbox } | null;
@@ -55,11 +52,13 @@ const canManage = (role: Role) => role === 'owner' || role === 'admin';
  */
 @Injectable()
 export class ConversationsService {
+  /** The clock; tests set their own. */
+  now: () => Date = () => new Date();
+
   constructor(
-    private readonly repo: Repo,
-    private readonly users: Users,
-    private readonly bus: Bus,
-    private readonly now: () => Date = () => new Date(),
+    private readonly repo: ConversationsRepository,
+    private readonly users: UsersService,
+    private readonly events: UsersPublisher,
   ) {}
 
   /** The one 1:1 conversation of the pair; made (and announced) on first use only. */
@@ -246,10 +245,10 @@ export class ConversationsService {
     if (doc.publishedVersion >= doc.version || !doc.outbox) return doc;
     const o = doc.outbox;
     if (o.kind === 'deleted') {
-      await this.bus.emit('conversation.deleted', doc._id, { conversationId: doc._id, memberIds: o.memberIds, actorId: o.actorId, version: doc.version });
+      await this.events.conversationDeleted({ conversationId: doc._id, memberIds: o.memberIds, actorId: o.actorId, version: doc.version });
       await this.repo.remove(doc._id, doc.version);
     } else {
-      await this.bus.emit('conversation.changed', doc._id, { conversation: toCore(doc), change: o.change, actorId: o.actorId, removed: o.removed });
+      await this.events.conversationChanged({ conversation: toCore(doc), change: o.change, actorId: o.actorId, removed: o.removed });
       await this.repo.markPublished(doc._id, doc.version);
     }
     return { ...doc, publishedVersion: doc.version, outbox: null };

@@ -1,4 +1,5 @@
-import { ChatError, type EventPayload, type EventType } from '@chat/contracts';
+import { ChatError } from '@chat/contracts';
+import { type EventPayload, type EventType } from '@chat/contracts/bus';
 import type { ConversationDoc } from '../conversations/conversations.schema';
 import type { UserDoc } from '../users/users.schema';
 

@@ -1,11 +1,12 @@
 import { ChatError } from '@chat/contracts';
+import { UsersPublisher } from '../publisher/users.publisher';
 import { FakeBus, FakeUsersRepository } from '../testing/fakes';
 import { UsersService } from './users.service';
 
 function setup() {
   const repo = new FakeUsersRepository();
   const bus = new FakeBus();
-  return { repo, bus, svc: new UsersService(repo, bus) };
+  return { repo, bus, svc: new UsersService(repo as never, new UsersPublisher(bus as never)) };
 }
 
 describe('UsersService', () => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { ChatError, LIMITS, nameString, parse, UsernameSchema, type User } from '@chat/contracts';
-import { KafkaBus } from '@chat/platform-kafka';
+import { UsersPublisher } from '../publisher/users.publisher';
 import { UsersRepository } from './users.repository';
 import type { UserDoc } from './users.schema';
 
@@ -19,8 +19,8 @@ export function toUser(doc: Pick<UserDoc, '_id' | 'username' | 'displayName'>): 
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly repo: Pick<UsersRepository, 'insert' | 'findById' | 'findByIds' | 'markPublished' | 'searchPrefix'>,
-    private readonly bus: Pick<KafkaBus, 'emit'>,
+    private readonly repo: UsersRepository,
+    private readonly events: UsersPublisher,
   ) {}
 
   /**
@@ -37,7 +37,7 @@ export class UsersService {
     }
     const user = toUser(stored);
     if (!stored.published) {
-      await this.bus.emit('user.registered', user.id, user, correlationId);
+      await this.events.userRegistered(user, correlationId);
       await this.repo.markPublished(user.id);
     }
     return user;

@@ -48,7 +48,7 @@ describe('WriteBatcher', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
   });
 
-  it('finding 5: when a batch fails through one item, only that item's caller fails', async () => {
+  it("finding 5: when a batch fails through one item, only that item's caller fails", async () => {
     const writes: number[][] = [];
     const batcher = new WriteBatcher<number, number>(
       async (items) => {

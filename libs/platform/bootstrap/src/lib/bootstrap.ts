@@ -2,7 +2,7 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { KafkaBus, KafkaTransport, PassThroughRpcFilter } from '@chat/platform-kafka';
+import { KafkaBus, KafkaTransport } from '@chat/platform-kafka';
 import { Metrics } from '@chat/platform-observability';
 
 export interface ServiceBootOptions {
@@ -48,11 +48,10 @@ export async function bootstrapService(module: Type, opts: ServiceBootOptions | 
   await opts.configure?.(app);
   const bus = app.get(KafkaBus);
   const metrics = app.get(Metrics);
-  const ms = app.connectMicroservice(
+  app.connectMicroservice(
     { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, keyConcurrency: opts.keyConcurrency, fromBeginning: opts.fromBeginning, observe: metrics.observe, lag: metrics.observeLag }) },
     { inheritAppConfig: false },
   );
-  ms.useGlobalFilters(new PassThroughRpcFilter());
   await bus.connect();
   await app.startAllMicroservices();
   const config = app.get(ConfigService);

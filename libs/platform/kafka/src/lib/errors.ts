@@ -1,3 +1,6 @@
+import { Catch, type RpcExceptionFilter } from '@nestjs/common';
+import { type Observable, throwError } from 'rxjs';
+
 /**
  * Failures that go away by themselves (a database or broker briefly away):
  * the message is retried, never dropped or answered with an error.
@@ -14,4 +17,16 @@ export function isTransient(err: unknown, depth = 0): boolean {
   if (/buffering timed out|server selection timed out|connection .* (closed|timed out)|ECONNREFUSED|ECONNRESET|EPIPE|not connected/i.test(e.message ?? '')) return true;
   if (name.startsWith('KafkaJS') && e.retriable !== false) return true;
   return false;
+}
+
+/**
+ * Nest's default RPC filter would turn every error into a generic object; this
+ * one hands the error through untouched, so the transport can answer with the
+ * ChatError's own code.
+ */
+@Catch()
+export class PassThroughRpcFilter implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
+  }
 }

@@ -1,21 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
-import {
-  ChatError,
-  COMMANDS,
-  EVENTS,
-  ReplyPayloadSchema,
-  TOPICS,
-  type CommandReply,
-  type CommandRequest,
-  type CommandType,
-  type Envelope,
-  type EventPayload,
-  type EventType,
-  type ReplyPayload,
-  type TopicKey,
-} from '@chat/contracts';
+import { ChatError } from '@chat/contracts';
+import { COMMANDS, EVENTS, ReplyPayloadSchema, TOPICS, type CommandReply, type CommandRequest, type CommandType, type Envelope, type EventPayload, type EventType, type ReplyPayload, type TopicKey } from '@chat/contracts/bus';
 import { WriteBatcher } from '@chat/platform-batching';
 import { isTransient } from './errors';
 import { watchConsumer } from './consumer-watch';

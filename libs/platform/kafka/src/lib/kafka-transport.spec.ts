@@ -1,6 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { Observable } from 'rxjs';
-import type { Envelope } from '@chat/contracts';
+import type { Envelope } from '@chat/contracts/bus';
 import type { KafkaBus } from './kafka-bus';
 import { KafkaTransport } from './kafka-transport';
 

@@ -5,15 +5,8 @@ import { PinoLogger } from 'nestjs-pino';
 import { storage, Store } from 'nestjs-pino/storage';
 import { isObservable } from 'rxjs';
 import type { z } from 'zod';
-import {
-  ChatError,
-  COMMANDS,
-  EnvelopeSchema,
-  EVENTS,
-  type CommandType,
-  type Envelope,
-  type EventType,
-} from '@chat/contracts';
+import { ChatError } from '@chat/contracts';
+import { COMMANDS, EnvelopeSchema, EVENTS, type CommandType, type Envelope, type EventType } from '@chat/contracts/bus';
 import { watchConsumer } from './consumer-watch';
 import { isTransient } from './errors';
 import type { KafkaBus } from './kafka-bus';
@@ -54,7 +47,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A NestJS custom transport over the platform's topics: handlers are
- * `@MessagePattern(commandType)` and `@EventPattern(eventType)` with types from
+ * `@OnCommand(commandType)` and `@OnEvent(eventType)` with types from
  * the contracts. The transport validates each payload with its schema, sends
  * commands' answers to the asker, retries transient failures without moving
  * on (so nothing is lost while a database is away), sends what can never be

@@ -1,6 +1,5 @@
-import { Catch, type DynamicModule, Global, Module, type RpcExceptionFilter } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { type Observable, throwError } from 'rxjs';
 import { instanceId, type BaseEnv } from '@chat/platform-config';
 import { KafkaBus, KafkaHealth } from './kafka-bus';
 import { KAFKA_OPTIONS, parsePartitions, type KafkaOptions } from './options';
@@ -39,17 +38,5 @@ export class KafkaModule {
       ],
       exports: [KAFKA_OPTIONS, KafkaBus, KafkaHealth],
     };
-  }
-}
-
-/**
- * Nest's default RPC filter would turn every error into a generic object; this
- * one hands the error through untouched, so the transport can answer with the
- * ChatError's own code.
- */
-@Catch()
-export class PassThroughRpcFilter implements RpcExceptionFilter<unknown> {
-  catch(exception: unknown): Observable<never> {
-    return throwError(() => exception);
   }
 }

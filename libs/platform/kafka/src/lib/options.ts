@@ -1,4 +1,4 @@
-import { DEFAULT_PARTITIONS, TOPICS, type TopicKey } from '@chat/contracts';
+import { DEFAULT_PARTITIONS, TOPICS, type TopicKey } from '@chat/contracts/bus';
 
 export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
 

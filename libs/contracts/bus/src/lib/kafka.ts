@@ -1,17 +1,21 @@
 import { z } from 'zod';
-import { ERROR_CODES } from './errors';
 import {
-  ContactSchema,
+  AckSchemas,
+  AuthResultSchema,
   ConversationSchema,
   ConversationTypeSchema,
-  MessageSchema,
+  ERROR_CODES,
+  Id,
+  LoginBodySchema,
+  PushSchemas,
+  RefreshTokenSchema,
+  RegisterBodySchema,
   RemovedReasonSchema,
+  RequestSchemas,
   RoleSchema,
   UserSchema,
-} from './models';
-import { AuthResultSchema, LoginBodySchema, RefreshTokenSchema, RegisterBodySchema } from './rest';
-import { AckSchemas, PushSchemas, RequestSchemas, type PushEvent } from './socket';
-import { Id } from './validation';
+  type PushEvent,
+} from '@chat/contracts';
 
 /**
  * The most a reply or event payload may take as JSON: half the broker's default
@@ -90,7 +94,8 @@ export type ReplyPayload = z.infer<typeof ReplyPayloadSchema>;
 
 const Actor = { actorId: Id };
 /** A gateway's request: the socket payload plus the authenticated caller. */
-const asCommand = <S extends z.ZodObject>(s: S) => s.extend(Actor);
+// Generic over the shape, not the schema: `S extends z.ZodObject` widens S's shape and the parsed type becomes unknown.
+const asCommand = <Shape extends z.ZodRawShape, Config extends z.core.$ZodObjectConfig>(s: z.ZodObject<Shape, Config>) => s.extend(Actor);
 
 const ConversationCore = z.object({
   id: z.string(),
@@ -185,7 +190,10 @@ export const COMMANDS = {
   },
 } as const;
 export type CommandType = keyof typeof COMMANDS;
+/** What a sender passes: the schema's input (defaults may be left out). */
 export type CommandRequest<T extends CommandType> = z.input<(typeof COMMANDS)[T]['request']>;
+/** What a handler receives: the request after its schema parsed it (trimmed, defaults filled in). */
+export type CommandPayload<T extends CommandType> = z.output<(typeof COMMANDS)[T]['request']>;
 export type CommandReply<T extends CommandType> = z.infer<(typeof COMMANDS)[T]['reply']>;
 
 /** Facts: type → topic and payload. */
@@ -282,5 +290,3 @@ export const DeadLetterSchema = z.object({
   reason: z.string(),
   value: z.string(),
 });
-
-export { ContactSchema, ConversationSchema, MessageSchema };

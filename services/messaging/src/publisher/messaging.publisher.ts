@@ -1,17 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import type { EventPayload } from '@chat/contracts';
+import type { EventPayload } from '@chat/contracts/bus';
 import { KafkaBus } from '@chat/platform-kafka';
 
 export type DeliveryItem = EventPayload<'delivery'>['items'][number];
 
 /**
- * What messaging tells others over Kafka: pushes for the gateways (one
+ * What messaging tells others over Kafka, and the only code here that
+ * publishes on the bus: pushes for the gateways (one
  * `delivery` event carries every item of one change, so a group message is
  * encoded once however many members it reaches) and, to itself, that a
  * conversation's projection moved.
  */
 @Injectable()
-export class Deliveries {
+export class MessagingPublisher {
   constructor(private readonly bus: KafkaBus) {}
 
   /** Resolves once the broker has it. Keyed by conversation, so a conversation's pushes stay in order. */

@@ -3,12 +3,12 @@ import type { PushPayload } from '@chat/contracts';
 import { KafkaBus } from '@chat/platform-kafka';
 
 /**
- * What this service publishes: pushes to clients, as `delivery` events the
+ * What presence publishes: pushes to clients, as `delivery` events the
  * gateways fan out to sockets, and its own lease probes. The only place here
  * that talks to the bus, so the logic can be tested with a fake.
  */
 @Injectable()
-export class Pushes {
+export class PresencePublisher {
   constructor(private readonly bus: KafkaBus) {}
 
   presence(recipients: string[], update: PushPayload<'presence:update'>): Promise<void> {

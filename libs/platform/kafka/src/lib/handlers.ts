@@ -1,0 +1,45 @@
+import { UseFilters } from '@nestjs/common';
+import { EventPattern, MessagePattern } from '@nestjs/microservices';
+import type { Observable } from 'rxjs';
+import type { CommandPayload, CommandReply, CommandType, EventPayload, EventType } from '@chat/contracts/bus';
+import { PassThroughRpcFilter } from './errors';
+import type { KafkaContext } from './kafka-transport';
+
+/** An Observable answers with its first value at once and finishes later (see KafkaTransport). */
+type Answer<R> = R | Promise<R> | Observable<R>;
+
+export type CommandHandler<T extends CommandType> = (payload: CommandPayload<T>, ctx: KafkaContext) => Answer<CommandReply<T>>;
+export type EventHandler<T extends EventType> = (payload: EventPayload<T>, ctx: KafkaContext) => void | Promise<void>;
+
+/**
+ * Every handler is wrapped in PassThroughRpcFilter here, once for all: Nest
+ * wires a hybrid app's microservice handlers as soon as it is connected, so a
+ * global RPC filter registered in the bootstrap would come too late, and
+ * Nest's default filter turns every error into a plain object (a ChatError
+ * would reach the caller as INTERNAL, and a transient error would not be
+ * retried).
+ */
+function handler(pattern: MethodDecorator, target: object, key: string | symbol, descriptor: PropertyDescriptor): void {
+  pattern(target, key, descriptor);
+  UseFilters(PassThroughRpcFilter)(target, key, descriptor);
+}
+
+/**
+ * Marks a method as the handler of a command. The method's signature is
+ * checked against the contract: the payload is the command's parsed request,
+ * the result its reply, so neither is ever typed by hand. The transport hands
+ * the payload and the KafkaContext as the first two arguments.
+ */
+export function OnCommand<T extends CommandType>(type: T) {
+  // Generic over the method's own type: TypedPropertyDescriptor is invariant, a constraint is not.
+  return <H extends CommandHandler<T>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<H>): void => {
+    handler(MessagePattern(type), target, key, descriptor);
+  };
+}
+
+/** Marks a method as a handler of an event, its payload typed by the contract. */
+export function OnEvent<T extends EventType>(type: T) {
+  return <H extends EventHandler<T>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<H>): void => {
+    handler(EventPattern(type), target, key, descriptor);
+  };
+}
