@@ -186,7 +186,7 @@ describe('security review findings', () => {
 
   beforeAll(async () => {
     // Rate limits on, as in production: some findings are about them.
-    platform = await startPlatform({ env: { SOCKETS_PER_USER: '5', SOCKETS_PER_ADDRESS: '12' } });
+    platform = await startPlatform({ env: { SOCKETS_PER_USER: '5', SOCKETS_PER_ADDRESS: '12', TRUSTED_PROXIES: '' } });
     alice = await connectedUser(platform.url);
   }, 300_000);
 

@@ -1,53 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface, type Interface } from 'node:readline';
-import { ChatLoad, startPlatform, type LoadReport, type Platform } from '@chat/testing';
+import { ChatLoad, OwnInfra, startPlatform, type LoadReport, type Platform } from '@chat/testing';
 
 const RESULTS = join(__dirname, '../../test-results');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Its own broker and FerretDB, which the test can stop and start. */
-class Infra {
-  private child!: ChildProcess;
-  private lines!: Interface;
-  private readonly waiting: ((line: string) => void)[] = [];
-  kafkaBrokers = '';
-  mongoUrl = '';
-
-  async start(): Promise<void> {
-    this.child = spawn(process.execPath, [join(__dirname, 'infra-control.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
-    this.lines = createInterface({ input: this.child.stdout! });
-    this.lines.on('line', (line) => this.waiting.shift()?.(line));
-    const first = JSON.parse(await this.next(300_000)) as { kafkaBrokers: string; mongoUrl: string };
-    this.kafkaBrokers = first.kafkaBrokers;
-    this.mongoUrl = first.mongoUrl;
-  }
-
-  private next(timeoutMs = 120_000): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('infra control did not answer')), timeoutMs);
-      this.waiting.push((line) => {
-        clearTimeout(timer);
-        resolve(line);
-      });
-    });
-  }
-
-  async command(cmd: string): Promise<void> {
-    const answer = this.next();
-    this.child.stdin!.write(`${cmd}\n`);
-    const line = await answer;
-    if (!line.startsWith('ok')) throw new Error(line);
-  }
-
-  async stop(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.once('exit', r));
-    this.child.stdin!.end();
-    await exited;
-  }
-}
 
 async function health(url: string): Promise<number> {
   try {
@@ -58,7 +14,7 @@ async function health(url: string): Promise<number> {
 }
 
 describe('faults: the broker or the database away for 20 s', () => {
-  const infra = new Infra();
+  const infra = new OwnInfra();
   let platform: Platform;
   const saved = { kafka: process.env['KAFKA_BROKERS'], mongo: process.env['MONGO_URL'] };
 

@@ -18,7 +18,7 @@ const [kafka, ferretdb] = await Promise.all([
   startKafka({ port, controllerPort, dataDir, logDir }),
   startFerretDB({ port: mongoPort, dataDir, logDir }),
 ]);
-process.stdout.write(`${JSON.stringify({ kafkaBrokers: kafka.brokers, mongoUrl: ferretdb.url, logDir })}\n`);
+process.stdout.write(`${JSON.stringify({ kafkaBrokers: kafka.brokers, mongoUrl: ferretdb.url, logDir, dataDir })}\n`);
 
 const handles = { kafka, ferretdb };
 let exiting = false;

@@ -1,3 +1,4 @@
 export * from './lib/platform';
 export * from './lib/client';
 export * from './lib/load';
+export * from './lib/infra';

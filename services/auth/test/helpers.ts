@@ -4,7 +4,7 @@ import type { AuthResult } from '@chat/contracts';
 
 export const PASSWORD = 'correct horse battery';
 
-/** A fresh public-looking client address (the gateway trusts X-Forwarded-For from loopback), so rate limits of one test do not leak into another. */
+/** A fresh public-looking client address (the test platform makes loopback a trusted proxy), so rate limits of one test do not leak into another. */
 export function address(): string {
   const b = randomBytes(3);
   return `45.${b[0]}.${b[1]}.${(b[2]! % 250) + 1}`;

@@ -4,6 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { PlatformModule } from '@chat/platform-bootstrap';
+import { SealingModule } from '@chat/platform-sealing';
 import { AccountsController } from './accounts/accounts.controller';
 import { JwtStrategy } from './accounts/jwt.strategy';
 import { RevokedSessions } from './accounts/revoked-sessions';
@@ -16,6 +17,7 @@ import { RealtimeGateway } from './realtime/realtime.gateway';
 @Module({
   imports: [
     PlatformModule.forService({ name: 'gateway', env: EnvSchema, replies: true }),
+    SealingModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [ConfigService],

@@ -16,8 +16,8 @@ import {
 } from '@chat/testing';
 
 /**
- * Registers from a fresh client address (the gateway trusts X-Forwarded-For
- * from loopback), so registration limits never bite. Password hashing is
+ * Registers from a fresh client address (the test platform makes loopback
+ * a trusted proxy), so registration limits never bite. Password hashing is
  * deliberately slow, and on a busy machine an answer may come too late: then
  * it tries again, and logs in if the first attempt made the account after all.
  */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, http, Recorder, uniqueName, type ChatSocket, type TestUser } from '@chat/testing';
 import type { AuthResult, Conversation } from '@chat/contracts';
 
-/** Registers from a fresh client address (the gateway trusts X-Forwarded-For from loopback), so registration limits never bite a test. */
+/** Registers from a fresh client address (the test platform makes loopback a trusted proxy), so registration limits never bite a test. */
 export async function newUser(url: string, prefix = 'u', displayName?: string): Promise<TestUser> {
   // UNAVAILABLE means "try again" (protocol.md); a crowded test machine can make a first registration miss the gateway's timeout.
   for (let attempt = 1; ; attempt++) {

@@ -1,1 +1,2 @@
 export * from './lib/field-sealer';
+export * from './lib/sealing.module';

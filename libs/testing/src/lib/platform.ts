@@ -101,6 +101,9 @@ export class Platform {
       COOKIE_SECURE: 'false',
       LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'info',
       DRAIN_MS: '0',
+      // Tests stand in for the ingress: they pick client addresses with X-Forwarded-For, so
+      // the limits of one test never bite another. Tests of the untrusted case set it empty.
+      TRUSTED_PROXIES: '127.0.0.1,::1',
       ...this.opts.env,
     };
   }

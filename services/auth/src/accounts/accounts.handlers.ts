@@ -1,19 +1,27 @@
 import { Controller } from '@nestjs/common';
-import type { CommandPayload } from '@chat/contracts/bus';
+import { SEALED, type CommandPayload } from '@chat/contracts/bus';
 import { OnCommand, type KafkaContext } from '@chat/platform-kafka';
+import { FieldSealer } from '@chat/platform-sealing';
+import { sealSession } from '../sessions/sealed-session';
 import { AccountsService } from './accounts.service';
 
+/** Passwords arrive sealed and tokens leave sealed: the broker never holds either in clear. */
 @Controller()
 export class AccountsHandlers {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly sealer: FieldSealer,
+  ) {}
 
   @OnCommand('auth.register')
-  register(p: CommandPayload<'auth.register'>, ctx: KafkaContext) {
-    return this.accounts.register(p, ctx.envelope.id, ctx.envelope.correlationId);
+  async register(p: CommandPayload<'auth.register'>, ctx: KafkaContext) {
+    const password = this.sealer.unseal(p.password, SEALED.registerPassword);
+    return sealSession(this.sealer, await this.accounts.register({ ...p, password }, ctx.envelope.id, ctx.envelope.correlationId));
   }
 
   @OnCommand('auth.login')
-  login(p: CommandPayload<'auth.login'>) {
-    return this.accounts.login(p);
+  async login(p: CommandPayload<'auth.login'>) {
+    const password = this.sealer.unseal(p.password, SEALED.loginPassword);
+    return sealSession(this.sealer, await this.accounts.login({ ...p, password }));
   }
 }

@@ -2,11 +2,11 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes, createHash } from 'node:crypto';
 import { ChatError, parse, type User } from '@chat/contracts';
-import { COMMANDS, type CommandPayload } from '@chat/contracts/bus';
+import { LoginCommandSchema, RegisterCommandSchema, type LoginCommand, type RegisterCommand, type SessionAnswer } from '@chat/contracts/bus';
 import { KafkaBus } from '@chat/platform-kafka';
 import type { Env } from '../config';
 import { RateLimiter } from '../rate-limit/rate-limiter.service';
-import { SessionsService, type AuthReply } from '../sessions/sessions.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { AccountsRepository } from './accounts.repository';
 import { assertNotCommon } from './common-passwords';
 import { Argon2Hasher, type PasswordHasher } from './password-hasher';
@@ -64,8 +64,8 @@ export class AccountsService implements OnModuleInit {
     return this.dummyHash;
   }
 
-  async register(input: CommandPayload<'auth.register'>, requestId: string, correlationId?: string): Promise<AuthReply> {
-    const { username, password, displayName, address } = parse(COMMANDS['auth.register'].request, input);
+  async register(input: RegisterCommand, requestId: string, correlationId?: string): Promise<SessionAnswer> {
+    const { username, password, displayName, address } = parse(RegisterCommandSchema, input);
     assertNotCommon(password);
     await this.limiter.take([{ key: `register:addr:${address}`, max: this.limits.registerPerAddress, windowSec: this.limits.registerWindowSec }]);
     const id = userIdFor(requestId);
@@ -81,8 +81,8 @@ export class AccountsService implements OnModuleInit {
   }
 
   /** Unknown user and wrong password: the same answer after the same work. */
-  async login(input: CommandPayload<'auth.login'>): Promise<AuthReply> {
-    const { username, password, address } = parse(COMMANDS['auth.login'].request, input);
+  async login(input: LoginCommand): Promise<SessionAnswer> {
+    const { username, password, address } = parse(LoginCommandSchema, input);
     const lower = username.toLowerCase();
     await this.limiter.take([
       { key: `login:user:${lower}`, max: this.limits.loginPerUsername, windowSec: this.limits.loginWindowSec },

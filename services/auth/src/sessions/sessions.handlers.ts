@@ -1,20 +1,28 @@
 import { Controller } from '@nestjs/common';
-import type { CommandPayload } from '@chat/contracts/bus';
+import { SEALED, type CommandPayload } from '@chat/contracts/bus';
 import { OnCommand, type KafkaContext } from '@chat/platform-kafka';
+import { FieldSealer } from '@chat/platform-sealing';
+import { sealSession } from './sealed-session';
 import { SessionsService } from './sessions.service';
 
+/** Refresh tokens arrive sealed and new tokens leave sealed. */
 @Controller()
 export class SessionsHandlers {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly sealer: FieldSealer,
+  ) {}
 
   @OnCommand('auth.refresh')
-  refresh(p: CommandPayload<'auth.refresh'>, ctx: KafkaContext) {
-    return this.sessions.refresh(p.refreshToken, ctx.envelope.correlationId);
+  async refresh(p: CommandPayload<'auth.refresh'>, ctx: KafkaContext) {
+    const refreshToken = this.sealer.unseal(p.refreshToken, SEALED.refreshToken);
+    return sealSession(this.sealer, await this.sessions.refresh(refreshToken, ctx.envelope.correlationId));
   }
 
   @OnCommand('auth.logout')
   async logout(p: CommandPayload<'auth.logout'>, ctx: KafkaContext) {
-    await this.sessions.logout(p.actorId, p.sessionId, p.refreshToken, ctx.envelope.correlationId);
+    const refreshToken = p.refreshToken === undefined ? undefined : this.sealer.unseal(p.refreshToken, SEALED.logoutRefreshToken);
+    await this.sessions.logout(p.actorId, p.sessionId, refreshToken, ctx.envelope.correlationId);
     return {};
   }
 }

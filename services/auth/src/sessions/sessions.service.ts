@@ -3,13 +3,14 @@ import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ChatError, type User } from '@chat/contracts';
-import { type CommandReply } from '@chat/contracts/bus';
+import { type SessionAnswer } from '@chat/contracts/bus';
 import type { Env } from '../config';
 import { AuthPublisher } from '../publisher/auth.publisher';
 import { SessionsRepository } from './sessions.repository';
 import type { SessionDoc } from './sessions.schema';
 
-export type AuthReply = CommandReply<'auth.login'>;
+/** A session's answer with its tokens in clear: the handlers seal them for the reply. */
+export type AuthReply = SessionAnswer;
 
 export interface TokenSettings {
   issuer: string;

@@ -3,8 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ChatError, LoginBodySchema, LogoutBodySchema, parse, REFRESH_COOKIE, REFRESH_COOKIE_PATH, RefreshBodySchema, RegisterBodySchema, type AuthResult } from '@chat/contracts';
-import { type CommandReply } from '@chat/contracts/bus';
+import { SEALED, type CommandReply } from '@chat/contracts/bus';
 import { KafkaBus } from '@chat/platform-kafka';
+import { FieldSealer } from '@chat/platform-sealing';
 import type { Env } from '../config';
 import { JwtAuthGuard } from './jwt.strategy';
 import { RevokedSessions } from './revoked-sessions';
@@ -20,6 +21,7 @@ export class AccountsController {
     private readonly bus: KafkaBus,
     private readonly config: ConfigService<Env, true>,
     private readonly revoked: RevokedSessions,
+    private readonly sealer: FieldSealer,
   ) {}
 
   @Post('auth/register')
@@ -30,7 +32,9 @@ export class AccountsController {
   @ApiResponse({ status: 409, description: 'CONFLICT: the username is taken' })
   async register(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResult> {
     const input = parse(RegisterBodySchema, body);
-    const reply = await this.bus.request('auth.register', input.username, { ...input, address: req.ip ?? '' });
+    // The password crosses Kafka sealed: the broker's logs never hold it in clear.
+    const password = this.sealer.seal(input.password, SEALED.registerPassword);
+    const reply = await this.bus.request('auth.register', input.username, { ...input, password, address: req.ip ?? '' });
     return this.session(res, reply);
   }
 
@@ -40,7 +44,8 @@ export class AccountsController {
   @ApiResponse({ status: 401, description: 'UNAUTHENTICATED: the same answer for an unknown user and a wrong password' })
   async login(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResult> {
     const input = parse(LoginBodySchema, body);
-    const reply = await this.bus.request('auth.login', input.username.toLowerCase(), { ...input, address: req.ip ?? '' });
+    const password = this.sealer.seal(input.password, SEALED.loginPassword);
+    const reply = await this.bus.request('auth.login', input.username.toLowerCase(), { ...input, password, address: req.ip ?? '' });
     return this.session(res, reply);
   }
 
@@ -53,7 +58,7 @@ export class AccountsController {
     if (!refreshToken) throw new ChatError('UNAUTHENTICATED', 'no refresh token');
     try {
       const reply = await this.bus.request('auth.refresh', refreshToken.split('.')[0] ?? refreshToken, {
-        refreshToken,
+        refreshToken: this.sealer.seal(refreshToken, SEALED.refreshToken),
         address: req.ip ?? '',
       });
       return this.session(res, reply);
@@ -74,7 +79,7 @@ export class AccountsController {
     await this.bus.request('auth.logout', principal.sessionId, {
       actorId: principal.userId,
       sessionId: principal.sessionId,
-      refreshToken: input.refreshToken ?? this.cookie(req),
+      refreshToken: this.sealOptional(input.refreshToken ?? this.cookie(req)),
     });
     // Dead here at once; other gateways (and this one's sockets) hear it from session.revoked.
     this.revoked.add(principal.sessionId);
@@ -95,7 +100,16 @@ export class AccountsController {
     return typeof value === 'string' && value.length > 0 && value.length <= 256 ? value : undefined;
   }
 
-  private session(res: Response, reply: AuthReply): AuthResult {
+  private sealOptional(refreshToken: string | undefined): string | undefined {
+    return refreshToken === undefined ? undefined : this.sealer.seal(refreshToken, SEALED.logoutRefreshToken);
+  }
+
+  private session(res: Response, sealed: AuthReply): AuthResult {
+    const reply = {
+      ...sealed,
+      accessToken: this.sealer.unseal(sealed.accessToken, SEALED.sessionAccessToken),
+      refreshToken: this.sealer.unseal(sealed.refreshToken, SEALED.sessionRefreshToken),
+    };
     // Tokens must never sit in a shared or browser cache.
     res.setHeader('Cache-Control', 'no-store');
     res.cookie(REFRESH_COOKIE, reply.refreshToken, {

@@ -8,7 +8,6 @@ import {
   Id,
   LoginBodySchema,
   PushSchemas,
-  RefreshTokenSchema,
   RegisterBodySchema,
   RemovedReasonSchema,
   RequestSchemas,
@@ -23,6 +22,36 @@ import {
  * it (history pages) are cut to fit and say `hasMore`.
  */
 export const MAX_PAYLOAD_BYTES = 512 * 1024;
+
+/**
+ * A field sealed with @chat/platform-sealing (AES-256-GCM): passwords and tokens cross
+ * the bus only this way, so no broker log, replica or dead letter holds them in clear.
+ */
+export const SealedSchema = z
+  .string()
+  .max(4096)
+  .regex(/^s1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'not a sealed field');
+
+/** What each sealed field is sealed for: bound to its ciphertext, so it opens nowhere else. */
+export const SEALED = {
+  registerPassword: 'auth.register/password',
+  loginPassword: 'auth.login/password',
+  refreshToken: 'auth.refresh/refreshToken',
+  logoutRefreshToken: 'auth.logout/refreshToken',
+  sessionAccessToken: 'auth.session/accessToken',
+  sessionRefreshToken: 'auth.session/refreshToken',
+} as const;
+
+/** Registration as auth handles it once the password is opened: the REST body and the client's address. */
+export const RegisterCommandSchema = RegisterBodySchema.extend({ address: z.string() });
+export type RegisterCommand = z.output<typeof RegisterCommandSchema>;
+/** Login as auth handles it once the password is opened. */
+export const LoginCommandSchema = LoginBodySchema.extend({ address: z.string() });
+export type LoginCommand = z.output<typeof LoginCommandSchema>;
+/** A started or refreshed session as auth makes it, before its tokens are sealed for the reply. */
+export const SessionAnswerSchema = AuthResultSchema.extend({ sessionId: z.string() });
+export type SessionAnswer = z.output<typeof SessionAnswerSchema>;
+const SealedSessionSchema = SessionAnswerSchema.extend({ accessToken: SealedSchema, refreshToken: SealedSchema });
 
 /**
  * Every Kafka topic of the platform. Names are versioned; a deployment may put
@@ -117,22 +146,22 @@ export { ConversationCore as ConversationCoreSchema };
 export const COMMANDS = {
   'auth.register': {
     topic: TOPICS.authCommands,
-    request: RegisterBodySchema.extend({ address: z.string() }),
-    reply: AuthResultSchema.extend({ sessionId: z.string() }),
+    request: RegisterCommandSchema.extend({ password: SealedSchema }),
+    reply: SealedSessionSchema,
   },
   'auth.login': {
     topic: TOPICS.authCommands,
-    request: LoginBodySchema.extend({ address: z.string() }),
-    reply: AuthResultSchema.extend({ sessionId: z.string() }),
+    request: LoginCommandSchema.extend({ password: SealedSchema }),
+    reply: SealedSessionSchema,
   },
   'auth.refresh': {
     topic: TOPICS.authCommands,
-    request: z.object({ refreshToken: RefreshTokenSchema, address: z.string() }),
-    reply: AuthResultSchema.extend({ sessionId: z.string() }),
+    request: z.object({ refreshToken: SealedSchema, address: z.string() }),
+    reply: SealedSessionSchema,
   },
   'auth.logout': {
     topic: TOPICS.authCommands,
-    request: z.object({ actorId: Id, sessionId: z.string(), refreshToken: RefreshTokenSchema.optional() }),
+    request: z.object({ actorId: Id, sessionId: z.string(), refreshToken: SealedSchema.optional() }),
     reply: z.object({}),
   },
   'users.create': {

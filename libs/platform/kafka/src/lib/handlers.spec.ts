@@ -5,13 +5,14 @@ import { ChatError } from '@chat/contracts';
 import { type CommandPayload, type Envelope } from '@chat/contracts/bus';
 import { OnCommand } from './handlers';
 import type { KafkaBus } from './kafka-bus';
-import { KafkaTransport } from './kafka-transport';
+import { KafkaTransport, type KafkaContext } from './kafka-transport';
 
 @Controller()
 class Handlers {
   @OnCommand('users.get')
-  get(p: CommandPayload<'users.get'>) {
+  get(p: CommandPayload<'users.get'>, ctx: KafkaContext) {
     if (p.userId === 'u1') throw new ChatError('NOT_FOUND', 'no such user');
+    if (p.userId === 'u3') throw new ChatError('CONFLICT', `correlation ${ctx.envelope.correlationId}`);
     throw new Error('a bug');
   }
 }
@@ -50,11 +51,14 @@ describe('@OnCommand', () => {
     const batch = { firstOffset: '1', lastOffset: '1' };
     await handle('t.chat.users.commands.v1', 0, message('u1'), batch, async () => undefined, () => true);
     await handle('t.chat.users.commands.v1', 0, message('u2'), batch, async () => undefined, () => true);
+    await handle('t.chat.users.commands.v1', 0, message('u3'), batch, async () => undefined, () => true);
     await app.close();
     expect(replies).toEqual([
       { inReplyTo: 'env-u1', ok: false, error: { code: 'NOT_FOUND', message: 'no such user' } },
       // Anything else stays INTERNAL, with nothing of the error in the answer.
       { inReplyTo: 'env-u2', ok: false, error: { code: 'INTERNAL', message: 'internal error' } },
+      // The handler gets the KafkaContext as its second argument (Nest passes only the payload by default).
+      { inReplyTo: 'env-u3', ok: false, error: { code: 'CONFLICT', message: 'correlation corr-1' } },
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import { UseFilters } from '@nestjs/common';
-import { EventPattern, MessagePattern } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import type { CommandPayload, CommandReply, CommandType, EventPayload, EventType } from '@chat/contracts/bus';
 import { PassThroughRpcFilter } from './errors';
@@ -22,6 +22,9 @@ export type EventHandler<T extends EventType> = (payload: EventPayload<T>, ctx: 
 function handler(pattern: MethodDecorator, target: object, key: string | symbol, descriptor: PropertyDescriptor): void {
   pattern(target, key, descriptor);
   UseFilters(PassThroughRpcFilter)(target, key, descriptor);
+  // Nest's default binding passes the payload alone: the context must be asked for by position.
+  Payload()(target, key, 0);
+  Ctx()(target, key, 1);
 }
 
 /**
