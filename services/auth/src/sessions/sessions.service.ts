@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ChatError, type User } from '@chat/contracts';
-import { type CommandReply } from '@chat/contracts/bus';
+import type { CommandReply } from '@chat/contracts/bus';
 import type { Env } from '../config';
 import { AuthPublisher } from '../publisher/auth.publisher';
 import { SessionsRepository } from './sessions.repository';

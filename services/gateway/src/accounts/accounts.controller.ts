@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ChatError, LoginBodySchema, LogoutBodySchema, parse, REFRESH_COOKIE, REFRESH_COOKIE_PATH, RefreshBodySchema, RegisterBodySchema, type AuthResult } from '@chat/contracts';
-import { type CommandReply } from '@chat/contracts/bus';
+import type { CommandReply } from '@chat/contracts/bus';
 import { KafkaBus } from '@chat/platform-kafka';
 import type { Env } from '../config';
 import { JwtAuthGuard } from './jwt.strategy';

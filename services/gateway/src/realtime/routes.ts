@@ -1,5 +1,5 @@
 import { ChatError, conversationOfMessage, type AckData, type Contact, type ParsedRequest, type RequestEvent, type User } from '@chat/contracts';
-import { type CommandType } from '@chat/contracts/bus';
+import type { CommandType } from '@chat/contracts/bus';
 import type { KafkaBus } from '@chat/platform-kafka';
 
 export interface RouteContext {

@@ -1,5 +1,5 @@
 import { ChatError, conversationOfMessage, messageId, type Conversation } from '@chat/contracts';
-import { type CommandPayload, type CommandReply } from '@chat/contracts/bus';
+import type { CommandPayload, CommandReply } from '@chat/contracts/bus';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Metrics } from '@chat/platform-observability';

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { LIMITS, type PushPayload } from '@chat/contracts';
-import { type CommandReply, type EventPayload } from '@chat/contracts/bus';
+import type { CommandReply, EventPayload } from '@chat/contracts/bus';
 import { Metrics } from '@chat/platform-observability';
 import { AudienceService } from '../audience/audience.service';
 import type { Env } from '../config';

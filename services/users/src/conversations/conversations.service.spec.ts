@@ -1,5 +1,5 @@
 import { ChatError } from '@chat/contracts';
-import { type ConversationCore } from '@chat/contracts/bus';
+import type { ConversationCore } from '@chat/contracts/bus';
 import { UsersPublisher } from '../publisher/users.publisher';
 import { FakeBus, FakeConversationsRepository, FakeUsers } from '../testing/fakes';
 import { ConversationsService, directKey } from './conversations.service';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { ChatError, LIMITS, type Role } from '@chat/contracts';
-import { type ConversationCore } from '@chat/contracts/bus';
+import type { ConversationCore } from '@chat/contracts/bus';
 import { UsersPublisher } from '../publisher/users.publisher';
 import { UsersService } from '../users/users.service';
 import { ConversationsRepository } from './conversations.repository';
