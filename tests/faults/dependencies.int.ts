@@ -1,9 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChatLoad, OwnInfra, startPlatform, type LoadReport, type Platform } from '@chat/testing';
 
 const RESULTS = join(__dirname, '../../test-results');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function health(url: string): Promise<number> {
   try {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -33,8 +34,6 @@ function expectIntact(report: LoadReport, bounds: Bounds): void {
   expect(report.retries).toBeLessThanOrEqual(bounds.maxRetries);
   expect(report.longestGapMs).toBeLessThanOrEqual(bounds.maxGapMs);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('faults: nothing acked is lost or doubled while processes die', () => {
   let platform: Platform;

@@ -3,12 +3,12 @@
 // the load loses and doubles nothing. The platform here is the one `npm start`
 // runs (the built dist/ bundles), on the harness's Kafka and FerretDB.
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ChatLoad } from '@chat/testing';
 import { freePort } from '../../scripts/infra/index.mjs';
 import { randomSecret, startServices, superviseServices, type LocalPlatform } from '../../scripts/lib/platform.mjs';
 
 const root = path.resolve(__dirname, '..', '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('npm start supervises its services', () => {
   let platform: LocalPlatform;

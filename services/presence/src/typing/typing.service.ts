@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { LIMITS } from '@chat/contracts';
-import { type EventPayload } from '@chat/contracts/bus';
+import type { EventPayload } from '@chat/contracts/bus';
 import { AudienceService } from '../audience/audience.service';
 import { PresencePublisher } from '../publisher/presence.publisher';
 

@@ -1,5 +1,5 @@
 import { ChatError } from '@chat/contracts';
-import { type EventPayload, type EventType } from '@chat/contracts/bus';
+import type { EventPayload, EventType } from '@chat/contracts/bus';
 import type { ConversationDoc } from '../conversations/conversations.schema';
 import type { UserDoc } from '../users/users.schema';
 

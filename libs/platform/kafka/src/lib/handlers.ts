@@ -22,7 +22,7 @@ export type EventHandler<T extends EventType> = (payload: EventPayload<T>, ctx: 
 function handler(pattern: MethodDecorator, target: object, key: string | symbol, descriptor: PropertyDescriptor): void {
   pattern(target, key, descriptor);
   UseFilters(PassThroughRpcFilter)(target, key, descriptor);
-  // Nest's default binding passes the payload alone: the context must be asked for by position.
+  // Without parameter metadata Nest passes the payload alone: the context is declared here, for every handler.
   Payload()(target, key, 0);
   Ctx()(target, key, 1);
 }
@@ -30,8 +30,9 @@ function handler(pattern: MethodDecorator, target: object, key: string | symbol,
 /**
  * Marks a method as the handler of a command. The method's signature is
  * checked against the contract: the payload is the command's parsed request,
- * the result its reply, so neither is ever typed by hand. The transport hands
- * the payload and the KafkaContext as the first two arguments.
+ * the result its reply, so neither is ever typed by hand. The handler gets the
+ * payload and the KafkaContext as its first two arguments (no @Payload or
+ * @Ctx needed).
  */
 export function OnCommand<T extends CommandType>(type: T) {
   // Generic over the method's own type: TypedPropertyDescriptor is invariant, a constraint is not.
@@ -40,9 +41,18 @@ export function OnCommand<T extends CommandType>(type: T) {
   };
 }
 
+export interface EventOptions {
+  /**
+   * Read the event's topic from the oldest message it retains, whatever the
+   * service's other topics do, and hold the service's start (up to
+   * HISTORY_WAIT_MS) until what the topic held at start has been handled.
+   */
+  history?: boolean;
+}
+
 /** Marks a method as a handler of an event, its payload typed by the contract. */
-export function OnEvent<T extends EventType>(type: T) {
+export function OnEvent<T extends EventType>(type: T, options: EventOptions = {}) {
   return <H extends EventHandler<T>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<H>): void => {
-    handler(EventPattern(type), target, key, descriptor);
+    handler(EventPattern(type, { ...options }), target, key, descriptor);
   };
 }
