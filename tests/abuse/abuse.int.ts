@@ -286,3 +286,33 @@ describe('security review findings', () => {
     expect(statuses.slice(firstLimited).every((s) => s === 429)).toBe(true);
   });
 });
+
+describe('finding 2: revocations survive a gateway restart under the same instance id', () => {
+  let platform: Platform;
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+  }, 300_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('the token of a logged-out session stays refused by a gateway killed and restarted with the same instance id', async () => {
+    const user = await register(platform.url);
+    const me = () => http(platform.url, 'GET', '/api/v1/me', undefined, { authorization: `Bearer ${user.accessToken}` });
+    expect((await me()).status).toBe(200);
+    const out = await http(platform.url, 'POST', '/api/v1/auth/logout', {}, { authorization: `Bearer ${user.accessToken}` });
+    expect(out.status).toBe(204);
+    expect((await me()).status).toBe(401);
+    // Same port, same INSTANCE_ID (so the same consumer group, with its saved offsets).
+    const before = platform.proc('gateway', 0).instanceId;
+    await platform.signal('gateway', 0, 'SIGKILL');
+    await platform.restart('gateway', 0);
+    expect(platform.proc('gateway', 0).instanceId).toBe(before);
+    const after = await me();
+    expect(after.status).toBe(401);
+    await expect(connect(platform.url, user.accessToken)).rejects.toThrow('UNAUTHENTICATED');
+  }, 300_000);
+});
+

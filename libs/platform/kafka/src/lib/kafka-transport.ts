@@ -62,6 +62,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private running = false;
   /** Topics read from their beginning whatever `fromBeginning` says (see EventOptions.history). */
   private readonly historyTopics = new Set<string>();
+  /** Per history topic, where each partition's retained history starts: the consumer seeks there on every start. */
+  private readonly historyStarts = new Map<string, { partition: number; offset: string }[]>();
   /** Per history topic, partition → the offset its history ends at; emptied as the consumer gets there. */
   private readonly historyLeft = new Map<string, Map<number, bigint>>();
   private historyRead?: () => void;
@@ -110,6 +112,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       await admin.connect();
       for (const topic of this.historyTopics) {
         const ends = await admin.fetchTopicOffsets(topic);
+        this.historyStarts.set(topic, ends.map((o) => ({ partition: o.partition, offset: o.low })));
         const left = new Map(ends.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
         if (left.size) this.historyLeft.set(topic, left);
       }
@@ -158,6 +161,10 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         autoCommitInterval: 500,
         eachBatch: (payload) => this.eachBatch(payload),
       });
+      // fromBeginning counts only for a group without saved offsets: a process that restarts
+      // under the same group (the same instance id) would resume at its saved end and miss the
+      // history it exists to read (a logout before the restart). So history is sought every start.
+      for (const [topic, starts] of this.historyStarts) for (const { partition, offset } of starts) consumer.seek({ topic, partition, offset });
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
       throw err;
