@@ -19,7 +19,10 @@ export const EnvSchema = BaseEnvSchema.extend({
   ARGON2_TIME_COST: z.coerce.number().int().min(2).default(2),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
   /** Rate limits (fixed windows, shared by every auth replica through the database; all off with RATE_LIMITS=off). */
-  LOGIN_LIMIT_PER_USERNAME: positive(10),
+  /** Failed sign-ins of one username from one address that cost nothing; each further one doubles the wait (1 s up to LOGIN_MAX_DELAY_SEC). */
+  LOGIN_FREE_FAILURES: positive(5),
+  LOGIN_MAX_DELAY_SEC: positive(900),
+  LOGIN_FAILURES_FORGET_SEC: positive(3600),
   LOGIN_LIMIT_PER_ADDRESS: positive(30),
   LOGIN_WINDOW_SEC: positive(60),
   REGISTER_LIMIT_PER_ADDRESS: positive(100),

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, http, request, uniqueName, type ChatSocket, type Platform, startPlatform } from '@chat/testing';
 import type { AuthResult } from '@chat/contracts';
 import { address, claimsOf, errorBody, makeJwt, PASSWORD, post, registerUser, warmUp } from './helpers';
@@ -10,13 +11,13 @@ import { address, claimsOf, errorBody, makeJwt, PASSWORD, post, registerUser, wa
  */
 let platform: Platform;
 let url: string;
-const LIMITS = { LOGIN_LIMIT_PER_USERNAME: 5, LOGIN_LIMIT_PER_ADDRESS: 8, REGISTER_LIMIT_PER_ADDRESS: 3 };
+const LIMITS = { LOGIN_FREE_FAILURES: 3, LOGIN_LIMIT_PER_ADDRESS: 8, REGISTER_LIMIT_PER_ADDRESS: 3 };
 const sockets: ChatSocket[] = [];
 
 beforeAll(async () => {
   platform = await startPlatform({
     env: {
-      LOGIN_LIMIT_PER_USERNAME: String(LIMITS.LOGIN_LIMIT_PER_USERNAME),
+      LOGIN_FREE_FAILURES: String(LIMITS.LOGIN_FREE_FAILURES),
       LOGIN_LIMIT_PER_ADDRESS: String(LIMITS.LOGIN_LIMIT_PER_ADDRESS),
       REGISTER_LIMIT_PER_ADDRESS: String(LIMITS.REGISTER_LIMIT_PER_ADDRESS),
       LOGIN_WINDOW_SEC: '3600',
@@ -223,16 +224,23 @@ describe('login', () => {
     expect(res.body).toEqual(errorBody('VALIDATION_FAILED'));
   });
 
-  it('rate-limited per username, across addresses: RATE_LIMITED after the limit, even with the right password', async () => {
+  it('finding 4: failures slow down only their own username and address, with a wait that passes; the owner elsewhere signs in at once', async () => {
     const reg = await registerUser(url, uniqueName('rlu'));
+    const attacker = address();
+    const owner = address();
+    const attempt = (from: string, password: string) => http(url, 'POST', '/api/v1/auth/login', { username: reg.user.username, password }, { 'x-forwarded-for': from });
     const statuses: number[] = [];
-    for (let i = 0; i < LIMITS.LOGIN_LIMIT_PER_USERNAME; i++) {
-      statuses.push((await post(url, '/api/v1/auth/login', { username: reg.user.username, password: 'wrong password!' })).status);
-    }
-    const blocked = await post(url, '/api/v1/auth/login', { username: reg.user.username, password: PASSWORD });
-    expect(statuses).toEqual(Array(LIMITS.LOGIN_LIMIT_PER_USERNAME).fill(401));
-    expect(blocked.status).toBe(429);
-    expect(blocked.body).toEqual(errorBody('RATE_LIMITED'));
+    for (let i = 0; i < LIMITS.LOGIN_FREE_FAILURES + 1; i++) statuses.push((await attempt(attacker, 'wrong password!')).status);
+    // The free failures answer 401; the next one, at once, must wait (1 s after the last failure).
+    expect(statuses).toEqual([...Array(LIMITS.LOGIN_FREE_FAILURES).fill(401), 429]);
+    const waiting = await attempt(attacker, PASSWORD);
+    expect(waiting.status).toBe(429);
+    expect((waiting.body as { error: { message: string } }).error.message).toMatch(/try again in \d+ s/);
+    // The owner, from another address, is not locked out.
+    expect((await attempt(owner, PASSWORD)).status).toBe(200);
+    // And from the same address once the wait has passed, with the right password.
+    await sleep(1100);
+    expect((await attempt(attacker, PASSWORD)).status).toBe(200);
   });
 
   it('rate-limited per address, across usernames (unknown ones too)', async () => {

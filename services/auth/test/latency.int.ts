@@ -14,7 +14,7 @@ const N = 100;
 
 beforeAll(async () => {
   platform = await startPlatform({
-    env: { LOGIN_LIMIT_PER_USERNAME: '100000', LOGIN_LIMIT_PER_ADDRESS: '100000', REGISTER_LIMIT_PER_ADDRESS: '100000' },
+    env: { LOGIN_LIMIT_PER_ADDRESS: '100000', REGISTER_LIMIT_PER_ADDRESS: '100000' },
   });
 }, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 300_000);
 

@@ -37,7 +37,13 @@ function setup() {
   const started: { id: string }[] = [];
   const sessions = { start: async (user: { id: string; username: string; displayName: string }) => (started.push(user), { user, accessToken: 'a', refreshToken: 'r', expiresIn: 900, sessionId: 's' }) };
   const limits: unknown[] = [];
-  const limiter = { take: async (l: unknown) => void limits.push(l) };
+  const failures: string[] = [];
+  const limiter = {
+    take: async (l: unknown) => void limits.push(l),
+    checkFailures: async () => false,
+    recordFailure: async (key: string) => void failures.push(key),
+    forgetFailures: async () => undefined,
+  };
   const created: unknown[] = [];
   const bus = {
     request: async (_t: string, _k: string, p: { id: string; username: string; displayName: string }) => {
@@ -46,14 +52,16 @@ function setup() {
     },
   };
   const config = new ConfigService<Env, true>({
-    LOGIN_LIMIT_PER_USERNAME: 10,
+    LOGIN_FREE_FAILURES: 5,
+    LOGIN_MAX_DELAY_SEC: 900,
+    LOGIN_FAILURES_FORGET_SEC: 3600,
     LOGIN_LIMIT_PER_ADDRESS: 30,
     LOGIN_WINDOW_SEC: 60,
     REGISTER_LIMIT_PER_ADDRESS: 100,
     REGISTER_WINDOW_SEC: 600,
   });
   const svc = new AccountsService(repo as never, hasher, sessions as never, limiter as never, bus as never, config);
-  return { svc, repo, hasher, started, limits, created };
+  return { svc, repo, hasher, started, limits, created, failures };
 }
 
 describe('AccountsService', () => {
@@ -87,15 +95,16 @@ describe('AccountsService', () => {
     }
   });
 
-  it('login: case-insensitive username, rate-limited per username and per address', async () => {
-    const { svc, limits } = setup();
+  it('login: case-insensitive username; attempts limited per address, failures counted per username and address', async () => {
+    const { svc, limits, failures } = setup();
     await svc.register({ username: 'alice', password: 'long enough', address: '' }, 'env-1');
     const r = await svc.login({ username: 'ALICE', password: 'long enough', address: '9.9.9.9' });
     expect(r.user.username).toBe('alice');
-    expect(limits.at(-1)).toEqual([
-      { key: 'login:user:alice', max: 10, windowSec: 60 },
-      { key: 'login:addr:9.9.9.9', max: 30, windowSec: 60 },
-    ]);
+    expect(limits.at(-1)).toEqual([{ key: 'login:addr:9.9.9.9', max: 30, windowSec: 60 }]);
+    expect(failures).toEqual([]);
+    await svc.login({ username: 'Alice', password: 'not the one', address: '6.6.6.6' }).catch(() => undefined);
+    await svc.login({ username: 'nobody', password: 'whatever', address: '6.6.6.6' }).catch(() => undefined);
+    expect(failures).toEqual(['login:fail:alice@6.6.6.6', 'login:fail:nobody@6.6.6.6']);
   });
 
   it('login: an unknown user and a wrong password get the same error after one password verification each', async () => {

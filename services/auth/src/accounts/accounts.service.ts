@@ -5,14 +5,15 @@ import { ChatError, parse, type User } from '@chat/contracts';
 import { LoginCommandSchema, RegisterCommandSchema, type LoginCommand, type RegisterCommand, type SessionAnswer } from '@chat/contracts/bus';
 import { KafkaBus } from '@chat/platform-kafka';
 import type { Env } from '../config';
-import { RateLimiter } from '../rate-limit/rate-limiter.service';
+import { RateLimiter, type FailurePolicy } from '../rate-limit/rate-limiter.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { AccountsRepository } from './accounts.repository';
 import { assertNotCommon } from './common-passwords';
 import { Argon2Hasher, type PasswordHasher } from './password-hasher';
 
 export interface AuthLimits {
-  loginPerUsername: number;
+  /** Failed sign-ins of one username from one address, before each further one doubles the wait. */
+  loginFailures: FailurePolicy;
   loginPerAddress: number;
   loginWindowSec: number;
   registerPerAddress: number;
@@ -47,7 +48,11 @@ export class AccountsService implements OnModuleInit {
     config: ConfigService<Env, true>,
   ) {
     this.limits = {
-      loginPerUsername: config.get('LOGIN_LIMIT_PER_USERNAME', { infer: true }),
+      loginFailures: {
+        free: config.get('LOGIN_FREE_FAILURES', { infer: true }),
+        maxDelaySec: config.get('LOGIN_MAX_DELAY_SEC', { infer: true }),
+        forgetAfterSec: config.get('LOGIN_FAILURES_FORGET_SEC', { infer: true }),
+      },
       loginPerAddress: config.get('LOGIN_LIMIT_PER_ADDRESS', { infer: true }),
       loginWindowSec: config.get('LOGIN_WINDOW_SEC', { infer: true }),
       registerPerAddress: config.get('REGISTER_LIMIT_PER_ADDRESS', { infer: true }),
@@ -84,13 +89,18 @@ export class AccountsService implements OnModuleInit {
   async login(input: LoginCommand): Promise<SessionAnswer> {
     const { username, password, address } = parse(LoginCommandSchema, input);
     const lower = username.toLowerCase();
-    await this.limiter.take([
-      { key: `login:user:${lower}`, max: this.limits.loginPerUsername, windowSec: this.limits.loginWindowSec },
-      { key: `login:addr:${address}`, max: this.limits.loginPerAddress, windowSec: this.limits.loginWindowSec },
-    ]);
+    await this.limiter.take([{ key: `login:addr:${address}`, max: this.limits.loginPerAddress, windowSec: this.limits.loginWindowSec }]);
+    // Failures count per username and address together: someone guessing from elsewhere slows
+    // down only their own attempts, never the owner's (a lockout anyone could cause).
+    const failures = `login:fail:${lower}@${address}`;
+    const hadFailed = await this.limiter.checkFailures(failures, this.limits.loginFailures);
     const credential = await this.repo.findByUsername(lower);
     const ok = await this.hasher.verify(credential?.passwordHash ?? (await this.dummy()), password);
-    if (!credential || !ok) throw new ChatError('UNAUTHENTICATED', BAD_LOGIN);
+    if (!credential || !ok) {
+      await this.limiter.recordFailure(failures, this.limits.loginFailures);
+      throw new ChatError('UNAUTHENTICATED', BAD_LOGIN);
+    }
+    if (hadFailed) await this.limiter.forgetFailures(failures);
     const user: User = { id: credential.userId, username: credential.username, displayName: credential.displayName };
     return this.sessions.start(user);
   }

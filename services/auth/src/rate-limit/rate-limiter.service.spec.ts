@@ -1,6 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import type { Env } from '../config';
-import { RateLimiter } from './rate-limiter.service';
+import { failureDelaySec, RateLimiter } from './rate-limiter.service';
 
 class FakeCounters {
   readonly counts = new Map<string, { count: number; expiresAt: Date }>();
@@ -9,6 +9,22 @@ class FakeCounters {
     c.count++;
     this.counts.set(id, c);
     return c.count;
+  }
+  readonly failed = new Map<string, { count: number; lastAt: Date; expiresAt: Date }>();
+  async fail(id: string, at: Date, expiresAt: Date) {
+    const f = this.failed.get(id) ?? { count: 0, lastAt: at, expiresAt };
+    f.count++;
+    f.lastAt = at;
+    f.expiresAt = expiresAt;
+    this.failed.set(id, f);
+    return f.count;
+  }
+  async failures(id: string, now: Date) {
+    const f = this.failed.get(id);
+    return f && f.expiresAt >= now ? { count: f.count, lastAt: f.lastAt } : null;
+  }
+  async forget(id: string) {
+    this.failed.delete(id);
   }
   async sweep(now: Date) {
     for (const [k, v] of this.counts) if (v.expiresAt < now) this.counts.delete(k);
@@ -66,4 +82,41 @@ describe('RateLimiter', () => {
     await store.sweep(new Date(now));
     expect([...store.counts.keys()]).toEqual(['a@60000']);
   });
+
+  describe('failed sign-ins (finding 4: a growing delay, never a lockout)', () => {
+    const policy = { free: 3, maxDelaySec: 60, forgetAfterSec: 3600 };
+
+    it('costs nothing for the first failures, then doubles the wait from 1 s up to the maximum', () => {
+      expect([0, 1, 2, 3, 4, 5, 6, 9, 20].map((n) => failureDelaySec(n, policy))).toEqual([0, 0, 0, 1, 2, 4, 8, 60, 60]);
+    });
+
+    it('asks to wait only until the delay has passed, and a success forgets the failures', async () => {
+      let now = 1_000_000;
+      const store = new FakeCounters();
+      const limiter = limiterOf(store, true, () => now);
+      for (let i = 0; i < 5; i++) {
+        await limiter.checkFailures('k', policy);
+        await limiter.recordFailure('k', policy);
+        now += 10_000;
+      }
+      // 5 failures: 4 s after the last one. 10 s have passed since, so the owner may try at once.
+      expect(await code(limiter.checkFailures('k', policy))).toBe('ok');
+      await limiter.recordFailure('k', policy); // 6th: 8 s
+      now += 7_000;
+      expect(await code(limiter.checkFailures('k', policy))).toBe('RATE_LIMITED');
+      now += 1_000;
+      expect(await limiter.checkFailures('k', policy)).toBe(true);
+      await limiter.forgetFailures('k');
+      expect(await limiter.checkFailures('k', policy)).toBe(false);
+    });
+
+    it('keeps each key apart: failures under one key never slow another', async () => {
+      const store = new FakeCounters();
+      const limiter = limiterOf(store, true, () => 0);
+      for (let i = 0; i < 10; i++) await limiter.recordFailure('login:fail:alice@6.6.6.6', policy);
+      expect(await code(limiter.checkFailures('login:fail:alice@6.6.6.6', policy))).toBe('RATE_LIMITED');
+      expect(await code(limiter.checkFailures('login:fail:alice@1.2.3.4', policy))).toBe('ok');
+    });
+  });
 });
+
