@@ -5,7 +5,7 @@
 // clear, is searched too: finding it proves the search reads the broker's messages.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { http, OwnInfra, startPlatform, uniqueName, type Platform } from '@chat/testing';
+import { http, startPlatformOnOwnInfra, uniqueName, type OwnInfra, type Platform } from '@chat/testing';
 import type { AuthResult } from '@chat/contracts';
 
 function filesUnder(dir: string): string[] {
@@ -16,22 +16,16 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('finding 1: passwords and tokens never rest in Kafka', () => {
-  const infra = new OwnInfra();
+  let infra: OwnInfra;
   let platform: Platform;
-  const saved = { kafka: process.env['KAFKA_BROKERS'], mongo: process.env['MONGO_URL'] };
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    await infra.start();
-    process.env['KAFKA_BROKERS'] = infra.kafkaBrokers;
-    process.env['MONGO_URL'] = infra.mongoUrl;
-    platform = await startPlatform({ env: { RATE_LIMITS: 'off' } });
+    ({ infra, platform, stop } = await startPlatformOnOwnInfra({ env: { RATE_LIMITS: 'off' } }));
   }, 600_000);
 
   afterAll(async () => {
-    await platform?.stop();
-    await infra.stop();
-    process.env['KAFKA_BROKERS'] = saved.kafka;
-    process.env['MONGO_URL'] = saved.mongo;
+    await stop?.();
   });
 
   it('registers, logs in, refreshes and logs out; no broker file holds the password or any token', async () => {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ChatLoad, OwnInfra, startPlatform, type LoadReport, type Platform } from '@chat/testing';
+import { ChatLoad, startPlatformOnOwnInfra, type LoadReport, type OwnInfra, type Platform } from '@chat/testing';
 
 const RESULTS = join(__dirname, '../../test-results');
 
@@ -14,22 +14,16 @@ async function health(url: string): Promise<number> {
 }
 
 describe('faults: the broker or the database away for 20 s', () => {
-  const infra = new OwnInfra();
+  let infra: OwnInfra;
   let platform: Platform;
-  const saved = { kafka: process.env['KAFKA_BROKERS'], mongo: process.env['MONGO_URL'] };
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    await infra.start();
-    process.env['KAFKA_BROKERS'] = infra.kafkaBrokers;
-    process.env['MONGO_URL'] = infra.mongoUrl;
-    platform = await startPlatform({ env: { RATE_LIMITS: 'off', REQUEST_TIMEOUT_MS: '4000' } });
+    ({ infra, platform, stop } = await startPlatformOnOwnInfra({ env: { RATE_LIMITS: 'off', REQUEST_TIMEOUT_MS: '4000' } }));
   }, 600_000);
 
   afterAll(async () => {
-    await platform?.stop();
-    await infra.stop();
-    process.env['KAFKA_BROKERS'] = saved.kafka;
-    process.env['MONGO_URL'] = saved.mongo;
+    await stop?.();
   });
 
   const scenarios = (['ferretdb', 'kafka'] as const).flatMap((dependency) => (['stop', 'kill'] as const).map((how) => ({ dependency, how })));

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
+import { startPlatform, type Platform, type PlatformOptions } from './platform';
 
 const ROOT = resolve(__dirname, '../../../..');
 
@@ -51,4 +52,31 @@ export class OwnInfra {
     this.child.stdin!.end();
     await exited;
   }
+}
+
+/**
+ * A platform on a broker and FerretDB of its own: for tests that take either away,
+ * or read the broker's files. The platform's processes (and restarts) use the own
+ * infrastructure; stop() ends both and gives the harness's back to the rest of the run.
+ */
+export async function startPlatformOnOwnInfra(opts: PlatformOptions = {}): Promise<{ infra: OwnInfra; platform: Platform; stop(): Promise<void> }> {
+  const infra = new OwnInfra();
+  const saved = { kafka: process.env['KAFKA_BROKERS'], mongo: process.env['MONGO_URL'] };
+  await infra.start();
+  process.env['KAFKA_BROKERS'] = infra.kafkaBrokers;
+  process.env['MONGO_URL'] = infra.mongoUrl;
+  let platform: Platform | undefined;
+  const stop = async () => {
+    await platform?.stop();
+    await infra.stop();
+    process.env['KAFKA_BROKERS'] = saved.kafka;
+    process.env['MONGO_URL'] = saved.mongo;
+  };
+  try {
+    platform = await startPlatform(opts);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { infra, platform, stop };
 }
