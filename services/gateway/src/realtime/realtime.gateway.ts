@@ -160,7 +160,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
   }
 
   endSession(sessionId: string): void {
-    this.server.in(sessionRoom(sessionId)).disconnectSockets(true);
+    // Revocations read at start-up come before the socket server exists, and before any socket.
+    this.server?.in(sessionRoom(sessionId)).disconnectSockets(true);
   }
 
   /** Drain: tell clients to go elsewhere, give them a moment, then close. */

@@ -2,7 +2,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { KafkaMessage } from 'kafkajs';
 import { ChatError } from '@chat/contracts';
-import { type CommandPayload, type Envelope } from '@chat/contracts/bus';
+import type { CommandPayload, CommandReply, Envelope } from '@chat/contracts/bus';
 import { OnCommand } from './handlers';
 import type { KafkaBus } from './kafka-bus';
 import { KafkaTransport } from './kafka-transport';
@@ -10,7 +10,7 @@ import { KafkaTransport } from './kafka-transport';
 @Controller()
 class Handlers {
   @OnCommand('users.get')
-  get(p: CommandPayload<'users.get'>) {
+  get(p: CommandPayload<'users.get'>): CommandReply<'users.get'> {
     if (p.userId === 'u1') throw new ChatError('NOT_FOUND', 'no such user');
     throw new Error('a bug');
   }

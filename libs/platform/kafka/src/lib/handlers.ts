@@ -37,9 +37,18 @@ export function OnCommand<T extends CommandType>(type: T) {
   };
 }
 
+export interface EventOptions {
+  /**
+   * Read the event's topic from the oldest message it retains, whatever the
+   * service's other topics do, and hold the service's start (up to
+   * HISTORY_WAIT_MS) until what the topic held at start has been handled.
+   */
+  history?: boolean;
+}
+
 /** Marks a method as a handler of an event, its payload typed by the contract. */
-export function OnEvent<T extends EventType>(type: T) {
+export function OnEvent<T extends EventType>(type: T, options: EventOptions = {}) {
   return <H extends EventHandler<T>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<H>): void => {
-    handler(EventPattern(type), target, key, descriptor);
+    handler(EventPattern(type, { ...options }), target, key, descriptor);
   };
 }

@@ -45,6 +45,9 @@ export interface KafkaTransportOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long a start waits for the history of topics read from their beginning (`@OnEvent(type, { history: true })`). */
+export const HISTORY_WAIT_MS = 5000;
+
 /**
  * A NestJS custom transport over the platform's topics: handlers are
  * `@OnCommand(commandType)` and `@OnEvent(eventType)` with types from
@@ -58,6 +61,11 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private consumer?: Consumer;
   private readonly log = new Logger('KafkaTransport');
   private running = false;
+  /** Topics read from their beginning whatever `fromBeginning` says (see EventOptions.history). */
+  private readonly historyTopics = new Set<string>();
+  /** Per history topic, partition → the offset its history ends at; emptied as the consumer gets there. */
+  private readonly historyLeft = new Map<string, Map<number, bigint>>();
+  private historyRead?: () => void;
 
   constructor(
     private readonly bus: KafkaBus,
@@ -75,17 +83,56 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   private async start(): Promise<void> {
     await this.bus.connect();
-    const types = [...this.messageHandlers.keys()];
     const topics = new Set<string>();
-    for (const type of types) {
+    for (const [type, handler] of this.messageHandlers) {
       const def = (COMMANDS as Record<string, { topic: string }>)[type] ?? (EVENTS as Record<string, { topic: string }>)[type];
       if (!def) throw new Error(`handler for unknown message type "${type}"`);
-      topics.add(topicName(this.bus.options.namespace, def.topic));
+      const topic = topicName(this.bus.options.namespace, def.topic);
+      topics.add(topic);
+      if (handler.extras?.['history']) this.historyTopics.add(topic);
     }
     if (topics.size === 0) return;
     this.running = true;
+    const history = await this.historyEnds();
     const joined = await this.startConsumer([...topics]);
     await Promise.race([joined, sleep(15000)]);
+    if (this.historyTopics.size === 0) return;
+    if (!(await Promise.race([history.read.then(() => true), sleep(HISTORY_WAIT_MS).then(() => false)]))) {
+      this.log.warn(`serving before the history of ${[...this.historyTopics].join(', ')} was read`);
+    }
+  }
+
+  /** Notes where each history topic's partitions end now; resolves once the consumer has handled that far. */
+  private async historyEnds(): Promise<{ read: Promise<void> }> {
+    const done = { read: Promise.resolve() };
+    if (this.historyTopics.size === 0) return done;
+    const admin = this.bus.kafka.admin();
+    try {
+      await admin.connect();
+      for (const topic of this.historyTopics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const left = new Map(ends.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
+        if (left.size) this.historyLeft.set(topic, left);
+      }
+    } catch (err) {
+      // The consumer still reads the history; only the wait for it is lost.
+      this.log.warn(`could not read where ${[...this.historyTopics].join(', ')} end: ${(err as Error).message}`);
+      this.historyLeft.clear();
+      return done;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    if (this.historyLeft.size === 0) return done;
+    return { read: new Promise<void>((resolve) => (this.historyRead = resolve)) };
+  }
+
+  private handled(topic: string, partition: number, offset: string): void {
+    const left = this.historyLeft.get(topic);
+    const end = left?.get(partition);
+    if (!left || end === undefined || BigInt(offset) + 1n < end) return;
+    left.delete(partition);
+    if (left.size === 0) this.historyLeft.delete(topic);
+    if (this.historyLeft.size === 0) this.historyRead?.();
   }
 
   /** Creates, subscribes and runs the consumer; resolves once it runs, with a promise of its first join. */
@@ -103,7 +150,9 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     watchConsumer(consumer, this.log, () => !this.running, async () => void (await this.startConsumer(topics)));
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: this.opts.fromBeginning ?? true });
+      const rest = topics.filter((t) => !this.historyTopics.has(t));
+      if (rest.length) await consumer.subscribe({ topics: rest, fromBeginning: this.opts.fromBeginning ?? true });
+      if (this.historyTopics.size) await consumer.subscribe({ topics: [...this.historyTopics], fromBeginning: true });
       await consumer.run({
         partitionsConsumedConcurrently: this.opts.concurrency ?? 4,
         eachBatchAutoResolve: false,
@@ -126,12 +175,14 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         const done = await this.handle(batch.topic, batch.partition, message, bounds, heartbeat, isRunning);
         if (!done) return; // stopping mid-retry: leave the offset for whoever comes next
         resolveOffset(message.offset);
+        this.handled(batch.topic, batch.partition, message.offset);
       }
     } else {
       const finished = await this.byKey(batch.topic, batch.partition, batch.messages, bounds, keys, heartbeat, () => isRunning() && !isStale());
       for (const message of batch.messages) {
         if (!finished.has(message.offset)) return;
         resolveOffset(message.offset);
+        this.handled(batch.topic, batch.partition, message.offset);
       }
     }
     this.opts.lag?.(batch.topic, batch.partition, Number(batch.offsetLag()));
