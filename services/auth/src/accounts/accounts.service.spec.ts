@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import type { Env } from '../config';
 import { ChatError } from '@chat/contracts';
 import type { CredentialDoc } from './accounts.schema';
 import { AccountsService, userIdFor } from './accounts.service';
@@ -44,7 +45,7 @@ function setup() {
       return { user: p };
     },
   };
-  const config = new ConfigService({
+  const config = new ConfigService<Env, true>({
     LOGIN_LIMIT_PER_USERNAME: 10,
     LOGIN_LIMIT_PER_ADDRESS: 30,
     LOGIN_WINDOW_SEC: 60,

@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import type { Env } from '../config';
 import { RateLimiter } from './rate-limiter.service';
 
 class FakeCounters {
@@ -15,7 +16,7 @@ class FakeCounters {
 }
 
 function limiterOf(store: FakeCounters, enabled: boolean, now: () => number): RateLimiter {
-  const limiter = new RateLimiter(store as never, new ConfigService({ RATE_LIMITS: enabled ? 'on' : 'off' }));
+  const limiter = new RateLimiter(store as never, new ConfigService<Env, true>({ RATE_LIMITS: enabled ? 'on' : 'off' }));
   limiter.now = now;
   return limiter;
 }

@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import type { Env } from '../config';
 import { JwtService } from '@nestjs/jwt';
 import type { EventPayload } from '@chat/contracts/bus';
 import type { SessionDoc } from './sessions.schema';
@@ -32,7 +33,7 @@ class FakeSessions {
 }
 
 const SECRET = 'x'.repeat(40);
-const config = new ConfigService({ JWT_ISSUER: 'chat-auth', JWT_AUDIENCE: 'chat', ACCESS_TTL_SEC: 900, REFRESH_TTL_SEC: 3600 });
+const config = new ConfigService<Env, true>({ JWT_ISSUER: 'chat-auth', JWT_AUDIENCE: 'chat', ACCESS_TTL_SEC: 900, REFRESH_TTL_SEC: 3600 });
 const alice = { id: 'u-alice', username: 'alice', displayName: 'Alice' };
 
 function setup() {

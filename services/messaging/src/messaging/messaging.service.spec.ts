@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import type { Env as MessagingEnv } from '../config';
 import { ChatError, type Conversation, type Message } from '@chat/contracts';
 import { ProjectionService } from '../projection/projection.service';
 import { changedEvent, FakeConversations, FakeMessages, FakePublisher, FakeTimelines, tickingClock } from '../testing/fakes';
@@ -13,7 +14,7 @@ function setup(opts: { getWaitMs?: number } = {}) {
   const pushes = new FakePublisher();
   const now = tickingClock();
   const metrics = { histogram: () => ({ observe: () => undefined }) };
-  const config = new ConfigService({ CONVERSATION_WAIT_MS: opts.getWaitMs ?? 200 });
+  const config = new ConfigService<MessagingEnv, true>({ CONVERSATION_WAIT_MS: opts.getWaitMs ?? 200 });
   const service = new MessagingService(conversations as never, timelines as never, messages as never, pushes as never, config, metrics as never);
   Object.assign(service.opts, { now, getPollMs: 5 });
   const projection = new ProjectionService(conversations as never, timelines as never, pushes as never);
