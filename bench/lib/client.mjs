@@ -1,10 +1,10 @@
 // The protocol as a load generator speaks it (../shared/protocol.md): REST
 // registration, Socket.IO connections, requests with acks. Every wait here
 // has a timeout.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
 
 export const PASSWORD = 'bench-password-1';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs fn over items with at most `concurrency` at a time; resolves to the results in order. */
 export async function pool(items, concurrency, fn) {

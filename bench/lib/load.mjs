@@ -4,12 +4,12 @@
 // is measured from it. A stall anywhere (the platform, the network, or the
 // generator itself) therefore shows up in the figures instead of silently
 // lowering the offered rate.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { histogram, recordMs, summary } from './hist.mjs';
 import { round } from './procs.mjs';
 
 const clock = () => performance.timeOrigin + performance.now(); // ms since the epoch, sub-millisecond
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs one load window.

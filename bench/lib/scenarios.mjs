@@ -1,6 +1,7 @@
 // The four scenarios of issue 9. Each takes one target (the floor or the
 // platform) with its Population and returns a plain result object; main.mjs
 // runs each against both targets and reports the ratio.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +9,6 @@ import { request } from './client.mjs';
 import { runLoad } from './load.mjs';
 import { fileDescriptors, memAvailableMiB, ProcWatch, round, sample } from './procs.mjs';
 import { ROOT } from './targets.mjs';
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts and stops the CPU profile of the profiled processes around a measured window. */
 function profiling(target) {

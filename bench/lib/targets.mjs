@@ -1,5 +1,6 @@
 // The two systems under test: the floor (bench/floor/server.mjs) and the
 // platform (CHAT_URL, or started here the way `npm start` starts it).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -11,8 +12,6 @@ import { discoverPlatform, infraProcs, pidListening } from './procs.mjs';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HOOK = join(ROOT, 'bench', 'lib', 'cpu-profile-hook.cjs');
 export const SERVICES = ['auth', 'users', 'messaging', 'presence', 'gateway'];
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export function freePort() {
   return new Promise((res, rej) => {

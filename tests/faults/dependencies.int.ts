@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -5,7 +6,6 @@ import { createInterface, type Interface } from 'node:readline';
 import { ChatLoad, startPlatform, type LoadReport, type Platform } from '@chat/testing';
 
 const RESULTS = join(__dirname, '../../test-results');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Its own broker and FerretDB, which the test can stop and start. */
 class Infra {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -19,8 +20,6 @@ function expectIntact(report: LoadReport): void {
   expect(report).toMatchObject({ lost: 0, duplicated: 0, seqContiguous: true, socketsMissing: 0, duplicatePushes: 0 });
   expect(report.stored).toBe(report.acked);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('faults: nothing acked is lost or doubled while processes die', () => {
   let platform: Platform;

@@ -1,4 +1,4 @@
 import { bootstrapService } from '@chat/platform-bootstrap';
 import { AppModule } from './app.module';
 
-void bootstrapService(AppModule, { groupId: 'auth', port: 3101 });
+void bootstrapService(AppModule, { groupId: 'auth' });

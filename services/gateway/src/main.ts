@@ -19,7 +19,6 @@ void bootstrapService(AppModule, (app) => {
     // Each replica has its own group: every gateway must see every delivery for the sockets it holds.
     groupId: `gateway-${instance}`,
     fromBeginning: false,
-    port: 8080,
     concurrency: 4,
     configure: (nest) => {
       const http = nest as NestExpressApplication;

@@ -6,4 +6,4 @@ import { AppModule } from './app.module';
 // partition only, never the conversation events it waits for.
 // Within a partition, different conversations run side by side (up to 32
 // at once), each conversation's commands in order.
-void bootstrapService(AppModule, { groupId: 'messaging', port: 3103, concurrency: 16, keyConcurrency: 32 });
+void bootstrapService(AppModule, { groupId: 'messaging', concurrency: 16, keyConcurrency: 32 });

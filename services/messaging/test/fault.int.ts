@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Platform, request, type TestUser } from '@chat/testing';
 import type { Message } from '@chat/contracts';
-import { close, directBetween, newUser, restartPatiently, sleep, startPatiently } from './helpers';
+import { close, directBetween, newUser, restartPatiently, startPatiently } from './helpers';
 
 /**
  * The messaging process is killed (SIGKILL: no goodbye, no commit) while a

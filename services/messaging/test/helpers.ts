@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { AuthResult, Message, PushEvent, PushPayload } from '@chat/contracts';
 import {
@@ -53,8 +54,6 @@ export interface Tab {
 export function tabOn(url: string, user: TestUser): Promise<Tab> {
   return anotherTab(url, user);
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** How many pushes of an event matching the predicate a socket got so far. */
 export function count<E extends PushEvent>(tab: Tab, event: E, match: (p: PushPayload<E>) => boolean = () => true): number {

@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LIMITS, REST_CALLS, type Message } from '@chat/contracts';
 import { Platform, http, ok, request, type TestUser } from '@chat/testing';
-import { close, count, directBetween, newUser, retrying, send, sleep, startPatiently, tabOn, type Tab } from './helpers';
+import { close, count, directBetween, newUser, retrying, send, startPatiently, tabOn, type Tab } from './helpers';
 
 /**
  * Messaging through two gateway processes: every member's every socket, on

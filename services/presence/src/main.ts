@@ -1,4 +1,4 @@
 import { bootstrapService } from '@chat/platform-bootstrap';
 import { AppModule } from './app.module';
 
-void bootstrapService(AppModule, { groupId: 'presence', port: 3104 });
+void bootstrapService(AppModule, { groupId: 'presence' });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LIMITS, type AckData, type PushEvent, type PushPayload, type RequestEvent } from '@chat/contracts';
@@ -19,7 +20,6 @@ import {
  */
 
 const RESULTS = join(__dirname, '../../../test-results');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function record(scenario: string, data: Record<string, unknown>): void {
   mkdirSync(RESULTS, { recursive: true });

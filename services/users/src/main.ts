@@ -1,4 +1,4 @@
 import { bootstrapService } from '@chat/platform-bootstrap';
 import { AppModule } from './app.module';
 
-void bootstrapService(AppModule, { groupId: 'users', port: 3102 });
+void bootstrapService(AppModule, { groupId: 'users' });

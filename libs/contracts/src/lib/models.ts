@@ -68,3 +68,8 @@ export function conversationOfMessage(id: string): string | null {
   if (cut <= 0 || !/^[1-9][0-9]*$/.test(id.slice(cut + 1))) return null;
   return id.slice(0, cut);
 }
+
+/** conversation:list's order: newest activity (updatedAt) first, then by id, so ties keep one order everywhere. */
+export function newestFirst(a: Pick<Conversation, 'id' | 'updatedAt'>, b: Pick<Conversation, 'id' | 'updatedAt'>): number {
+  return a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? -1 : 1;
+}

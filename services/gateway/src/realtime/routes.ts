@@ -1,5 +1,5 @@
 import { ChatError, conversationOfMessage, type AckData, type Contact, type ParsedRequest, type RequestEvent, type User } from '@chat/contracts';
-import type { CommandType } from '@chat/contracts/bus';
+import { directPairKey, type CommandType } from '@chat/contracts/bus';
 import type { KafkaBus } from '@chat/platform-kafka';
 
 export interface RouteContext {
@@ -64,7 +64,7 @@ export const ROUTES: { [E in RequestEvent]: Route<E> } = {
   'contact:add': (p, ctx) => call(ctx, 'contacts.add', ctx.userId, { ...p, actorId: ctx.userId }) as never,
   'contact:remove': (p, ctx) => call(ctx, 'contacts.remove', ctx.userId, { ...p, actorId: ctx.userId }) as never,
   'conversation:list': (p, ctx) => call(ctx, 'conversations.list', ctx.userId, { ...p, actorId: ctx.userId }) as never,
-  'conversation:direct': (p, ctx) => viewAfter(ctx, 'conversations.direct', [ctx.userId, p.userId].sort().join(':'), p),
+  'conversation:direct': (p, ctx) => viewAfter(ctx, 'conversations.direct', directPairKey(ctx.userId, p.userId), p),
   'group:create': (p, ctx) => viewAfter(ctx, 'groups.create', ctx.userId, p),
   'group:rename': (p, ctx) => viewAfter(ctx, 'groups.rename', p.conversationId, p),
   'group:addMembers': (p, ctx) => viewAfter(ctx, 'groups.addMembers', p.conversationId, p),

@@ -1,4 +1,5 @@
-import { ChatError, conversationOfMessage, messageId, type Conversation } from '@chat/contracts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ChatError, conversationOfMessage, messageId, newestFirst, type Conversation } from '@chat/contracts';
 import type { CommandPayload, CommandReply } from '@chat/contracts/bus';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -32,7 +33,7 @@ const DEFAULTS: MessagingOptions = {
   getWaitMs: 3000,
   getPollMs: 50,
   now: () => new Date(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms) => delay(ms),
   observe: () => undefined,
 };
 
@@ -192,7 +193,7 @@ export class MessagingService {
     });
     const timelines = new Map((await this.timelines.findMany(mine.map((m) => m.conv._id))).map((t) => [t._id, t]));
     const views: Conversation[] = mine.map(({ conv, member }) => toConversation(conv, timelines.get(conv._id) ?? emptyTimeline(conv._id), member));
-    views.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : a.id < b.id ? -1 : 1));
+    views.sort(newestFirst);
     return { conversations: views };
   }
 

@@ -2,7 +2,7 @@ import { ChatError } from '@chat/contracts';
 import type { ConversationCore } from '@chat/contracts/bus';
 import { UsersPublisher } from '../publisher/users.publisher';
 import { FakeBus, FakeConversationsRepository, FakeUsers } from '../testing/fakes';
-import { ConversationsService, directKey } from './conversations.service';
+import { ConversationsService } from './conversations.service';
 
 const USERS = ['owner', 'admin1', 'admin2', 'm1', 'm2', 'm3', 'outsider'];
 
@@ -255,10 +255,5 @@ describe('ConversationsService: versions and events', () => {
       ['renamed', 'n2', 4],
       ['renamed', 'n3', 5],
     ]);
-  });
-
-  it('direct keys are the sorted pair', () => {
-    expect(directKey('b', 'a')).toBe('a:b');
-    expect(directKey('a', 'b')).toBe('a:b');
   });
 });

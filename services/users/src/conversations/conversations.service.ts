@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { ChatError, LIMITS, type Role } from '@chat/contracts';
-import type { ConversationCore } from '@chat/contracts/bus';
+import { directPairKey, type ConversationCore } from '@chat/contracts/bus';
 import { UsersPublisher } from '../publisher/users.publisher';
 import { UsersService } from '../users/users.service';
 import { ConversationsRepository } from './conversations.repository';
@@ -27,10 +27,6 @@ export function toCore(doc: ConversationDoc): ConversationCore {
 /** A conversation id derived from the command's envelope id: a redelivered command makes the same one, not a second. */
 export function idFor(requestId: string): string {
   return createHash('sha256').update(requestId).digest('hex').slice(0, 24);
-}
-
-export function directKey(a: string, b: string): string {
-  return [a, b].sort().join(':');
 }
 
 /**
@@ -64,7 +60,7 @@ export class ConversationsService {
   /** The one 1:1 conversation of the pair; made (and announced) on first use only. */
   async direct(actorId: string, peerId: string): Promise<ConversationCore> {
     if (peerId === actorId) throw new ChatError('VALIDATION_FAILED', 'a direct conversation needs another user');
-    const key = directKey(actorId, peerId);
+    const key = directPairKey(actorId, peerId);
     const id = directIdFor(key);
     const existing = await this.repo.findById(id);
     if (existing) return toCore(await this.flush(existing));

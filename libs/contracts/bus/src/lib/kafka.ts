@@ -104,6 +104,15 @@ export type ConversationCore = z.infer<typeof ConversationCore>;
 export { ConversationCore as ConversationCoreSchema };
 
 /**
+ * The key of a pair's direct conversation: the same whoever asks, so both
+ * users' requests share a partition and the users service stores one
+ * conversation per pair.
+ */
+export function directPairKey(a: string, b: string): string {
+  return [a, b].sort().join(':');
+}
+
+/**
  * Commands: type → topic, request payload, reply data. The gateway sends them,
  * the owning service answers; both sides parse with the same schemas.
  */

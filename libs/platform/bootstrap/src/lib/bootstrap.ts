@@ -8,8 +8,6 @@ import { Metrics } from '@chat/platform-observability';
 export interface ServiceBootOptions {
   /** Consumer group of the service's handlers; gateways pass one of their own per replica. */
   groupId: string;
-  /** Default HTTP port for health and metrics (PORT overrides). */
-  port: number;
   concurrency?: number;
   /** Keys handled at once within a partition (see KafkaTransportOptions). */
   keyConcurrency?: number;
@@ -55,8 +53,8 @@ export async function bootstrapService(module: Type, opts: ServiceBootOptions | 
   await bus.connect();
   await app.startAllMicroservices();
   const config = app.get(ConfigService);
-  const port = Number(process.env['PORT'] ?? opts.port);
-  await app.listen(port, config.get<string>('HOST') ?? '127.0.0.1');
+  // The HTTP port for health and metrics is the service's PORT, defaulted in its environment schema.
+  await app.listen(config.getOrThrow<number>('PORT'), config.get<string>('HOST') ?? '127.0.0.1');
   app.get(Logger).log(`listening on ${await app.getUrl()}`);
   return app;
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
@@ -42,8 +43,6 @@ export interface KafkaTransportOptions {
   /** Called after each batch with how far the group is behind on that partition. */
   lag?: (topic: string, partition: number, lag: number) => void;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** How long a start waits for the history of topics read from their beginning (`@OnEvent(type, { history: true })`). */
 export const HISTORY_WAIT_MS = 5000;
