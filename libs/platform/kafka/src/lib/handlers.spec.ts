@@ -5,13 +5,15 @@ import { ChatError } from '@chat/contracts';
 import type { CommandPayload, CommandReply, Envelope } from '@chat/contracts/bus';
 import { OnCommand } from './handlers';
 import type { KafkaBus } from './kafka-bus';
+import type { KafkaContext } from './kafka-transport';
 import { KafkaTransport } from './kafka-transport';
 
 @Controller()
 class Handlers {
   @OnCommand('users.get')
-  get(p: CommandPayload<'users.get'>): CommandReply<'users.get'> {
+  get(p: CommandPayload<'users.get'>, ctx: KafkaContext): CommandReply<'users.get'> {
     if (p.userId === 'u1') throw new ChatError('NOT_FOUND', 'no such user');
+    if (p.userId === 'u3') return { user: { id: p.userId, username: ctx.envelope.id, displayName: String(ctx.partition) } };
     throw new Error('a bug');
   }
 }
@@ -34,7 +36,7 @@ type Handle = (topic: string, partition: number, m: KafkaMessage, b: { firstOffs
 describe('@OnCommand', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
-  it('a ChatError thrown by a handler reaches the caller with its own code, through Nest as the services run it', async () => {
+  it('a handler gets payload and context, and its ChatError reaches the caller with its own code, through Nest as the services run it', async () => {
     const replies: unknown[] = [];
     const bus = {
       options: { namespace: 't' },
@@ -50,11 +52,14 @@ describe('@OnCommand', () => {
     const batch = { firstOffset: '1', lastOffset: '1' };
     await handle('t.chat.users.commands.v1', 0, message('u1'), batch, async () => undefined, () => true);
     await handle('t.chat.users.commands.v1', 0, message('u2'), batch, async () => undefined, () => true);
+    await handle('t.chat.users.commands.v1', 3, message('u3'), batch, async () => undefined, () => true);
     await app.close();
     expect(replies).toEqual([
       { inReplyTo: 'env-u1', ok: false, error: { code: 'NOT_FOUND', message: 'no such user' } },
       // Anything else stays INTERNAL, with nothing of the error in the answer.
       { inReplyTo: 'env-u2', ok: false, error: { code: 'INTERNAL', message: 'internal error' } },
+      // The handler gets the payload and the KafkaContext.
+      { inReplyTo: 'env-u3', ok: true, data: { user: { id: 'u3', username: 'env-u3', displayName: '3' } } },
     ]);
   });
 });

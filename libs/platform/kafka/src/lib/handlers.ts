@@ -1,5 +1,5 @@
 import { UseFilters } from '@nestjs/common';
-import { EventPattern, MessagePattern } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import type { CommandPayload, CommandReply, CommandType, EventPayload, EventType } from '@chat/contracts/bus';
 import { PassThroughRpcFilter } from './errors';
@@ -22,13 +22,17 @@ export type EventHandler<T extends EventType> = (payload: EventPayload<T>, ctx: 
 function handler(pattern: MethodDecorator, target: object, key: string | symbol, descriptor: PropertyDescriptor): void {
   pattern(target, key, descriptor);
   UseFilters(PassThroughRpcFilter)(target, key, descriptor);
+  // Without parameter metadata Nest passes the payload alone: the context is declared here, for every handler.
+  Payload()(target, key, 0);
+  Ctx()(target, key, 1);
 }
 
 /**
  * Marks a method as the handler of a command. The method's signature is
  * checked against the contract: the payload is the command's parsed request,
- * the result its reply, so neither is ever typed by hand. The transport hands
- * the payload and the KafkaContext as the first two arguments.
+ * the result its reply, so neither is ever typed by hand. The handler gets the
+ * payload and the KafkaContext as its first two arguments (no @Payload or
+ * @Ctx needed).
  */
 export function OnCommand<T extends CommandType>(type: T) {
   // Generic over the method's own type: TypedPropertyDescriptor is invariant, a constraint is not.
