@@ -5,21 +5,17 @@ import type { CommandReply, EventPayload } from '@chat/contracts/bus';
 import { Metrics } from '@chat/platform-observability';
 import { AudienceService } from '../audience/audience.service';
 import type { Env } from '../config';
-import { KeyedSerial } from './keyed-serial';
 import { PresencePublisher } from '../publisher/presence.publisher';
 import { TypingService } from '../typing/typing.service';
+import { announce, type Settle } from './announcer';
+import { ConnectionIndex } from './connection-index';
+import { KeyedSerial } from './keyed-serial';
+import { afterHeartbeat, afterStop, heardFrom, provisional, restarted } from './leases';
 import { connectionKey, PresenceRepository, type Connection, type Lease, type UserPresence } from './presence.repository';
 
 interface PendingOffline {
   timer: NodeJS.Timeout;
   lastSeenAt: number;
-}
-
-interface Settle {
-  /** When the user was last seen by the change at hand (a connect, a disconnect, the gateway's last word). */
-  seenAt?: number;
-  /** How long to wait before telling peers the user is gone (absorbs a page reload). */
-  graceMs: number;
 }
 
 const OFFLINE_RETRY_MS = 1000;
@@ -52,12 +48,15 @@ const PROBE_RESEND_MS = 5000;
  * a restarted service reads them back and resumes from the committed offsets.
  * Each user's changes run one at a time (KeyedSerial), whether they come from
  * an event, a lease check or a grace timer.
+ *
+ * The decisions are pure and live beside this class: how a lease moves
+ * (leases.ts), which sockets exist (connection-index.ts) and what peers
+ * are told (announcer.ts); this class stores, schedules and publishes.
  */
 @Injectable()
 export class PresenceService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(PresenceService.name);
-  private readonly byUser = new Map<string, Map<string, Connection>>();
-  private readonly byGateway = new Map<string, Map<string, Connection>>();
+  private readonly connections = new ConnectionIndex();
   private readonly leases = new Map<string, Lease>();
   /** What peers were last told, per user (every online user, and whoever was looked up). */
   private readonly users = new Map<string, UserPresence>();
@@ -67,8 +66,6 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   /** Gateway → when the probe for its expired lease was sent. */
   private readonly probes = new Map<string, number>();
   private readonly serial = new KeyedSerial();
-  /** Connection key → when this process last added or removed it (guards the resync against changes made while it reads). */
-  private readonly touched = new Map<string, number>();
   private lastResync = Date.now();
   private loading?: Promise<void>;
   private ticker?: NodeJS.Timeout;
@@ -97,7 +94,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     this.lapses = metrics.histogram('chat_presence_lease_lapse_seconds', 'Time from a gateway last being heard to its lease lapsing here', [], [5, 10, 15, 20, 30, 60]);
     metrics.gauge('chat_presence_online_users', 'Users currently online', [], () => [...this.users.values()].filter((u) => u.online).length);
     metrics.gauge('chat_presence_live_gateways', 'Gateways with a live lease', [], () => [...this.leases.values()].filter((l) => l.live).length);
-    metrics.gauge('chat_presence_connections', 'Sockets known on any gateway', [], () => [...this.byGateway.values()].reduce((n, m) => n + m.size, 0));
+    metrics.gauge('chat_presence_connections', 'Sockets known on any gateway', [], () => this.connections.size);
   }
 
   // ─── lifecycle ────────────────────────────────────────────────────────────
@@ -124,7 +121,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     for (const c of connections) {
       let lease = this.leases.get(c.gatewayId);
       if (!lease) this.leases.set(c.gatewayId, (lease = this.provisional(c.gatewayId, now, now)));
-      if (c.at >= lease.fence) this.addConnection(c);
+      if (c.at >= lease.fence) this.connections.add(c);
     }
     for (const u of active) this.users.set(u.userId, u);
     this.log.log(`loaded ${leases.length} gateway leases, ${connections.length} connections, ${active.filter((u) => u.online).length} online users`);
@@ -136,7 +133,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     // Someone told "online" who has no live socket (the service died inside a grace), the reverse
     // (it died between storing a connection and telling peers), and pushes that may not have gone
     // out: settle everyone known.
-    for (const userId of new Set([...this.byUser.keys(), ...this.users.keys()])) this.dirty.add(userId);
+    for (const userId of new Set([...this.connections.users(), ...this.users.keys()])) this.dirty.add(userId);
     this.ticker = setInterval(() => void this.check(), this.checkMs);
     this.ticker.unref();
     void this.check();
@@ -158,7 +155,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     if (at < lease.fence) return; // a socket of an earlier process of this gateway: long gone
     const c: Connection = { gatewayId: e.gatewayId, socketId: e.socketId, userId: e.userId, at };
     await this.repo.saveConnection(c);
-    this.addConnection(c);
+    this.connections.add(c);
     await this.settle(e.userId, { seenAt: at, graceMs: LIMITS.presenceGraceMs });
   }
 
@@ -169,55 +166,27 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     // closes its sockets after saying it stopped.
     await this.heardFrom(e.gatewayId, at, false);
     await this.repo.deleteConnection(e.gatewayId, e.socketId);
-    this.removeConnection(e.gatewayId, e.socketId);
+    this.connections.remove(e.gatewayId, e.socketId);
     await this.settle(e.userId, { seenAt: at, graceMs: LIMITS.presenceGraceMs });
   }
 
   async heartbeat(e: EventPayload<'gateway.heartbeat'>): Promise<void> {
     await this.ready();
-    const now = Date.now();
-    const at = Date.parse(e.at);
-    const startedAt = Date.parse(e.startedAt);
     const lease = this.leases.get(e.gatewayId);
-    if (lease && lease.startedAt !== null && startedAt < lease.startedAt) return; // a late beat of an earlier process
-    if (lease && startedAt < lease.fence) return; // a beat of a process that has since stopped
-    const renewed = Math.min(at, now) + e.leaseMs;
-    const next: Lease = lease
-      ? {
-          ...lease,
-          startedAt,
-          leaseMs: e.leaseMs,
-          expiresAt: Math.max(lease.expiresAt, renewed),
-          lastSeenAt: Math.max(lease.lastSeenAt, at),
-          // A new process: every socket of the one before it is gone.
-          fence: Math.max(lease.fence, startedAt),
-        }
-      : { gatewayId: e.gatewayId, startedAt, leaseMs: e.leaseMs, expiresAt: renewed, fence: startedAt, lastSeenAt: at, live: true };
-    // A beat is the gateway speaking, ordered with our probes on its partition: it lives, however
-    // late we handle it (if it is old, the next check's probe decides).
-    next.live = true;
-    if (lease && lease.startedAt !== startedAt && lease.startedAt !== null) {
-      this.log.log(`gateway ${e.gatewayId} restarted (${e.startedAt}); its earlier sockets are gone`);
-    }
-    await this.applyLease(next, { seenAt: lease?.lastSeenAt ?? at, graceMs: LIMITS.presenceGraceMs });
+    const next = afterHeartbeat(lease, e, Date.now());
+    if (!next) return;
+    if (restarted(lease, next)) this.log.log(`gateway ${e.gatewayId} restarted (${e.startedAt}); its earlier sockets are gone`);
+    await this.applyLease(next, { seenAt: lease?.lastSeenAt ?? Date.parse(e.at), graceMs: LIMITS.presenceGraceMs });
   }
 
   async stopped(e: EventPayload<'gateway.stopped'>): Promise<void> {
     await this.ready();
     const now = Date.now();
     const at = Date.parse(e.at);
-    const lease = this.leases.get(e.gatewayId) ?? this.provisional(e.gatewayId, at, now);
-    const fence = at + 1;
-    if (fence <= lease.fence && !lease.live) return; // already applied
-    // A new process of the same gateway may already have beaten (a heartbeat queued before this
-    // late stop); only then does the lease stay live, for that process's sockets. Otherwise its
-    // first heartbeat, right behind this stop on the partition, revives it.
-    const live = (lease.startedAt ?? -Infinity) > at && lease.expiresAt > now;
+    const next = afterStop(this.leases.get(e.gatewayId) ?? this.provisional(e.gatewayId, at, now), at, now);
+    if (!next) return; // already applied
     this.log.log(`gateway ${e.gatewayId} stopped; its sockets are gone`);
-    await this.applyLease(
-      { ...lease, fence: Math.max(lease.fence, fence), live, expiresAt: live ? lease.expiresAt : Math.min(lease.expiresAt, now) },
-      { seenAt: at, graceMs: LIMITS.presenceGraceMs },
-    );
+    await this.applyLease(next, { seenAt: at, graceMs: LIMITS.presenceGraceMs });
   }
 
   /**
@@ -268,7 +237,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   /** Users with a live socket right now (tests, diagnostics). */
   liveSockets(userId: string): number {
     let n = 0;
-    for (const c of this.byUser.get(userId)?.values() ?? []) if (this.leases.get(c.gatewayId)?.live) n++;
+    for (const c of this.connections.ofUser(userId)) if (this.leases.get(c.gatewayId)?.live) n++;
     return n;
   }
 
@@ -295,7 +264,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
         } else if (!lease.live && now - Math.max(lease.expiresAt, lease.lastSeenAt) > this.purgeAfterMs) {
           await this.repo.deleteConnectionsBefore(lease.gatewayId, Infinity);
           await this.repo.deleteLease(lease.gatewayId);
-          for (const c of [...(this.byGateway.get(lease.gatewayId)?.values() ?? [])]) this.removeConnection(c.gatewayId, c.socketId);
+          for (const c of this.connections.ofGateway(lease.gatewayId)) this.connections.remove(c.gatewayId, c.socketId);
           this.leases.delete(lease.gatewayId);
         }
       }
@@ -326,9 +295,9 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
       else if (l.fence > mine.fence) {
         mine.fence = l.fence;
         mine.startedAt = l.startedAt;
-        for (const c of [...(this.byGateway.get(l.gatewayId)?.values() ?? [])]) {
+        for (const c of this.connections.ofGateway(l.gatewayId)) {
           if (c.at >= mine.fence) continue;
-          this.removeConnection(c.gatewayId, c.socketId);
+          this.connections.remove(c.gatewayId, c.socketId);
           affected.add(c.userId);
         }
       }
@@ -337,21 +306,19 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     for (const c of stored) {
       const key = connectionKey(c.gatewayId, c.socketId);
       storedKeys.add(key);
-      if (this.byGateway.get(c.gatewayId)?.has(key) || (this.touched.get(key) ?? 0) >= startedAt) continue;
+      if (this.connections.has(c.gatewayId, key) || this.connections.touchedSince(key, startedAt)) continue;
       let lease = this.leases.get(c.gatewayId);
       if (!lease) this.leases.set(c.gatewayId, (lease = this.provisional(c.gatewayId, startedAt, startedAt)));
       if (c.at < lease.fence) continue;
-      this.addConnection(c);
+      this.connections.add(c);
       affected.add(c.userId);
     }
-    for (const conns of [...this.byGateway.values()]) {
-      for (const [key, c] of [...conns]) {
-        if (storedKeys.has(key) || (this.touched.get(key) ?? 0) >= startedAt) continue;
-        this.removeConnection(c.gatewayId, c.socketId);
-        affected.add(c.userId);
-      }
+    for (const [key, c] of this.connections.entries()) {
+      if (storedKeys.has(key) || this.connections.touchedSince(key, startedAt)) continue;
+      this.connections.remove(c.gatewayId, c.socketId);
+      affected.add(c.userId);
     }
-    for (const [key, at] of this.touched) if (at < startedAt) this.touched.delete(key);
+    this.connections.forgetTouchesBefore(startedAt);
     if (affected.size === 0) return;
     this.log.warn(`resync: memory differed from the stored connections for ${affected.size} users; settling them`);
     await Promise.all([...affected].map((userId) => this.settle(userId, { graceMs: LIMITS.presenceGraceMs }).catch(() => undefined)));
@@ -359,30 +326,20 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
 
   // ─── internals ────────────────────────────────────────────────────────────
 
-  /** Any word from a gateway proves it alive at `at`: its lease runs at least `leaseMs` past that. */
+  /** Any word from a gateway proves it alive at `at`. */
   private async heardFrom(gatewayId: string, at: number, revive = true): Promise<Lease> {
     const now = Date.now();
     const lease = this.leases.get(gatewayId);
-    if (!lease) {
-      // Heard before its first heartbeat (they travel on another partition): a lease on trust.
-      return this.applyLease(this.provisional(gatewayId, at, now), { graceMs: LIMITS.presenceGraceMs });
-    }
-    if (at < lease.fence) return lease;
-    const expiresAt = Math.max(lease.expiresAt, Math.min(at, now) + lease.leaseMs);
-    const lastSeenAt = Math.max(lease.lastSeenAt, at);
-    if (!lease.live) {
-      if (!revive || expiresAt <= now) return lease;
-      return this.applyLease({ ...lease, expiresAt, lastSeenAt, live: true }, { graceMs: LIMITS.presenceGraceMs });
-    }
+    if (!lease) return this.applyLease(this.provisional(gatewayId, at, now), { graceMs: LIMITS.presenceGraceMs });
+    const { revived, renewed } = heardFrom(lease, at, now, revive);
+    if (revived) return this.applyLease(revived, { graceMs: LIMITS.presenceGraceMs });
     // Renewals between heartbeats stay in memory; the heartbeats persist the lease.
-    lease.expiresAt = expiresAt;
-    lease.lastSeenAt = lastSeenAt;
+    if (renewed) Object.assign(lease, renewed);
     return lease;
   }
 
   private provisional(gatewayId: string, at: number, now: number): Lease {
-    const expiresAt = Math.min(at, now) + this.defaultLeaseMs;
-    return { gatewayId, startedAt: null, leaseMs: this.defaultLeaseMs, expiresAt, fence: 0, lastSeenAt: at, live: expiresAt > now };
+    return provisional(gatewayId, at, now, this.defaultLeaseMs);
   }
 
   /**
@@ -392,12 +349,12 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
    */
   private async applyLease(next: Lease, gone: Settle): Promise<Lease> {
     const before = this.leases.get(next.gatewayId);
-    const sockets = [...(this.byGateway.get(next.gatewayId)?.values() ?? [])];
+    const sockets = this.connections.ofGateway(next.gatewayId);
     const dropped = sockets.filter((c) => c.at < next.fence);
     if (dropped.length) await this.repo.deleteConnectionsBefore(next.gatewayId, next.fence);
     await this.repo.saveLease(next);
     this.leases.set(next.gatewayId, next);
-    for (const c of dropped) this.removeConnection(c.gatewayId, c.socketId);
+    for (const c of dropped) this.connections.remove(c.gatewayId, c.socketId);
     const affected = new Set(dropped.map((c) => c.userId));
     if ((before?.live ?? false) !== next.live) for (const c of sockets) affected.add(c.userId);
     await Promise.all([...affected].map((userId) => this.settle(userId, gone)));
@@ -409,27 +366,24 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     return this.serial
       .run(userId, async () => {
         const current = await this.told(userId);
-        const seenAt = change.seenAt === undefined ? current.lastSeenAt : Math.max(current.lastSeenAt ?? 0, change.seenAt);
-        if (this.liveSockets(userId) > 0) {
-          this.cancelOffline(userId);
-          if (!current.online) await this.publish({ userId, online: true, lastSeenAt: seenAt ?? Date.now() });
-          else if (seenAt !== current.lastSeenAt) await this.remember({ ...current, lastSeenAt: seenAt });
-          return;
-        }
-        await this.typing.userGone(userId);
-        if (!current.online) {
-          if (seenAt !== current.lastSeenAt) await this.remember({ ...current, lastSeenAt: seenAt });
-          return;
-        }
-        const pending = this.pending.get(userId);
-        const lastSeenAt = Math.max(seenAt ?? 0, pending?.lastSeenAt ?? 0) || Date.now();
-        if (change.graceMs <= 0) {
-          this.cancelOffline(userId);
-          await this.publish({ userId, online: false, lastSeenAt });
-        } else if (pending) {
-          pending.lastSeenAt = lastSeenAt;
-        } else {
-          this.scheduleOffline(userId, lastSeenAt, change.graceMs);
+        const live = this.liveSockets(userId) > 0;
+        const next = announce(current, live, change, this.pending.get(userId)?.lastSeenAt, Date.now());
+        if (live) this.cancelOffline(userId);
+        else await this.typing.userGone(userId);
+        switch (next.kind) {
+          case 'publish':
+            this.cancelOffline(userId);
+            await this.publish({ userId, online: next.online, lastSeenAt: next.lastSeenAt });
+            break;
+          case 'remember':
+            await this.remember({ ...current, lastSeenAt: next.lastSeenAt });
+            break;
+          case 'wait': {
+            const pending = this.pending.get(userId);
+            if (pending) pending.lastSeenAt = next.lastSeenAt;
+            else this.scheduleOffline(userId, next.lastSeenAt, next.graceMs);
+            break;
+          }
         }
       })
       .catch((err) => {
@@ -505,30 +459,6 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   private async remember(next: UserPresence): Promise<void> {
     await this.repo.saveUser(next);
     this.users.set(next.userId, next);
-  }
-
-  private addConnection(c: Connection): void {
-    const key = connectionKey(c.gatewayId, c.socketId);
-    let mine = this.byUser.get(c.userId);
-    if (!mine) this.byUser.set(c.userId, (mine = new Map()));
-    mine.set(key, c);
-    let theirs = this.byGateway.get(c.gatewayId);
-    if (!theirs) this.byGateway.set(c.gatewayId, (theirs = new Map()));
-    theirs.set(key, c);
-    this.touched.set(key, Date.now());
-  }
-
-  private removeConnection(gatewayId: string, socketId: string): void {
-    const key = connectionKey(gatewayId, socketId);
-    this.touched.set(key, Date.now());
-    const theirs = this.byGateway.get(gatewayId);
-    const c = theirs?.get(key);
-    if (!theirs || !c) return;
-    theirs.delete(key);
-    if (theirs.size === 0) this.byGateway.delete(gatewayId);
-    const mine = this.byUser.get(c.userId);
-    mine?.delete(key);
-    if (mine?.size === 0) this.byUser.delete(c.userId);
   }
 }
 
