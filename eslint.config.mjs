@@ -22,9 +22,7 @@ export default [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:util', 'type:platform'], notDependOnLibsWithTags: ['scope:test'] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:util', 'type:platform'], notDependOnLibsWithTags: ['scope:test'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            // The bus contracts build on the client protocol; scope:web may not import them (only scope:shared).
-            { sourceTag: 'scope:bus', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared'], notDependOnLibsWithTags: ['type:platform'] },
+            { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared'], notDependOnLibsWithTags: ['type:platform', 'contracts:bus'] },
             { sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['type:util', 'type:platform'] },
             { sourceTag: 'scope:bench', onlyDependOnLibsWithTags: ['type:util'] },
           ],

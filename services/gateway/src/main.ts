@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import express from 'express';
 import helmet from 'helmet';
+import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REST_MAX_BODY } from '@chat/contracts';
@@ -43,7 +44,7 @@ void bootstrapService(AppModule, (app) => {
           http,
           new DocumentBuilder().setTitle('Chat REST API').setVersion('1').addBearerAuth().build(),
         );
-        SwaggerModule.setup('api/v1/docs', http, doc, { jsonDocumentUrl: 'api/v1/openapi.json' });
+        SwaggerModule.setup('api/v1/docs', http, cleanupOpenApiDoc(doc), { jsonDocumentUrl: 'api/v1/openapi.json' });
       }
       const web = config.get('WEB_DIR', { infer: true });
       if (web && existsSync(web)) {

@@ -7,13 +7,17 @@ import { SEALED, type CommandReply } from '@chat/contracts/bus';
 import { KafkaBus } from '@chat/platform-kafka';
 import { FieldSealer } from '@chat/platform-sealing';
 import type { Env } from '../config';
+import { AuthResultBody, LoginBody, LogoutBody, MeResultBody, RefreshBody, RegisterBody } from './accounts.dto';
 import { JwtAuthGuard } from './jwt.strategy';
 import { RevokedSessions } from './revoked-sessions';
 import type { Principal } from './token.service';
 
 type AuthReply = CommandReply<'auth.login'>;
 
-/** REST for accounts: each call is handed to the auth or users service over Kafka. */
+/**
+ * REST for accounts: each call is handed to the auth or users service over Kafka. Bodies are
+ * validated with the contracts' zod schemas (parse) and documented from the same schemas (accounts.dto).
+ */
 @ApiTags('auth')
 @Controller()
 export class AccountsController {
@@ -27,9 +31,9 @@ export class AccountsController {
   @Post('auth/register')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an account and start a session' })
-  @ApiBody({ schema: { example: { username: 'alice', password: 'correct horse', displayName: 'Alice' } } })
-  @ApiResponse({ status: 201, description: '{user, accessToken, refreshToken, expiresIn}' })
+  @ApiResponse({ status: 201, type: AuthResultBody })
   @ApiResponse({ status: 409, description: 'CONFLICT: the username is taken' })
+  @ApiBody({ type: RegisterBody })
   async register(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResult> {
     const input = parse(RegisterBodySchema, body);
     // The password crosses Kafka sealed: the broker's logs never hold it in clear.
@@ -41,7 +45,9 @@ export class AccountsController {
   @Post('auth/login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Start a session' })
+  @ApiResponse({ status: 200, type: AuthResultBody })
   @ApiResponse({ status: 401, description: 'UNAUTHENTICATED: the same answer for an unknown user and a wrong password' })
+  @ApiBody({ type: LoginBody })
   async login(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResult> {
     const input = parse(LoginBodySchema, body);
     const password = this.sealer.seal(input.password, SEALED.loginPassword);
@@ -52,6 +58,8 @@ export class AccountsController {
   @Post('auth/refresh')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate the refresh token (body or cookie) for a new pair' })
+  @ApiResponse({ status: 200, type: AuthResultBody })
+  @ApiBody({ type: RefreshBody })
   async refresh(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResult> {
     const input = parse(RefreshBodySchema, body ?? {});
     const refreshToken = input.refreshToken ?? this.cookie(req);
@@ -73,6 +81,7 @@ export class AccountsController {
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End the session: its tokens die and its sockets are closed' })
+  @ApiBody({ type: LogoutBody })
   async logout(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     const input = parse(LogoutBodySchema, body ?? {});
     const principal = req.user as Principal;
@@ -90,6 +99,7 @@ export class AccountsController {
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The caller' })
+  @ApiResponse({ status: 200, type: MeResultBody })
   me(@Req() req: Request) {
     const principal = req.user as Principal;
     return this.bus.request('users.get', principal.userId, { userId: principal.userId });
