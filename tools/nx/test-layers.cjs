@@ -42,7 +42,8 @@ function targetsFor(root, name, workspaceRoot) {
   const files = (layer) => LAYER_FILES[layer](root);
   const run = (command, { cache = false, inputs } = {}, layer) => ({
     executor: 'nx:run-commands',
-    options: { command, cwd: '{workspaceRoot}' },
+    // Jest and node:test write their report into a folder that must exist (a fresh clone has no dist/).
+    options: { command: `mkdir -p ${path.posix.dirname(reportFile(layer, name))} && ${command}`, cwd: '{workspaceRoot}' },
     cache,
     ...(inputs && { inputs }),
     outputs: [`{workspaceRoot}/${reportFile(layer, name)}`],
