@@ -74,6 +74,11 @@ export class MessagingHandlers {
     return this.messaging.read(p, this.origin(ctx));
   }
 
+  @MessagePattern('conversations.reads')
+  reads(@Payload() p: Command<'conversations.reads'>, @Ctx() ctx: KafkaContext): Promise<CommandReply<'conversations.reads'>> {
+    return this.messaging.reads(p, this.origin(ctx));
+  }
+
   @EventPattern('conversation.projected')
   projected(@Payload() e: EventPayload<'conversation.projected'>, @Ctx() ctx: KafkaContext): void {
     this.origin(ctx);

@@ -18,6 +18,7 @@ export interface Commands {
   'conversations.list': { actorId: string };
   'conversations.get': { actorId: string; conversationId: string; minVersion?: number };
   'conversations.read': WithActor<'conversation:read'>;
+  'conversations.reads': WithActor<'read:list'>;
 }
 export type Command<T extends keyof Commands> = Commands[T];
 
@@ -242,6 +243,12 @@ export class MessagingService {
       { correlationId: origin.correlationId },
     );
     return {};
+  }
+
+  /** Every member's read marker, the one `unread` counts from (a late joiner's is the lastSeq at joining). */
+  async reads(p: Command<'conversations.reads'>, origin: Origin): Promise<CommandReply<'conversations.reads'>> {
+    const { state, conv } = await this.asMember(p.conversationId, p.actorId, origin);
+    return { reads: conv.members.map((m) => ({ userId: m.userId, seq: readMarker(m, state.timeline).seq })) };
   }
 
   /** The projection of a conversation moved: forget its cached membership (it is read again on next use). */

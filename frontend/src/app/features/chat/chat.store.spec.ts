@@ -248,6 +248,13 @@ describe('ChatStore', () => {
     expect(store.readersOf('c1', 3)).toEqual([]);
   });
 
+  it('learns the read markers of the others with read:list when a conversation opens (receipts after a reload)', async () => {
+    socket.responders['read:list'] = () => ({ reads: [{ userId: 'bob', seq: 3 }, { userId: 'me', seq: 3 }] });
+    await openC1();
+    expect(socket.sentOf('read:list')).toEqual([{ conversationId: 'c1' }]);
+    expect(store.readersOf('c1', 3)).toEqual(['bob']);
+  });
+
   it('keeps a draft per conversation and announces typing at most every few seconds', async () => {
     await openC1();
     store.setDraft('c1', 'half a thou');

@@ -115,6 +115,7 @@ export class ChatStore {
       this.replaceConversations(conversations);
       const active = this.activeId();
       const work = this.timelines.entries().map(([id, tl]) => (tl.loaded ? this.catchUp(id) : this.loadNewest(id)));
+      for (const [id] of this.timelines.entries()) void this.loadReads(id);
       // The open conversation's first page may have failed while offline.
       if (active && !this.timelines.has(active) && this.convs.has(active)) work.push(this.loadNewest(active));
       await Promise.all(work);
@@ -226,6 +227,7 @@ export class ChatStore {
   private async loadNewest(id: string): Promise<void> {
     this.timelines.begin(id);
     try {
+      void this.loadReads(id);
       await this.takeNewestPage(id);
       // Pushes that came while the page was on its way may have left a hole.
       const tl = this.timelines.get(id);
@@ -238,6 +240,20 @@ export class ChatStore {
       // Forget the window so that the next open or reconnect tries again.
       this.timelines.drop(id);
       if (!(err instanceof ApiError && err.transport)) this.say(describeError(err));
+    }
+  }
+
+  /**
+   * The others' read markers (`read:list`, protocol v1.1): pushes only tell
+   * of reads while this tab is connected, so receipts would fall back to
+   * "Sent" after a reload without them.
+   */
+  private async loadReads(id: string): Promise<void> {
+    try {
+      const { reads } = await this.socket.request('read:list', { conversationId: id });
+      this.reads.record(id, reads);
+    } catch {
+      /* receipts then come from read:update pushes only */
     }
   }
 
