@@ -103,7 +103,7 @@ if (!BASE) {
         await byTest(page, 'register-username').fill(alice.username.toUpperCase());
         await byTest(page, 'register-password').fill('another password');
         await byTest(page, 'register-submit').click();
-        expect(await byTest(page, 'auth-error').innerText()).toContain('username is taken');
+        expect(await byTest(page, 'username-taken').innerText()).toContain('username is taken');
       } finally {
         await other.close();
       }

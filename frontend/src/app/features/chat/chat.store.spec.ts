@@ -209,6 +209,19 @@ describe('ChatStore', () => {
     expect(socket.sentOf('conversation:read').at(-1)).toEqual({ conversationId: 'c1', seq: 4 });
   });
 
+  it('does not mark read what arrives while the reader is up in history, and reads it on the way back down', async () => {
+    await openC1();
+    store.setAtNewest('c1', false);
+    socket.push('message:new', { message: message('c1', 4, 'bob') });
+    await settle();
+    expect(store.conversation('c1')?.unread).toBe(1);
+    expect(socket.sentOf('conversation:read').some((r) => r.seq === 4)).toBe(false);
+    store.setAtNewest('c1', true);
+    await settle();
+    expect(store.conversation('c1')?.unread).toBe(0);
+    expect(socket.sentOf('conversation:read').at(-1)).toEqual({ conversationId: 'c1', seq: 4 });
+  });
+
   it('applies edits and deletes pushed by others', async () => {
     await openC1();
     socket.push('message:updated', { message: message('c1', 2, 'bob', { text: 'fixed', editedAt: '2026-01-02T00:00:00.000Z' }) });

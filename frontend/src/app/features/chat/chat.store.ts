@@ -45,6 +45,8 @@ export class ChatStore {
 
   /** The conversation on screen, set by the conversation pane. */
   readonly activeId = signal<string | null>(null);
+  /** Whether the pane shows the newest message (the reader is not scrolled up in history). */
+  private readonly atNewest = signal(true);
   readonly connection = this.socket.state;
   readonly listLoaded = this.convs.loaded;
   readonly notice = this._notice.asReadonly();
@@ -75,7 +77,7 @@ export class ChatStore {
     if (typeof document !== 'undefined') {
       document.addEventListener('visibilitychange', () => {
         const id = this.activeId();
-        if (id && document.visibilityState === 'visible') this.markRead(id);
+        if (id && this.isReading(id)) this.markRead(id);
       });
     }
   }
@@ -119,7 +121,7 @@ export class ChatStore {
       // The open conversation's first page may have failed while offline.
       if (active && !this.timelines.has(active) && this.convs.has(active)) work.push(this.loadNewest(active));
       await Promise.all(work);
-      if (active) this.markRead(active);
+      if (active && this.isReading(active)) this.markRead(active);
       this.syncFailures = 0;
       this.convs.setError(null);
     } catch (err) {
@@ -200,8 +202,20 @@ export class ChatStore {
   /** Shows a conversation: loads its newest page the first time, and marks it read. */
   open(id: string): void {
     this.activeId.set(id);
+    this.atNewest.set(true);
     if (!this.timelines.has(id)) void this.loadNewest(id);
     else this.markRead(id);
+  }
+
+  /**
+   * The pane tells whether the newest message is on screen. Only then is
+   * what arrives read: a reader up in history has not seen it yet, and its
+   * sender must not be told otherwise. Scrolling back down reads it.
+   */
+  setAtNewest(id: string, atNewest: boolean): void {
+    if (this.activeId() !== id || this.atNewest() === atNewest) return;
+    this.atNewest.set(atNewest);
+    if (atNewest && this.isReading(id)) this.markRead(id);
   }
 
   close(id: string): void {
@@ -235,7 +249,7 @@ export class ChatStore {
       if (tl && conv && contiguousTop(tl.messages, tl.floor) < Math.max(conv.lastSeq, tl.messages.at(-1)?.seq ?? 0)) {
         await this.catchUp(id);
       }
-      if (this.activeId() === id) this.markRead(id);
+      if (this.isReading(id)) this.markRead(id);
     } catch (err) {
       // Forget the window so that the next open or reconnect tries again.
       this.timelines.drop(id);
@@ -486,7 +500,7 @@ export class ChatStore {
   // ---- helpers ------------------------------------------------------------
 
   private isReading(id: string): boolean {
-    return this.activeId() === id && (typeof document === 'undefined' || document.visibilityState === 'visible');
+    return this.activeId() === id && this.atNewest() && (typeof document === 'undefined' || document.visibilityState === 'visible');
   }
 
   private async reloadList(): Promise<void> {

@@ -11,6 +11,7 @@ import {
   signal,
   untracked,
   viewChild,
+  viewChildren,
 } from '@angular/core';
 import { MatButton, MatIconButton } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
@@ -59,7 +60,9 @@ export class ConversationPane {
   private readonly router = inject(Router);
   private readonly pageTitle = inject(Title);
   private readonly scroller = viewChild<ElementRef<HTMLElement>>('scroller');
+  private readonly content = viewChild<ElementRef<HTMLElement>>('content');
   private readonly composer = viewChild(Composer);
+  private readonly items = viewChildren(MessageItem);
 
   private readonly now = signal(new Date());
   protected readonly conversation = computed(() => this.chat.conversation(this.id()));
@@ -140,6 +143,20 @@ export class ConversationPane {
       this.pageTitle.setTitle(t ? `${t} · Chat` : 'Chat');
     });
 
+    // Layout that settles after the render (the composer sizing itself, fonts, a
+    // dialog closing) changes heights without a signal: a reader at the bottom stays there.
+    effect((onCleanup) => {
+      const el = this.scroller()?.nativeElement;
+      const content = this.content()?.nativeElement;
+      if (!el || !content || typeof ResizeObserver === 'undefined') return;
+      const observer = new ResizeObserver(() => {
+        if (this.stick && !this.anchor) el.scrollTop = el.scrollHeight;
+      });
+      observer.observe(el);
+      observer.observe(content);
+      onCleanup(() => observer.disconnect());
+    });
+
     // Keep the view where the reader expects it after each render of new content.
     afterRenderEffect(() => {
       const tl = this.timeline();
@@ -166,6 +183,7 @@ export class ConversationPane {
     const el = this.scroller()?.nativeElement;
     if (!el) return;
     this.stick = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    this.chat.setAtNewest(this.id(), this.stick);
     if (el.scrollTop < LOAD_OLDER_PX) this.loadOlder();
   }
 
@@ -184,9 +202,16 @@ export class ConversationPane {
   protected onDeleted(message: Message): void {
     const ref = this.dialog.open<ConfirmDialog, ConfirmData, boolean>(ConfirmDialog, {
       data: { title: 'Delete message?', message: 'Everyone in the conversation will see that it was deleted.', confirm: 'Delete' },
+      // The dialog was opened from a menu item that no longer exists: the dialog's own restore would land on <body>.
+      restoreFocus: false,
     });
     ref.afterClosed().subscribe((ok) => {
-      if (ok) this.chat.remove(message.id).catch((err: unknown) => this.chat.say(`Could not delete: ${describeError(err)}`));
+      if (ok) {
+        this.focusComposer();
+        this.chat.remove(message.id).catch((err: unknown) => this.chat.say(`Could not delete: ${describeError(err)}`));
+      } else {
+        this.items().find((item) => item.message().id === message.id)?.focusActions();
+      }
     });
   }
 
