@@ -11,6 +11,7 @@ import {
   register,
   send,
   startDirect,
+  unreadBadge,
   until,
   type Person,
 } from './support/browser';
@@ -118,6 +119,8 @@ if (!BASE) {
       await until('the DM in Erin\'s list', async () => (await conversationItem(erin, 'Dave').count()) === 1);
       await openConversation(erin, 'Dave');
       await messageWithText(erin, 'Long line 60').waitFor();
+      // 60 unread open at the "New messages" divider: Erin reads down to the newest.
+      await byTest(erin.page, 'message-list').evaluate((el) => (el.scrollTop = el.scrollHeight));
       await until('Dave to see Erin read it', async () => (await receipt(dave, 'Long line 60')) === 'seen');
 
       // Bug 1: after a reload the receipt must still say seen.
@@ -179,6 +182,45 @@ if (!BASE) {
       expect(await axeProblems(dave.page, '.cdk-overlay-container')).toEqual([]);
       await byTest(dave.page, 'close-admin-panel').click();
       expect(await axeProblems(dave.page)).toEqual([]);
+    });
+
+    it('opens many unread at a "New messages" divider, counts what is below, reads only what was shown, and focuses the composer', async () => {
+      // Erin looks at the group while Dave writes more than a screen in their direct conversation.
+      await openConversation(erin, 'Axe check');
+      const box = byTest(dave.page, 'composer-input');
+      await openConversation(dave, 'Erin');
+      for (let i = 1; i <= 40; i++) {
+        await box.fill(`Unread ${i}`);
+        await box.press('Enter');
+      }
+      await until('the burst to be sent', async () => (await byTest(dave.page, 'pending-message').count()) === 0, 180_000);
+      await until('40 unread for Erin', async () => (await unreadBadge(erin, 'Dave')) === '40');
+
+      await openConversation(erin, 'Dave');
+      const divider = byTest(erin.page, 'new-messages-divider');
+      await divider.waitFor();
+      await until('the composer to have focus', async () => (await focused(erin.page)) === 'textarea[composer-input]');
+      // The divider sits at the top of the view, above "Unread 1", and the newest is out of sight.
+      const { dividerTop, listTop } = await erin.page.evaluate(() => ({
+        dividerTop: document.querySelector('[data-testid="new-messages-divider"]')?.getBoundingClientRect().top ?? -1,
+        listTop: document.querySelector('[data-testid="message-list"]')?.getBoundingClientRect().top ?? 0,
+      }));
+      expect(dividerTop - listTop).toBeGreaterThanOrEqual(0);
+      expect(dividerTop - listTop).toBeLessThan(60);
+      expect(await distanceFromBottom(erin)).toBeGreaterThan(100);
+      await until('the jump button with what is below', async () => Number(await byTest(erin.page, 'jump-count').innerText()) > 0);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await receipt(dave, 'Unread 40')).toBe('sent');
+      await until('Erin to have read what she saw (fewer unread, not none)', async () => {
+        const badge = await unreadBadge(erin, 'Dave');
+        return badge !== null && Number(badge) < 40;
+      });
+
+      await byTest(erin.page, 'jump-to-newest').click();
+      await until('the jump button to go', async () => (await byTest(erin.page, 'jump-to-newest').count()) === 0);
+      await until('Dave to see the newest read', async () => (await receipt(dave, 'Unread 40')) === 'seen');
+      await until('Erin\'s badge to clear', async () => (await unreadBadge(erin, 'Dave')) === null);
+      expect(await axeProblems(erin.page)).toEqual([]);
     });
   });
 }

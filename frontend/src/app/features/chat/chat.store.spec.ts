@@ -71,6 +71,9 @@ describe('ChatStore', () => {
     await settle(30);
     store.open('c1');
     await settle(30);
+    // What the pane does once it has rendered the newest message.
+    store.setAtNewest('c1', true);
+    await settle();
   }
 
   const seqs = () => store.timeline('c1')?.messages.map((m) => m.seq);
@@ -220,6 +223,25 @@ describe('ChatStore', () => {
     await settle();
     expect(store.conversation('c1')?.unread).toBe(0);
     expect(socket.sentOf('conversation:read').at(-1)).toEqual({ conversationId: 'c1', seq: 4 });
+  });
+
+  it('reads only what the pane has shown: nothing on opening, then up to the last message on screen', async () => {
+    socket.responders['conversation:list'] = () => ({
+      conversations: [conversation('c1', ['me', 'bob'], { lastSeq: 3, lastMessage: log[2], unread: 3 })],
+    });
+    socket.open();
+    await settle(30);
+    store.open('c1');
+    await settle(30);
+    expect(socket.sentOf('conversation:read')).toEqual([]);
+    store.seen('c1', 2);
+    expect(socket.sentOf('conversation:read')).toEqual([{ conversationId: 'c1', seq: 2 }]);
+    expect(store.conversation('c1')?.unread).toBe(1);
+    store.seen('c1', 1);
+    expect(socket.sentOf('conversation:read')).toHaveLength(1);
+    store.setAtNewest('c1', true);
+    expect(socket.sentOf('conversation:read').at(-1)).toEqual({ conversationId: 'c1', seq: 3 });
+    expect(store.conversation('c1')?.unread).toBe(0);
   });
 
   it('applies edits and deletes pushed by others', async () => {

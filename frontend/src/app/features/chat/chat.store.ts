@@ -45,8 +45,12 @@ export class ChatStore {
 
   /** The conversation on screen, set by the conversation pane. */
   readonly activeId = signal<string | null>(null);
-  /** Whether the pane shows the newest message (the reader is not scrolled up in history). */
-  private readonly atNewest = signal(true);
+  /**
+   * Whether the pane shows the newest message (the reader is not up in
+   * history). False from opening until the pane has rendered and says so:
+   * only what has been on screen is read.
+   */
+  private readonly atNewest = signal(false);
   readonly connection = this.socket.state;
   readonly listLoaded = this.convs.loaded;
   readonly notice = this._notice.asReadonly();
@@ -199,12 +203,16 @@ export class ChatStore {
 
   // ---- conversations ------------------------------------------------------
 
-  /** Shows a conversation: loads its newest page the first time, and marks it read. */
+  /** Shows a conversation: loads its newest page the first time. The pane then reports what is on screen (seen, setAtNewest). */
   open(id: string): void {
     this.activeId.set(id);
-    this.atNewest.set(true);
+    this.atNewest.set(false);
     if (!this.timelines.has(id)) void this.loadNewest(id);
-    else this.markRead(id);
+  }
+
+  /** The pane showed messages up to `seq` (the reader may still be above the newest). */
+  seen(id: string, seq: number): void {
+    if (this.activeId() === id && this.tabVisible()) this.markRead(id, seq);
   }
 
   /**
@@ -318,14 +326,28 @@ export class ChatStore {
   }
 
   /** Moves the read marker to the newest message (only when something is unread or unsent as read). */
-  markRead(id: string): void {
+  markRead(id: string, upTo?: number): void {
     const conv = this.convs.get(id);
     if (!conv || conv.lastSeq === 0) return;
-    if (this.reads.sentUpTo(id) >= conv.lastSeq && conv.unread === 0) return;
+    const seq = Math.min(upTo ?? conv.lastSeq, conv.lastSeq);
+    if (this.reads.sentUpTo(id) >= seq && (seq < conv.lastSeq || conv.unread === 0)) return;
     if (!this.socket.connected) return;
-    this.reads.noteSent(id, conv.lastSeq);
-    this.convs.patch(id, { unread: 0 });
-    this.socket.request('conversation:read', { conversationId: id, seq: conv.lastSeq }).catch(() => this.reads.forgetSent(id));
+    const sent = Math.max(seq, this.reads.sentUpTo(id));
+    this.reads.noteSent(id, sent);
+    const unread = this.unreadAbove(conv, sent);
+    if (unread !== conv.unread) this.convs.patch(id, { unread });
+    this.socket.request('conversation:read', { conversationId: id, seq: sent }).catch(() => this.reads.forgetSent(id));
+  }
+
+  /** Messages from others above a read marker, from the window held (or bounded by the count known). */
+  private unreadAbove(conv: Conversation, seq: number): number {
+    if (seq >= conv.lastSeq) return 0;
+    const tl = this.timelines.get(conv.id);
+    if (tl && tl.messages.length && tl.messages[0].seq <= seq + 1) {
+      const me = this.me()?.id;
+      return tl.messages.filter((m) => m.seq > seq && m.senderId !== me).length;
+    }
+    return Math.min(conv.unread, conv.lastSeq - seq);
   }
 
   // ---- sending ------------------------------------------------------------
@@ -485,22 +507,18 @@ export class ChatStore {
     const conv = this.convs.get(p.conversationId);
     if (!conv) return;
     this.reads.noteSent(p.conversationId, p.seq);
-    let unread = conv.unread;
-    if (p.seq >= conv.lastSeq) unread = 0;
-    else {
-      const tl = this.timelines.get(p.conversationId);
-      if (tl && tl.messages.length && tl.messages[0].seq <= p.seq + 1) {
-        const me = this.me()?.id;
-        unread = tl.messages.filter((m) => m.seq > p.seq && m.senderId !== me).length;
-      } else unread = Math.min(unread, conv.lastSeq - p.seq);
-    }
+    const unread = this.unreadAbove(conv, p.seq);
     if (unread !== conv.unread) this.convs.patch(p.conversationId, { unread });
   }
 
   // ---- helpers ------------------------------------------------------------
 
+  private tabVisible(): boolean {
+    return typeof document === 'undefined' || document.visibilityState === 'visible';
+  }
+
   private isReading(id: string): boolean {
-    return this.activeId() === id && this.atNewest() && (typeof document === 'undefined' || document.visibilityState === 'visible');
+    return this.activeId() === id && this.atNewest() && this.tabVisible();
   }
 
   private async reloadList(): Promise<void> {
