@@ -1,7 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
-import { byTest, chatUrl, launch } from './support/browser';
+import { byTest, describeInBrowser } from './support/browser';
 
-const BASE = chatUrl();
 /** The issue's budget for the sign-in page's first load, compressed, cold cache. */
 const BUDGET_KIB = 350;
 
@@ -18,8 +17,8 @@ interface Load {
  * enabled, the point a person can sign in. With `throttle`, the issue's slow
  * device: 1.6 Mbps down, 750 kbps up, 150 ms round trip, CPU 4x slower (CDP).
  */
-async function firstLoad(browser: Browser, throttle: boolean): Promise<Load> {
-  const context = await browser.newContext({ baseURL: BASE ?? undefined });
+async function firstLoad(browser: Browser, base: string, throttle: boolean): Promise<Load> {
+  const context = await browser.newContext({ baseURL: base });
   try {
     const page: Page = await context.newPage();
     const cdp = await context.newCDPSession(page);
@@ -56,43 +55,32 @@ async function firstLoad(browser: Browser, throttle: boolean): Promise<Load> {
   }
 }
 
-if (!BASE) {
-  describe('first load', () => {
-    it('cannot run: CHAT_URL is not set', () => {
-      throw new Error('CHAT_URL is not set; see chat.e2e.ts.');
-    });
+describeInBrowser('first load of the sign-in page (issue #21)', (suite) => {
+  const { base: BASE } = suite;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = suite.browser();
   });
-} else {
-  describe('first load of the sign-in page (issue #21)', () => {
-    let browser: Browser;
 
-    beforeAll(async () => {
-      browser = await launch();
-    });
-
-    afterAll(async () => {
-      await browser?.close();
-    });
-
-    it(`transfers at most ${BUDGET_KIB} KiB, compressed, with hashed files cached as immutable`, async () => {
-      const load = await firstLoad(browser, false);
-      console.log(`first load: ${load.kib.toFixed(1)} KiB transferred in ${load.responses.length} responses, ${load.ms} ms unthrottled`);
-      const assets = load.responses.filter((r) => /\.(js|css)$/.test(new URL(r.url).pathname));
-      expect(assets.length).toBeGreaterThan(0);
-      for (const a of assets) {
-        expect({ url: a.url, encoding: a.encoding }).toEqual({ url: a.url, encoding: expect.stringMatching(/^(br|gzip)$/) });
-        // Hashed names change with their content, so they may be kept for good.
-        if (/-[A-Za-z0-9_-]{8,}\.(js|css)$/.test(a.url)) expect(a.cacheControl).toBe('public, max-age=31536000, immutable');
-      }
-      const index = load.responses.find((r) => new URL(r.url).pathname === '/login');
-      expect(index?.cacheControl).toContain('no-cache');
-      expect(load.kib).toBeLessThanOrEqual(BUDGET_KIB);
-    });
-
-    it('becomes usable on a slow device and network (reported, not asserted)', async () => {
-      const load = await firstLoad(browser, true);
-      console.log(`throttled first load (1.6 Mbps, 150 ms RTT, CPU 4x): usable after ${load.ms} ms, ${load.kib.toFixed(1)} KiB`);
-      expect(load.ms).toBeGreaterThan(0);
-    });
+  it(`transfers at most ${BUDGET_KIB} KiB, compressed, with hashed files cached as immutable`, async () => {
+    const load = await firstLoad(browser, BASE, false);
+    console.log(`first load: ${load.kib.toFixed(1)} KiB transferred in ${load.responses.length} responses, ${load.ms} ms unthrottled`);
+    const assets = load.responses.filter((r) => /\.(js|css)$/.test(new URL(r.url).pathname));
+    expect(assets.length).toBeGreaterThan(0);
+    for (const a of assets) {
+      expect({ url: a.url, encoding: a.encoding }).toEqual({ url: a.url, encoding: expect.stringMatching(/^(br|gzip)$/) });
+      // Hashed names change with their content, so they may be kept for good.
+      if (/-[A-Za-z0-9_-]{8,}\.(js|css)$/.test(a.url)) expect(a.cacheControl).toBe('public, max-age=31536000, immutable');
+    }
+    const index = load.responses.find((r) => new URL(r.url).pathname === '/login');
+    expect(index?.cacheControl).toContain('no-cache');
+    expect(load.kib).toBeLessThanOrEqual(BUDGET_KIB);
   });
-}
+
+  it('becomes usable on a slow device and network (reported, not asserted)', async () => {
+    const load = await firstLoad(browser, BASE, true);
+    console.log(`throttled first load (1.6 Mbps, 150 ms RTT, CPU 4x): usable after ${load.ms} ms, ${load.kib.toFixed(1)} KiB`);
+    expect(load.ms).toBeGreaterThan(0);
+  });
+});
