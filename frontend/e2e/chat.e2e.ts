@@ -163,7 +163,8 @@ describeInBrowser('web client in Chromium: two and three people in separate brow
     await byTest(alice.page, 'group-name').fill('Weekend trip');
     await pickUser(alice, 'group-member-search', bob.username);
     await pickUser(alice, 'group-member-search', carol.username);
-    expect(await byTest(alice.page, 'group-member-chip').count()).toBe(2);
+    // The chip renders on the change detection after the pick, not within the click.
+    await until('both members picked', async () => (await byTest(alice.page, 'group-member-chip').count()) === 2, 5000);
     await byTest(alice.page, 'create-group').click();
     await until('Alice in the new group', async () => (await byTest(alice.page, 'conversation-header-title').innerText()).includes('Weekend trip'));
     await until('the group in Carol\'s list', async () => (await conversationItem(carol, 'Weekend trip').count()) === 1);
