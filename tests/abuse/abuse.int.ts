@@ -25,6 +25,7 @@ function validPayloads(ids: { user: string; conversation: string; message: strin
     'message:delete': { messageId: ids.message },
     'message:history': { conversationId: ids.conversation, limit: 5 },
     'conversation:read': { conversationId: ids.conversation, seq: 1 },
+    'read:list': { conversationId: ids.conversation },
     typing: { conversationId: ids.conversation, typing: true },
   };
 }

@@ -10,6 +10,45 @@ export function chatUrl(): string | null {
   return url ? url.replace(/\/+$/, '') : null;
 }
 
+/**
+ * Declares a suite of browser tests against CHAT_URL with one Chromium for it
+ * (launched before the body's own beforeAll, closed after), and a run id for
+ * unique usernames. Without CHAT_URL, one failing test says how to run them.
+ */
+export function describeInBrowser(name: string, body: (suite: { base: string; browser: () => Browser; run: string }) => void): void {
+  const base = chatUrl();
+  if (!base) {
+    describe(name, () => {
+      it('cannot run: CHAT_URL is not set', () => {
+        throw new Error(
+          'CHAT_URL is not set. These browser tests need the running platform, with the gateway serving the built web client. ' +
+            'Run them with `npm test` (it starts the platform), or start it with `npm start` and run ' +
+            '`CHAT_URL=http://localhost:8080 npx jest -c frontend/e2e/jest.config.cjs`.',
+        );
+      });
+    });
+    return;
+  }
+  describe(name, () => {
+    const run = `${Date.now().toString(36).slice(-5)}${Math.random().toString(36).slice(2, 5)}`;
+    let browser: Browser | undefined;
+    beforeAll(async () => {
+      browser = await launch();
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+    body({
+      base,
+      run,
+      browser: () => {
+        if (!browser) throw new Error('the browser is launched in beforeAll');
+        return browser;
+      },
+    });
+  });
+}
+
 export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env['CHROMIUM_PATH'] || '/usr/bin/chromium',

@@ -2,16 +2,14 @@ import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
-import express from 'express';
 import helmet from 'helmet';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { REST_MAX_BODY } from '@chat/contracts';
 import { bootstrapService } from '@chat/platform-bootstrap';
 import { KafkaBus } from '@chat/platform-kafka';
 import { AppModule } from './app.module';
 import { allowedOrigins, trustedProxies, type Env } from './config';
+import { serveWebClient } from './http/web-client';
 import { ChatSocketAdapter } from './realtime/socket.adapter';
 
 void bootstrapService(AppModule, (app) => {
@@ -46,16 +44,7 @@ void bootstrapService(AppModule, (app) => {
         );
         SwaggerModule.setup('api/v1/docs', http, cleanupOpenApiDoc(doc), { jsonDocumentUrl: 'api/v1/openapi.json' });
       }
-      const web = config.get('WEB_DIR', { infer: true });
-      if (web && existsSync(web)) {
-        const root = resolve(web);
-        http.use(express.static(root, { index: false, maxAge: '1h' }));
-        // The single-page app answers every other GET that is not the API's (or Prometheus' /metrics).
-        http.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-          if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path.startsWith('/socket.io') || req.path === '/metrics') return next();
-          res.sendFile(join(root, 'index.html'));
-        });
-      }
+      serveWebClient(http, config.get('WEB_DIR', { infer: true }));
     },
   };
 });

@@ -44,6 +44,7 @@ const REQUEST_NOTES: Record<RequestEvent, string> = {
   'message:history':
     'Ascending by seq, tombstones included. No cursor: the newest limit; beforeSeq: the limit just below it; afterSeq: the limit just above it; both: those strictly between, from just above afterSeq. hasMore: more exist past the page in the direction of travel.',
   'conversation:read': 'Moves the read marker forward (never back; past lastSeq means lastSeq); pushes read:update when it moves.',
+  'read:list': "v1.1: every member's read marker (the one unread counts from; a late joiner's starts at the lastSeq of their joining), so receipts survive a reload.",
   typing: 'Re-emit while typing (every 3 s); lapses after 5 s without renewal. Relayed without touching the database.',
 };
 

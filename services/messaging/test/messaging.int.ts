@@ -222,6 +222,24 @@ describe('unread and read receipts', () => {
     const { messages } = await ok(late.socket, 'message:history', { conversationId: conversation.id });
     expect(messages.map((m) => m.text)).toEqual(['before 1', 'before 2', 'after']);
   });
+
+  it("read:list gives every member's read marker, a late joiner's at the lastSeq of their joining, so receipts survive a reload", async () => {
+    const owner = await newUser(platform.urls[0]!, 'qo');
+    const early = await newUser(platform.urls[1]!, 'qe');
+    const late = await newUser(platform.urls[1]!, 'ql');
+    sockets.push(owner, early, late);
+    const { conversation } = await retrying(() => ok(owner.socket, 'group:create', { name: 'Markers', memberIds: [early.user.id] }, 30000));
+    const id = conversation.id;
+    for (let i = 1; i <= 3; i++) await send(owner, id, `m${i}`);
+    await ok(early.socket, 'conversation:read', { conversationId: id, seq: 2 });
+    await ok(owner.socket, 'group:addMembers', { conversationId: id, userIds: [late.user.id] }, 30000);
+    await late.pushes.waitFor('conversation:updated', (p) => p.conversation.id === id);
+    await send(owner, id, 'm4');
+    const markers = async (u: TestUser) => Object.fromEntries((await ok(u.socket, 'read:list', { conversationId: id })).reads.map((r) => [r.userId, r.seq]));
+    expect(await retrying(() => markers(late))).toEqual({ [owner.user.id]: 0, [early.user.id]: 2, [late.user.id]: 3 });
+    await ok(late.socket, 'conversation:read', { conversationId: id, seq: 4 });
+    expect((await markers(owner))[late.user.id]).toBe(4);
+  });
 });
 
 describe('privacy', () => {
@@ -234,6 +252,7 @@ describe('privacy', () => {
       ['message:history', { conversationId: direct }],
       ['message:history', { conversationId: direct, afterSeq: 0 }],
       ['conversation:read', { conversationId: direct, seq: 1 }],
+      ['read:list', { conversationId: direct }],
       ['message:send', { conversationId: 'a'.repeat(24), text: 'nobody', clientMsgId: 'x' }],
       ['message:edit', { messageId: `${'a'.repeat(24)}-1`, text: 'x' }],
       ['message:delete', { messageId: 'not-a-message-id' }],

@@ -50,6 +50,8 @@ export const RequestSchemas = {
     limit: limit(LIMITS.historyLimitMax, LIMITS.historyLimitDefault),
   }),
   'conversation:read': z.strictObject({ conversationId: Id, seq: z.number().int().min(0) }),
+  /** v1.1: every member's read marker, so receipts survive a reload. */
+  'read:list': z.strictObject({ conversationId: Id }),
   typing: z.strictObject({ conversationId: Id, typing: z.boolean() }),
 } as const;
 
@@ -83,6 +85,7 @@ export const AckSchemas = {
   'message:delete': OneMessage,
   'message:history': z.object({ messages: z.array(MessageSchema), hasMore: z.boolean() }),
   'conversation:read': Empty,
+  'read:list': z.object({ reads: z.array(z.object({ userId: z.string(), seq: z.number().int() })) }),
   typing: Empty,
 } as const satisfies Record<RequestEvent, z.ZodType>;
 

@@ -83,6 +83,7 @@ export const ROUTES: { [E in RequestEvent]: Route<E> } = {
   },
   'message:history': (p, ctx) => call(ctx, 'messages.history', p.conversationId, { ...p, actorId: ctx.userId }) as never,
   'conversation:read': (p, ctx) => call(ctx, 'conversations.read', p.conversationId, { ...p, actorId: ctx.userId }) as never,
+  'read:list': (p, ctx) => call(ctx, 'conversations.reads', p.conversationId, { ...p, actorId: ctx.userId }) as never,
   typing: async (p, ctx) => {
     // A relay, not a command: the presence service checks membership and fans it out.
     await ctx.bus.emit('typing.changed', p.conversationId, { ...p, userId: ctx.userId }, ctx.correlationId);

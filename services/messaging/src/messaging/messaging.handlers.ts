@@ -71,6 +71,11 @@ export class MessagingHandlers {
     return this.messaging.read(p, this.origin(ctx));
   }
 
+  @OnCommand('conversations.reads')
+  reads(p: CommandPayload<'conversations.reads'>, ctx: KafkaContext) {
+    return this.messaging.reads(p, this.origin(ctx));
+  }
+
   @OnEvent('conversation.projected')
   projected(e: EventPayload<'conversation.projected'>, ctx: KafkaContext): void {
     this.origin(ctx);

@@ -242,6 +242,12 @@ export class MessagingService {
     return {};
   }
 
+  /** Every member's read marker, the one `unread` counts from (a late joiner's is the lastSeq at joining). */
+  async reads(p: CommandPayload<'conversations.reads'>, origin: Origin): Promise<CommandReply<'conversations.reads'>> {
+    const { state, conv } = await this.asMember(p.conversationId, p.actorId, origin);
+    return { reads: conv.members.map((m) => ({ userId: m.userId, seq: readMarker(m, state.timeline).seq })) };
+  }
+
   /** The projection of a conversation moved: forget its cached membership (it is read again on next use). */
   projected(conversationId: string): void {
     this.cache.drop(conversationId);

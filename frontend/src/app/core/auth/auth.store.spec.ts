@@ -13,6 +13,7 @@ describe('AuthStore', () => {
   let store: AuthStore;
 
   beforeEach(() => {
+    localStorage.setItem('chat.session', '1');
     api = { refresh: vi.fn(), login: vi.fn(), logout: vi.fn(() => Promise.resolve()) };
     TestBed.configureTestingModule({ providers: [{ provide: AuthApi, useValue: api }] });
     store = TestBed.inject(AuthStore);
@@ -31,6 +32,13 @@ describe('AuthStore', () => {
     expect(await store.ready()).toBe(false);
     expect(store.status()).toBe('signed-out');
     expect(store.endedReason()).toBeNull();
+  });
+
+  it('does not call refresh on load when this browser never signed in (no 401 in the console)', async () => {
+    localStorage.removeItem('chat.session');
+    expect(await store.ready()).toBe(false);
+    expect(api.refresh).not.toHaveBeenCalled();
+    expect(store.status()).toBe('signed-out');
   });
 
   it('shares one refresh between concurrent callers in a tab (rotation is strict)', async () => {

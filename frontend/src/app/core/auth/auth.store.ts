@@ -9,6 +9,30 @@ export type AuthStatus = 'restoring' | 'signed-in' | 'signed-out';
 /** Refresh this long before the access token's expiry, so a reconnect never presents a dead one. */
 const EXPIRY_MARGIN_MS = 30_000;
 
+/**
+ * Set while this browser holds a session: the refresh cookie is HttpOnly, so
+ * without this hint a signed-out page load could only find out by a refresh
+ * call that fails with 401 (an error in the console on every visit).
+ */
+const SESSION_HINT = 'chat.session';
+
+function hasSessionHint(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT) === '1';
+  } catch {
+    return true;
+  }
+}
+
+function setSessionHint(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SESSION_HINT, '1');
+    else localStorage.removeItem(SESSION_HINT);
+  } catch {
+    /* storage refused: refresh is then always tried */
+  }
+}
+
 type TabMessage = { type: 'signed-out' } | { type: 'signed-in' };
 
 /**
@@ -46,6 +70,10 @@ export class AuthStore {
 
   /** Restores the session from the refresh cookie, once per page load. */
   ready(): Promise<boolean> {
+    if (!this.restoring && !hasSessionHint()) {
+      this._status.set('signed-out');
+      this.restoring = Promise.resolve(false);
+    }
     this.restoring ??= this.refresh().then(
       () => true,
       () => false,
@@ -114,12 +142,14 @@ export class AuthStore {
   private accept(result: AuthResult): void {
     this.token = { value: result.accessToken, expiresAt: Date.now() + result.expiresIn * 1000 };
     this._user.set(result.user);
+    setSessionHint(true);
     this.endedReason.set(null);
     this._status.set('signed-in');
   }
 
   private clear(reason: string | null): void {
     this.token = null;
+    setSessionHint(false);
     this._user.set(null);
     this.endedReason.set(reason);
     this._status.set('signed-out');

@@ -71,6 +71,9 @@ describe('ChatStore', () => {
     await settle(30);
     store.open('c1');
     await settle(30);
+    // What the pane does once it has rendered the newest message.
+    store.setAtNewest('c1', true);
+    await settle();
   }
 
   const seqs = () => store.timeline('c1')?.messages.map((m) => m.seq);
@@ -209,6 +212,38 @@ describe('ChatStore', () => {
     expect(socket.sentOf('conversation:read').at(-1)).toEqual({ conversationId: 'c1', seq: 4 });
   });
 
+  it('does not mark read what arrives while the reader is up in history, and reads it on the way back down', async () => {
+    await openC1();
+    store.setAtNewest('c1', false);
+    socket.push('message:new', { message: message('c1', 4, 'bob') });
+    await settle();
+    expect(store.conversation('c1')?.unread).toBe(1);
+    expect(socket.sentOf('conversation:read').some((r) => r.seq === 4)).toBe(false);
+    store.setAtNewest('c1', true);
+    await settle();
+    expect(store.conversation('c1')?.unread).toBe(0);
+    expect(socket.sentOf('conversation:read').at(-1)).toEqual({ conversationId: 'c1', seq: 4 });
+  });
+
+  it('reads only what the pane has shown: nothing on opening, then up to the last message on screen', async () => {
+    socket.responders['conversation:list'] = () => ({
+      conversations: [conversation('c1', ['me', 'bob'], { lastSeq: 3, lastMessage: log[2], unread: 3 })],
+    });
+    socket.open();
+    await settle(30);
+    store.open('c1');
+    await settle(30);
+    expect(socket.sentOf('conversation:read')).toEqual([]);
+    store.seen('c1', 2);
+    expect(socket.sentOf('conversation:read')).toEqual([{ conversationId: 'c1', seq: 2 }]);
+    expect(store.conversation('c1')?.unread).toBe(1);
+    store.seen('c1', 1);
+    expect(socket.sentOf('conversation:read')).toHaveLength(1);
+    store.setAtNewest('c1', true);
+    expect(socket.sentOf('conversation:read').at(-1)).toEqual({ conversationId: 'c1', seq: 3 });
+    expect(store.conversation('c1')?.unread).toBe(0);
+  });
+
   it('applies edits and deletes pushed by others', async () => {
     await openC1();
     socket.push('message:updated', { message: message('c1', 2, 'bob', { text: 'fixed', editedAt: '2026-01-02T00:00:00.000Z' }) });
@@ -246,6 +281,13 @@ describe('ChatStore', () => {
     socket.push('read:update', { conversationId: 'c1', userId: 'bob', seq: 2 });
     expect(store.readersOf('c1', 2)).toEqual(['bob']);
     expect(store.readersOf('c1', 3)).toEqual([]);
+  });
+
+  it('learns the read markers of the others with read:list when a conversation opens (receipts after a reload)', async () => {
+    socket.responders['read:list'] = () => ({ reads: [{ userId: 'bob', seq: 3 }, { userId: 'me', seq: 3 }] });
+    await openC1();
+    expect(socket.sentOf('read:list')).toEqual([{ conversationId: 'c1' }]);
+    expect(store.readersOf('c1', 3)).toEqual(['bob']);
   });
 
   it('keeps a draft per conversation and announces typing at most every few seconds', async () => {

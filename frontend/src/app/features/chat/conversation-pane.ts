@@ -11,6 +11,7 @@ import {
   signal,
   untracked,
   viewChild,
+  viewChildren,
 } from '@angular/core';
 import { MatButton, MatIconButton } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
@@ -59,7 +60,9 @@ export class ConversationPane {
   private readonly router = inject(Router);
   private readonly pageTitle = inject(Title);
   private readonly scroller = viewChild<ElementRef<HTMLElement>>('scroller');
+  private readonly content = viewChild<ElementRef<HTMLElement>>('content');
   private readonly composer = viewChild(Composer);
+  private readonly items = viewChildren(MessageItem);
 
   private readonly now = signal(new Date());
   protected readonly conversation = computed(() => this.chat.conversation(this.id()));
@@ -105,6 +108,26 @@ export class ConversationPane {
     return groupByDay(views, (v) => v.message.createdAt, this.now());
   });
 
+  /** The unread count and newest seq when this conversation was opened: where "New messages" goes, fixed while reading. */
+  private readonly opened = signal<{ id: string; unread: number; lastSeq: number } | null>(null);
+  /** The first unread message as it was on opening (the divider goes above it), or null. */
+  protected readonly dividerSeq = computed(() => {
+    const at = this.opened();
+    const tl = this.timeline();
+    if (!at || at.id !== this.id() || at.unread === 0 || !tl?.loaded) return null;
+    const me = this.chat.me()?.id;
+    let count = 0;
+    for (let i = tl.messages.length - 1; i >= 0; i--) {
+      const m = tl.messages[i];
+      if (m.seq > at.lastSeq || m.senderId === me) continue;
+      if (++count === at.unread) return m.seq;
+    }
+    // More unread than the window holds: the divider tops what is held.
+    return tl.hasOlder ? (tl.messages[0]?.seq ?? null) : null;
+  });
+  /** Messages below the view (for the jump-to-newest button); 0 at the bottom. */
+  protected readonly below = signal(0);
+
   protected readonly typingText = computed(() => {
     const names = this.chat.typingIn(this.id());
     if (names.length === 0) return '';
@@ -115,6 +138,9 @@ export class ConversationPane {
 
   private stick = true;
   private anchor: { firstSeq: number; fromBottom: number } | null = null;
+  /** Whether the opening position (the bottom, or the "New messages" divider) has been taken. */
+  private positioned = false;
+  private focusedFor: string | null = null;
 
   constructor() {
     const tick = setInterval(() => this.now.set(new Date()), 60_000);
@@ -125,9 +151,16 @@ export class ConversationPane {
       untracked(() => {
         this.stick = true;
         this.anchor = null;
+        this.positioned = false;
+        this.below.set(0);
         this.chat.open(id);
       });
       onCleanup(() => untracked(() => this.chat.close(id)));
+    });
+
+    effect(() => {
+      const c = this.conversation();
+      if (c && untracked(this.opened)?.id !== c.id) this.opened.set({ id: c.id, unread: c.unread, lastSeq: c.lastSeq });
     });
 
     // Removed from it, or it was deleted, or it never was ours: back to the list.
@@ -140,15 +173,35 @@ export class ConversationPane {
       this.pageTitle.setTitle(t ? `${t} · Chat` : 'Chat');
     });
 
+    // Layout that settles after the render (the composer sizing itself, fonts, a
+    // dialog closing) changes heights without a signal: a reader at the bottom stays there.
+    effect((onCleanup) => {
+      const el = this.scroller()?.nativeElement;
+      const content = this.content()?.nativeElement;
+      if (!el || !content || typeof ResizeObserver === 'undefined') return;
+      const observer = new ResizeObserver(() => {
+        if (this.stick && !this.anchor) el.scrollTop = el.scrollHeight;
+      });
+      observer.observe(el);
+      observer.observe(content);
+      onCleanup(() => observer.disconnect());
+    });
+
     // Keep the view where the reader expects it after each render of new content.
     afterRenderEffect(() => {
       const tl = this.timeline();
       this.pending();
       this.typingText();
+      this.dividerSeq();
+      this.composer();
       const el = this.scroller()?.nativeElement;
+      untracked(() => this.focusComposerOnOpen());
       if (!el || !tl) return;
       const first = tl.messages[0]?.seq ?? 0;
-      if (this.anchor && this.anchor.firstSeq !== first) {
+      if (!this.positioned && tl.loaded) {
+        this.positioned = true;
+        this.openAtDivider(el);
+      } else if (this.anchor && this.anchor.firstSeq !== first) {
         // Older messages went in above: keep the ones being read in place.
         el.scrollTop = el.scrollHeight - this.anchor.fromBottom;
         this.anchor = null;
@@ -159,13 +212,75 @@ export class ConversationPane {
       }
       // Not enough to scroll yet: fetch more so that scrolling up can begin.
       if (tl.loaded && tl.hasOlder && !tl.loading && el.scrollHeight <= el.clientHeight) this.loadOlder();
+      // Untracked: what the store reads while marking read must not make this effect run on every store change.
+      untracked(() => this.report());
     });
+  }
+
+  /** With more unread than fit on screen, the view opens at "New messages" instead of the bottom. */
+  private openAtDivider(el: HTMLElement): void {
+    const mark = el.querySelector<HTMLElement>('[data-testid="new-messages-divider"]');
+    if (mark) {
+      const offset = mark.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop;
+      if (el.scrollHeight - offset > el.clientHeight) {
+        this.stick = false;
+        el.scrollTop = Math.max(0, offset - 8);
+        return;
+      }
+    }
+    el.scrollTop = el.scrollHeight;
+  }
+
+  /**
+   * Tells the store what is on screen, so that only that is read: the last
+   * message fully shown, and whether that is the newest. Also counts what is
+   * below the view for the jump button.
+   */
+  private report(): void {
+    const el = this.scroller()?.nativeElement;
+    const tl = untracked(this.timeline);
+    if (!el || !tl?.loaded || !this.positioned) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    const viewBottom = el.getBoundingClientRect().bottom;
+    const items = el.querySelectorAll<HTMLElement>('[data-testid="message"]');
+    let below = 0;
+    let last = 0;
+    for (let i = items.length - 1; i >= 0; i--) {
+      if (items[i].getBoundingClientRect().bottom > viewBottom + 2) below++;
+      else {
+        last = Number(items[i].dataset['seq']);
+        break;
+      }
+    }
+    this.below.set(atBottom ? 0 : below);
+    const id = untracked(this.id);
+    this.chat.setAtNewest(id, atBottom);
+    if (last) this.chat.seen(id, last);
+  }
+
+  /** Typing can start at once; not on touch screens, where focus would pop up the keyboard over the messages. */
+  private focusComposerOnOpen(): void {
+    const composer = this.composer();
+    const id = this.id();
+    if (!composer || this.focusedFor === id) return;
+    this.focusedFor = id;
+    const fine = typeof matchMedia === 'undefined' || matchMedia('(pointer: fine)').matches;
+    if (fine && this.dialog.openDialogs.length === 0) composer.focus();
+  }
+
+  protected jumpToNewest(): void {
+    const el = this.scroller()?.nativeElement;
+    if (!el) return;
+    this.stick = true;
+    el.scrollTop = el.scrollHeight;
+    this.focusComposer();
   }
 
   protected onScroll(): void {
     const el = this.scroller()?.nativeElement;
     if (!el) return;
     this.stick = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    this.report();
     if (el.scrollTop < LOAD_OLDER_PX) this.loadOlder();
   }
 
@@ -184,9 +299,16 @@ export class ConversationPane {
   protected onDeleted(message: Message): void {
     const ref = this.dialog.open<ConfirmDialog, ConfirmData, boolean>(ConfirmDialog, {
       data: { title: 'Delete message?', message: 'Everyone in the conversation will see that it was deleted.', confirm: 'Delete' },
+      // The dialog was opened from a menu item that no longer exists: the dialog's own restore would land on <body>.
+      restoreFocus: false,
     });
     ref.afterClosed().subscribe((ok) => {
-      if (ok) this.chat.remove(message.id).catch((err: unknown) => this.chat.say(`Could not delete: ${describeError(err)}`));
+      if (ok) {
+        this.focusComposer();
+        this.chat.remove(message.id).catch((err: unknown) => this.chat.say(`Could not delete: ${describeError(err)}`));
+      } else {
+        this.items().find((item) => item.message().id === message.id)?.focusActions();
+      }
     });
   }
 

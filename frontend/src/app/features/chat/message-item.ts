@@ -35,6 +35,7 @@ export class MessageItem {
 
   private readonly injector = inject(Injector);
   private readonly editBox = viewChild<ElementRef<HTMLTextAreaElement>>('editBox');
+  private readonly actionsButton = viewChild('actionsButton', { read: ElementRef<HTMLElement> });
   protected readonly editing = signal(false);
   protected readonly draft = signal('');
   protected readonly time = computed(() => timeOfDay(this.message().createdAt));
@@ -61,14 +62,26 @@ export class MessageItem {
   protected save(): void {
     if (this.draftError()) return;
     const text = this.draft().trim();
-    this.editing.set(false);
+    this.stopEditing();
     if (text !== this.message().text) this.edited.emit(text);
+  }
+
+  /** Keyboard focus back on the ⋮ button (the edit box it was in is gone), not lost to the page. */
+  focusActions(): void {
+    const focus = () => (this.actionsButton()?.nativeElement as HTMLElement | undefined)?.focus();
+    if (this.editing()) afterNextRender(focus, { injector: this.injector });
+    else focus();
+  }
+
+  protected stopEditing(): void {
+    afterNextRender(() => this.focusActions(), { injector: this.injector });
+    this.editing.set(false);
   }
 
   protected onEditKey(event: KeyboardEvent): void {
     if (event.key === 'Escape') {
       event.preventDefault();
-      this.editing.set(false);
+      this.stopEditing();
     } else if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       this.save();

@@ -22,7 +22,6 @@ interface Row {
   online: boolean | null;
   presenceText: string;
   initials: string;
-  label: string;
 }
 
 export function initials(name: string): string {
@@ -73,9 +72,6 @@ export class Sidebar {
     const presence = peer ? this.chat.presence(peer) : undefined;
     const online = presence ? presence.online : null;
     const presenceText = presence ? (presence.online ? 'online' : lastSeen(presence.lastSeenAt, now)) : '';
-    const parts = [c.type === 'group' ? `Group ${title}` : title];
-    if (presenceText) parts.push(presenceText);
-    if (c.unread) parts.push(`${c.unread} unread`);
     return {
       id: c.id,
       title,
@@ -86,7 +82,6 @@ export class Sidebar {
       online,
       presenceText,
       initials: initials(title),
-      label: parts.join(', '),
     };
   }
 

@@ -220,6 +220,7 @@ export const COMMANDS = {
     reply: z.object({ conversation: ConversationSchema }),
   },
   'conversations.read': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['conversation:read']), reply: AckSchemas['conversation:read'] },
+  'conversations.reads': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['read:list']), reply: AckSchemas['read:list'] },
   'presence.query': {
     topic: TOPICS.presenceCommands,
     /** With viewerId, presence the viewer may not see (not a contact, no shared conversation) answers offline, never seen. */
