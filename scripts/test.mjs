@@ -89,7 +89,7 @@ export function reportCounts(report) {
     skipped += count('pending', 'skipped', 'todo', 'disabled');
     // A file that failed without a failing test did not even run its tests (a syntax error, a throw in a hook).
     if (r.status === 'failed' && count('failed') === 0) failed += 1;
-    ran.set(path.resolve(repoRoot, r.name), count('passed', 'failed'));
+    ran.set(path.relative(repoRoot, path.resolve(repoRoot, r.name)), count('passed', 'failed'));
   }
   return { passed, failed, skipped, ran };
 }
@@ -104,7 +104,9 @@ async function runLayer(name, target, { projects, env = {}, args = [] }) {
   say('test', `── ${name} ──`);
   const started = Date.now();
   for (const p of projects) rmSync(path.join(repoRoot, reportFile(target, p.name)), { force: true });
-  const nxArgs = ['nx', 'run-many', '-t', target, '-p', ...projects.map((p) => p.name), '--parallel=1', '--outputStyle=stream', '--nxBail=false', ...args];
+  // Never from Nx's cache: a cached run restores no report for targets whose report is not an
+  // output (the frontend's), and a report cached by another checkout names its files elsewhere.
+  const nxArgs = ['nx', 'run-many', '-t', target, '-p', ...projects.map((p) => p.name), '--parallel=1', '--outputStyle=stream', '--nxBail=false', '--skip-nx-cache', ...args];
   current = spawnManaged({ name, cmd: 'npx', args: nxArgs, env: toolEnv(env), cwd: repoRoot });
   const proc = current;
   const timer = sleep(SUITE_TIMEOUT_MS).then(() => 'timeout');
@@ -128,7 +130,7 @@ async function runLayer(name, target, { projects, env = {}, args = [] }) {
     }
     for (const pattern of LAYER_FILES[target](p.root)) {
       for (const rel of globSync(pattern, { cwd: repoRoot })) {
-        if ((counts.ran.get(path.resolve(repoRoot, rel)) ?? 0) > 0) continue;
+        if ((counts.ran.get(path.normalize(rel)) ?? 0) > 0) continue;
         counts.failed += 1;
         notes.push(`${rel} ran no test`);
       }
