@@ -30,8 +30,8 @@ export const EnvSchema = BaseEnvSchema.extend({
   SOCKET_RATE_PER_SEC: z.coerce.number().int().min(1).default(30),
   /** Open sockets one user may hold on this gateway (more: RATE_LIMITED at the handshake). */
   SOCKETS_PER_USER: z.coerce.number().int().min(1).default(20),
-  /** Open sockets one client address may hold on this gateway (more: RATE_LIMITED at the handshake). */
-  SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).default(500),
+  /** Open sockets one client address may hold on this gateway (more: RATE_LIMITED at the handshake); an office behind one NAT address shares it. */
+  SOCKETS_PER_ADDRESS: z.coerce.number().int().min(1).default(2000),
   /** Lease a heartbeat grants this gateway's sockets in the presence service. */
   PRESENCE_LEASE_MS: z.coerce.number().int().min(1000).default(15000),
   /** Marks the refresh cookie Secure (off only for plain-http local use is NOT needed: browsers accept Secure on localhost). */
