@@ -1,5 +1,20 @@
-import type { Message } from '@chat/contracts';
-import { connect, ok, register, request, uniqueName, type ChatSocket } from './client';
+import type { Ack, Message } from '@chat/contracts';
+import { connect, register, request, uniqueName, type ChatSocket } from './client';
+
+/**
+ * A request the load's own setup and check make: UNAVAILABLE means "try again" (protocol.md),
+ * so it is asked again for up to a minute, as a client would; any other refusal fails at once.
+ */
+async function untilAvailable<T>(ask: () => Promise<Ack<T>>, what: string, forMs = 60_000): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (;;) {
+    const ack = await ask().catch(() => null);
+    if (ack?.ok) return ack.data;
+    if (ack && ack.error.code !== 'UNAVAILABLE') throw new Error(`${what} failed: ${ack.error.code} ${ack.error.message}`);
+    if (Date.now() > deadline) throw new Error(`${what} still unavailable after ${forMs} ms${ack ? `: ${ack.error.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 /** One socket of a member, following gateways as they come and go, and counting what it hears. */
 class Follower {
@@ -152,7 +167,7 @@ export class ChatLoad {
     const users = await Promise.all(Array.from({ length: this.o.members }, () => register(urls[0]!, uniqueName('load'))));
     const owner = await connect(urls[0]!, users[0]!.accessToken);
     for (let i = 0; i < this.o.conversations; i++) {
-      const { conversation } = await ok(owner, 'group:create', { name: `load ${i}`, memberIds: users.slice(1).map((u) => u.user.id) });
+      const { conversation } = await untilAvailable(() => request(owner, 'group:create', { name: `load ${i}`, memberIds: users.slice(1).map((u) => u.user.id) }), 'group:create');
       this.conversationIds.push(conversation.id);
     }
     owner.close();
@@ -238,7 +253,7 @@ export class ChatLoad {
       const own: Message[] = [];
       let afterSeq = 0;
       for (let i = 0; i < 1000; i++) {
-        const page = await ok(reader, 'message:history', { conversationId, afterSeq, limit: 100 });
+        const page = await untilAvailable(() => request(reader, 'message:history', { conversationId, afterSeq, limit: 100 }), 'message:history');
         own.push(...page.messages);
         if (!page.hasMore || page.messages.length === 0) break;
         afterSeq = page.messages[page.messages.length - 1]!.seq;
