@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import {
   byTest,
+  closeAdminPanel,
   describeInBrowser,
   connected,
   conversationItem,
@@ -222,7 +223,7 @@ describeInBrowser('web client in Chromium: two and three people in separate brow
       expect(await byTest(carol.page, id).count()).toBe(0);
     }
     await byTest(carol.page, 'leave-group').waitFor();
-    await byTest(carol.page, 'close-admin-panel').click();
+    await closeAdminPanel(carol.page);
 
     // Alice owns the group: she promotes Bob.
     await openConversation(alice, 'Weekend trip');
@@ -233,7 +234,7 @@ describeInBrowser('web client in Chromium: two and three people in separate brow
     await byTest(alice.page, 'admin-done').waitFor();
     expect(await unnamedControls(alice.page)).toEqual([]);
     await screenshot(alice.page, 'admin-panel');
-    await byTest(alice.page, 'close-admin-panel').click();
+    await closeAdminPanel(alice.page);
 
     // Bob, now an admin, may rename and remove members, but not remove the owner or change roles.
     await openConversation(bob, 'Weekend trip');
@@ -245,7 +246,7 @@ describeInBrowser('web client in Chromium: two and three people in separate brow
     await byTest(bob.page, 'rename-input').fill('Lake weekend');
     await byTest(bob.page, 'rename-button').click();
     await byTest(bob.page, 'admin-done').waitFor();
-    await byTest(bob.page, 'close-admin-panel').click();
+    await closeAdminPanel(bob.page);
     for (const p of [alice, bob, carol]) {
       await until(`${p.name} to see the new name`, async () => (await conversationItem(p, 'Lake weekend').count()) === 1);
     }
@@ -262,12 +263,12 @@ describeInBrowser('web client in Chromium: two and three people in separate brow
       const bobRow = byTest(alice.page, 'member-row').filter({ hasText: 'Bob' });
       await byTest(bobRow, 'demote-member').click();
       await until('Bob to be a member again', async () => (await bobRow.getAttribute('data-role')) === 'member');
-      await byTest(alice.page, 'close-admin-panel').click();
+      await closeAdminPanel(alice.page);
 
       await byTest(bob.page, 'rename-input').fill('Not allowed any more');
       await byTest(bob.page, 'rename-button').click();
       expect(await byTest(bob.page, 'admin-error').innerText()).toContain('not allowed');
-      await byTest(bob.page, 'close-admin-panel').click();
+      await closeAdminPanel(bob.page);
     } finally {
       bob.sockets.release('conversation:updated');
     }
@@ -279,7 +280,7 @@ describeInBrowser('web client in Chromium: two and three people in separate brow
     await byTest(byTest(alice.page, 'member-row').filter({ hasText: 'Carol' }), 'remove-member').click();
     await byTest(alice.page, 'confirm-ok').click();
     await until('Carol off the member list', async () => (await byTest(alice.page, 'member-row').count()) === 2);
-    await byTest(alice.page, 'close-admin-panel').click();
+    await closeAdminPanel(alice.page);
 
     await until('the group to leave Carol\'s list', async () => (await conversationItem(carol, 'Lake weekend').count()) === 0);
     await carol.page.getByText('You were removed from Lake weekend').waitFor();

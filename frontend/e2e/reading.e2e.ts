@@ -2,6 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import {
   byTest,
+  closeAdminPanel,
   describeInBrowser,
   conversationItem,
   messageWithText,
@@ -169,7 +170,7 @@ describeInBrowser('reading flow, focus and accessibility in Chromium (issue #21)
     await byTest(dave.page, 'open-admin-panel').click();
     await byTest(dave.page, 'member-list').waitFor();
     expect(await axeProblems(dave.page, '.cdk-overlay-container')).toEqual([]);
-    await byTest(dave.page, 'close-admin-panel').click();
+    await closeAdminPanel(dave.page);
     expect(await axeProblems(dave.page)).toEqual([]);
   });
 

@@ -82,6 +82,19 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{- join "," $parts -}}
 {{- end -}}
 
+{{/* The Secret holding each service's Kafka password under the service's name. */}}
+{{- define "chat.kafka.usersSecretName" -}}
+{{- .Values.kafka.auth.existingSecret | default (printf "%s-kafka-users" (include "chat.fullname" .)) -}}
+{{- end -}}
+
+{{/* The services that sign in to Kafka: every service of the platform (files/kafka-access.json). */}}
+{{- define "chat.kafka.principals" -}}
+{{- $access := .Files.Get "files/kafka-access.json" | fromJson -}}
+{{- $names := list -}}
+{{- range $name, $_ := $access }}{{ if ne $name "//" }}{{ $names = append $names $name }}{{ end }}{{ end -}}
+{{- join " " (sortAlpha $names) -}}
+{{- end -}}
+
 {{/* The Secret and key the services read MONGO_URL from. */}}
 {{- define "chat.mongodb.secretName" -}}
 {{- if .Values.mongodb.existingSecret -}}

@@ -83,16 +83,29 @@ export async function provisionKafka({ cacheDir = '.cache', logDir = '.logs' } =
   return lib;
 }
 
-function serverProperties({ port, controllerPort, logDirs }) {
+function serverProperties({ port, controllerPort, logDirs, scram }) {
+  const listeners = scram
+    ? `listeners=SASL_PLAINTEXT://127.0.0.1:${port},LOCAL://127.0.0.1:${scram.localPort},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port},LOCAL://127.0.0.1:${scram.localPort}
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,LOCAL:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=LOCAL
+# Clients sign in with SCRAM; each principal gets only the ACLs granted to it. LOCAL and
+# CONTROLLER are loopback-only listeners whose anonymous principal is the broker's operator.
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS
+allow.everyone.if.no.acl.found=false`
+    : `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT`;
   return `# Written by scripts/infra/kafka.mjs on every start; edits are overwritten.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${controllerPort}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+${listeners}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
 log.dirs=${logDirs}
 num.partitions=1
 # One node: the internal topics cannot have more than one replica.
@@ -171,6 +184,9 @@ export async function startKafka({
   logDir = '.logs/dev',
   heap = process.env.CHAT_KAFKA_HEAP || '384m',
   readyTimeoutMs = 240000,
+  // { localPort, users: { name: password } }: SASL/SCRAM with ACLs on `port` (see serverProperties);
+  // the users are created when the storage is formatted, so only on a new data folder.
+  scram = undefined,
 } = {}) {
   const lib = await provisionKafka({ cacheDir, logDir });
   await checkJava();
@@ -181,12 +197,15 @@ export async function startKafka({
   const pidFile = path.join(home, 'kafka.pid');
   const logFile = path.join(fromRoot(logDir), 'kafka.log');
   const brokers = `127.0.0.1:${port}`;
+  // Where the launcher itself (and a test, as the operator) reaches the broker without credentials.
+  const adminBrokers = scram ? `127.0.0.1:${scram.localPort}` : brokers;
   const classpath = `${lib}/*`;
   mkdirSync(logDirs, { recursive: true });
 
   const handle = {
     name: 'kafka',
     brokers,
+    adminBrokers,
     port,
     controllerPort,
     logFile,
@@ -201,7 +220,8 @@ export async function startKafka({
       const hint = 'Set CHAT_KAFKA_PORT / CHAT_KAFKA_CONTROLLER_PORT to other ports, or KAFKA_BROKERS to use a running broker.';
       await ensurePortFree('kafka', port, hint);
       await ensurePortFree('kafka', controllerPort, hint);
-      writeFileSync(config, serverProperties({ port, controllerPort, logDirs }));
+      if (scram) await ensurePortFree('kafka', scram.localPort, hint);
+      writeFileSync(config, serverProperties({ port, controllerPort, logDirs, scram }));
       writeFileSync(log4j, LOG4J2);
       const jvm = [
         `-Xmx${heap}`,
@@ -216,7 +236,8 @@ export async function startKafka({
       ];
       if (!existsSync(path.join(logDirs, 'meta.properties'))) {
         say('kafka', 'formatting KRaft storage (first start on this data folder)…');
-        const format = await run('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', config]);
+        const users = Object.entries(scram?.users ?? {}).flatMap(([name, password]) => ['--add-scram', `SCRAM-SHA-512=[name=${name},password=${password}]`]);
+        const format = await run('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', config, ...users]);
         if (format.code !== 0) {
           throw new Error(`kafka: formatting storage failed (exit ${format.code}):\n${format.stdout}${format.stderr}`);
         }
@@ -229,7 +250,7 @@ export async function startKafka({
         if (handle.process === proc) rmSync(pidFile, { force: true });
       });
       try {
-        await waitUntil(() => kafkaReady(brokers), {
+        await waitUntil(() => kafkaReady(adminBrokers), {
           timeoutMs: readyTimeoutMs,
           intervalMs: 500,
           what: `kafka on ${brokers}`,

@@ -238,7 +238,7 @@ for (const [scenario, values] of Object.entries(SCENARIOS)) {
       for (const s of ofKind(objs, 'Service')) {
         const w = workloads.find((x) => Object.entries(s.spec.selector).every(([k, v]) => x.spec.template.metadata.labels[k] === v));
         assert.ok(w, `${s.metadata.name} selects a workload`);
-        const names = w.spec.template.spec.containers.flatMap((c) => c.ports.map((p) => p.name));
+        const names = w.spec.template.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => p.name));
         for (const p of s.spec.ports) assert.ok(names.includes(p.targetPort), `${s.metadata.name} ${p.targetPort}`);
       }
     });
@@ -429,6 +429,58 @@ describe('specific values', () => {
     assert.ok(routed.length > 0);
     for (const p of routed) assert.ok(!'/metrics'.startsWith(p) || p === '/', `HTTPRoute path ${p} reaches /metrics`);
     assert.ok(!routed.includes('/'), 'the gateway is not routed at /');
+  });
+
+  test('finding 8: every service signs in to Kafka as its own principal, with a password of its own', () => {
+    const objs = render();
+    const secret = find(objs, 'Secret', fullname('kafka-users'));
+    assert.deepEqual(Object.keys(secret.data).sort(), [...SERVICES].sort());
+    const passwords = new Set(Object.values(secret.data));
+    assert.equal(passwords.size, SERVICES.length, 'one password per service');
+    for (const name of SERVICES) {
+      const env = envOf(find(objs, 'Deployment', fullname(name)).spec.template.spec.containers[0]);
+      assert.equal(env.KAFKA_SASL_MECHANISM.value, 'scram-sha-512');
+      assert.equal(env.KAFKA_USERNAME.value, name);
+      assert.deepEqual(env.KAFKA_PASSWORD.valueFrom.secretKeyRef, { name: fullname('kafka-users'), key: name });
+    }
+    // An operator's own Secret and principal names; and auth off for an open external broker.
+    const own = render({ kafka: { auth: { existingSecret: 'kafka-creds', usernamePrefix: 'prod-' } } });
+    assert.equal(find(own, 'Secret', fullname('kafka-users')), undefined);
+    const gw = envOf(find(own, 'Deployment', fullname('gateway')).spec.template.spec.containers[0]);
+    assert.equal(gw.KAFKA_USERNAME.value, 'prod-gateway');
+    assert.equal(gw.KAFKA_PASSWORD.valueFrom.secretKeyRef.name, 'kafka-creds');
+    const open = render({ ...EXTERNAL, kafka: { ...EXTERNAL.kafka, auth: { enabled: false } } });
+    assert.equal(envOf(find(open, 'Deployment', fullname('gateway')).spec.template.spec.containers[0]).KAFKA_SASL_MECHANISM, undefined);
+  });
+
+  test('finding 8: the in-cluster broker demands SCRAM, authorizes by ACL, and grants each service only its topics', () => {
+    const objs = render({ config: { kafkaNamespace: 'acme' } });
+    const sts = find(objs, 'StatefulSet', fullname('kafka'));
+    const env = envOf(sts.spec.template.spec.containers[0]);
+    assert.match(env.KAFKA_LISTENERS.value, /^SASL_PLAINTEXT:\/\/:9092,LOCAL:\/\/127\.0\.0\.1:9094,CONTROLLER:\/\/127\.0\.0\.1:9093$/);
+    assert.equal(env.KAFKA_AUTHORIZER_CLASS_NAME.value, 'org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+    assert.equal(env.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND.value, 'false');
+    assert.equal(env.KAFKA_SUPER_USERS.value, 'User:ANONYMOUS', 'only the loopback listeners are anonymous');
+    const headless = find(objs, 'Service', `${fullname('kafka')}-headless`);
+    assert.deepEqual(headless.spec.ports.map((p) => p.port), [9092], 'only the SASL listener is reachable from other pods');
+    const script = find(objs, 'ConfigMap', `${fullname('kafka')}-principals`).data['principals.sh'];
+    const access = JSON.parse(readFileSync(join(CHART, 'files/kafka-access.json'), 'utf8'));
+    for (const name of SERVICES) {
+      const lines = script.split('\n').filter((l) => l.includes(`User:${name}"`));
+      const topics = (op) => lines.filter((l) => l.includes(`--operation ${op} --topic`)).flatMap((l) => [...l.matchAll(/--topic (\S+)/g)].map((m) => m[1]));
+      assert.deepEqual(topics('Write'), access[name].produce.map((t) => `acme.${t}`), `${name} writes`);
+      assert.deepEqual(topics('Read'), access[name].consume.map((t) => `acme.${t}`), `${name} reads`);
+      assert.ok(lines.some((l) => l.endsWith(`--operation Read --resource-pattern-type prefixed --group acme.${name}`)), `${name} group`);
+      assert.match(script, new RegExp(`--entity-name "${name}" --add-config "SCRAM-SHA-512=\\[iterations=8192,password=\\$\\{KAFKA_PASSWORD_${name.toUpperCase()}\\}\\]"`));
+    }
+    // Only auth may write session events: no other service could forge a logout.
+    assert.deepEqual(SERVICES.filter((n) => access[n].produce.includes('chat.session.events.v1')), ['auth']);
+    const principals = sts.spec.template.spec.containers.find((c) => c.name === 'principals');
+    assert.deepEqual(Object.keys(envOf(principals)).sort(), SERVICES.map((n) => `KAFKA_PASSWORD_${n.toUpperCase()}`).sort());
+    // External brokers: no broker, no principals script; the services still sign in.
+    const external = render(EXTERNAL);
+    assert.equal(find(external, 'ConfigMap', `${fullname('kafka')}-principals`), undefined);
+    assert.equal(envOf(find(external, 'Deployment', fullname('users')).spec.template.spec.containers[0]).KAFKA_USERNAME.value, 'users');
   });
 
   test('a given JWT secret is used as is', () => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A Kafka broker and FerretDB of their own for the dependency fault tests,
 // driven over stdin so a test can take either away and bring it back:
-//   stdout (first line): {"kafkaBrokers": "...", "mongoUrl": "..."}
+//   argv: [--kafka-users '{"name":"password",…}'] for a broker with SASL/SCRAM and ACLs (scripts/infra/kafka.mjs)
+//   stdout (first line): {"kafkaBrokers": "...", "kafkaAdminBrokers": "...", "mongoUrl": "..."}
 //   stdin lines: "stop kafka" | "kill kafka" | "start kafka" | "stop ferretdb" | "kill ferretdb" | "start ferretdb" | "exit"
 //   (stop: SIGTERM, a graceful shutdown; kill: SIGKILL, as in a crash or an OOM kill)
 //   stdout: "ok <command>" or "error <command>: <message>" per line
@@ -14,11 +15,13 @@ import { freePort, startFerretDB, startKafka } from '../../scripts/infra/index.m
 const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-faults-'));
 const logDir = path.join(dataDir, 'logs');
 const [port, controllerPort, mongoPort] = [await freePort(), await freePort(), await freePort()];
+const usersArg = process.argv.indexOf('--kafka-users');
+const scram = usersArg > 0 ? { localPort: await freePort(), users: JSON.parse(process.argv[usersArg + 1]) } : undefined;
 const [kafka, ferretdb] = await Promise.all([
-  startKafka({ port, controllerPort, dataDir, logDir }),
+  startKafka({ port, controllerPort, dataDir, logDir, scram }),
   startFerretDB({ port: mongoPort, dataDir, logDir }),
 ]);
-process.stdout.write(`${JSON.stringify({ kafkaBrokers: kafka.brokers, mongoUrl: ferretdb.url, logDir, dataDir })}\n`);
+process.stdout.write(`${JSON.stringify({ kafkaBrokers: kafka.brokers, kafkaAdminBrokers: kafka.adminBrokers, mongoUrl: ferretdb.url, logDir, dataDir })}\n`);
 
 const handles = { kafka, ferretdb };
 let exiting = false;

@@ -182,6 +182,15 @@ export async function newPerson(browser: Browser, base: string, name: string, ru
 
 export const byTest = (page: Page | Locator, id: string): Locator => page.locator(`[data-testid="${id}"]`);
 
+/**
+ * Closes the group panel and waits until it has left the page: a panel still
+ * animating out when the next one opens would put two of each control on it.
+ */
+export async function closeAdminPanel(page: Page): Promise<void> {
+  await byTest(page, 'close-admin-panel').click();
+  await byTest(page, 'member-list').waitFor({ state: 'detached' });
+}
+
 export async function register(p: Person): Promise<void> {
   await p.page.goto('/register');
   await byTest(p.page, 'register-username').fill(p.username);

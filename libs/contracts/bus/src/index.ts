@@ -1,1 +1,2 @@
 export * from './lib/kafka';
+export * from './lib/access';

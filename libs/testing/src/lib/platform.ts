@@ -4,10 +4,11 @@ import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { TOPICS } from '@chat/contracts/bus';
+import { SERVICE_NAMES, TOPICS, type ServiceName } from '@chat/contracts/bus';
 
-export type ServiceName = 'gateway' | 'auth' | 'users' | 'messaging' | 'presence';
-export const SERVICES: ServiceName[] = ['auth', 'users', 'messaging', 'presence', 'gateway'];
+export type { ServiceName };
+/** In start order: the gateway last, once everything it asks is up. */
+export const SERVICES: readonly ServiceName[] = SERVICE_NAMES;
 
 const ROOT = resolve(__dirname, '../../../..');
 
@@ -18,6 +19,12 @@ export interface PlatformOptions {
   env?: Record<string, string>;
   /** Serve the built web client from the gateway. */
   web?: boolean;
+  /** The Kafka namespace and database name (default: a new random one). */
+  namespace?: string;
+  /** Extra environment per service (a service's own Kafka credentials, say). */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Where the test reads the broker as its operator, when KAFKA_BROKERS asks for credentials. */
+  kafkaAdminBrokers?: string;
 }
 
 export interface ServiceProcess {
@@ -66,7 +73,7 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs = START_T
  * Kafka namespace and database.
  */
 export class Platform {
-  readonly namespace = `t${randomBytes(4).toString('hex')}`;
+  readonly namespace: string;
   readonly jwtSecret = randomBytes(32).toString('hex');
   readonly procs: ServiceProcess[] = [];
   /** Processes that ended by themselves (a crash), not by signal() or stop(): "messaging-0 exited with 1". */
@@ -75,6 +82,7 @@ export class Platform {
   private readonly logDir: string;
 
   constructor(private readonly opts: PlatformOptions = {}) {
+    this.namespace = opts.namespace ?? `t${randomBytes(4).toString('hex')}`;
     this.logDir = join(ROOT, '.logs', 'tests', this.namespace);
     mkdirSync(this.logDir, { recursive: true });
   }
@@ -124,7 +132,7 @@ export class Platform {
     if (!existsSync(main)) throw new Error(`${main} is missing: build the services first (npx nx run-many -t build)`);
     port ??= await freePort();
     const instanceId = `${name}-${index}-${this.namespace}`;
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...this.env(), PORT: String(port), INSTANCE_ID: instanceId };
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), ...this.env(), ...this.opts.serviceEnv?.[name], PORT: String(port), INSTANCE_ID: instanceId };
     if (name === 'gateway' && this.opts.web) env['WEB_DIR'] = join(ROOT, 'dist', 'frontend', 'browser');
     const log = createWriteStream(join(this.logDir, `${name}-${index}.log`), { flags: 'a' });
     const child = spawn(process.execPath, ['--enable-source-maps', main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -165,7 +173,8 @@ export class Platform {
 
   /** How many messages this platform's services sent to the dead-letter topic (0 when it does not exist yet). */
   async deadLetters(): Promise<number> {
-    const admin = new Kafka({ brokers: this.env()['KAFKA_BROKERS']!.split(','), logLevel: logLevel.NOTHING }).admin();
+    const brokers = this.opts.kafkaAdminBrokers ?? this.env()['KAFKA_BROKERS']!;
+    const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       const topic = `${this.namespace}.${TOPICS.deadLetters}`;

@@ -24,6 +24,15 @@ export const BaseEnvSchema = z.object({
    * consumer costs (a fetch per wait per consumer).
    */
   KAFKA_FETCH_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(100),
+  /**
+   * The service's own Kafka principal: SASL mechanism and credentials (the chart
+   * gives each service its own, with ACLs on its topics). Empty: an open broker.
+   */
+  KAFKA_SASL_MECHANISM: z.enum(['', 'plain', 'scram-sha-256', 'scram-sha-512']).default(''),
+  KAFKA_USERNAME: z.string().default(''),
+  KAFKA_PASSWORD: z.string().default(''),
+  /** TLS to the brokers, trusting the system's certificate authorities. */
+  KAFKA_TLS: bool.default(false),
   MONGO_URL: z.string().min(1).default('mongodb://127.0.0.1:27017/'),
   MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]+$/).default('chat'),
   /** A stable id per process; defaults to host name and pid. */

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
 import { ChatError } from '@chat/contracts';
-import { COMMANDS, EVENTS, ReplyPayloadSchema, TOPICS, type CommandReply, type CommandRequest, type CommandType, type Envelope, type EventPayload, type EventType, type ReplyPayload, type TopicKey } from '@chat/contracts/bus';
+import { COMMANDS, EVENTS, isServiceName, ReplyPayloadSchema, TOPIC_ACCESS, TOPICS, type CommandReply, type CommandRequest, type CommandType, type Envelope, type EventPayload, type EventType, type ReplyPayload, type TopicKey } from '@chat/contracts/bus';
 import { WriteBatcher } from '@chat/platform-batching';
 import { isTransient } from './errors';
 import { watchConsumer } from './consumer-watch';
@@ -43,11 +43,20 @@ export class KafkaBus implements OnApplicationShutdown {
   private connected = false;
   private healthy = false;
   private probeTimer?: NodeJS.Timeout;
+  /** The topics this service may write (TOPIC_ACCESS); undefined for a client that is not one of the platform's services. */
+  private readonly writable?: ReadonlySet<string>;
+  private readonly readable?: ReadonlySet<string>;
 
   constructor(@Inject(KAFKA_OPTIONS) readonly options: KafkaOptions) {
+    if (isServiceName(options.service)) {
+      this.writable = new Set(TOPIC_ACCESS[options.service].produce.map((key) => this.topic(key)));
+      this.readable = new Set(TOPIC_ACCESS[options.service].consume.map((key) => this.topic(key)));
+    }
     this.kafka = new Kafka({
       clientId: `${options.service}-${options.instanceId}`,
       brokers: options.brokers,
+      ssl: options.ssl,
+      sasl: options.sasl,
       logLevel: logLevel.NOTHING,
       connectionTimeout: 3000,
       requestTimeout: 10000,
@@ -139,6 +148,8 @@ export class KafkaBus implements OnApplicationShutdown {
   /** Sends a command to its owning service and waits for the answer. */
   request<T extends CommandType>(type: T, key: string, payload: CommandRequest<T>, opts: RequestOptions = {}): Promise<CommandReply<T>> {
     if (!this.options.replies) throw new Error('this process does not listen for replies');
+    const refused = this.refusal(topicName(this.options.namespace, COMMANDS[type].topic));
+    if (refused) throw refused;
     const env = this.envelope(type, payload, opts.correlationId, this.options.instanceId);
     const timeoutMs = opts.timeoutMs ?? 10000;
     return new Promise<CommandReply<T>>((resolve, reject) => {
@@ -163,7 +174,19 @@ export class KafkaBus implements OnApplicationShutdown {
   }
 
   private enqueue(topic: string, message: Message): Promise<void> {
-    return this.sends.add({ topic, message });
+    const refused = this.refusal(topic);
+    return refused ? Promise.reject(refused) : this.sends.add({ topic, message });
+  }
+
+  /** Whether this service may subscribe to a topic (TOPIC_ACCESS). */
+  mayRead(topic: string): boolean {
+    return !this.readable || this.readable.has(topic);
+  }
+
+  /** A broker with ACLs would refuse a write outside TOPIC_ACCESS; refusing it here shows the gap on an open broker too. */
+  private refusal(topic: string): Error | undefined {
+    if (!this.writable || this.writable.has(topic)) return undefined;
+    return new Error(`${this.options.service} may not write to ${topic} (TOPIC_ACCESS in @chat/contracts/bus)`);
   }
 
   private async send(items: { topic: string; message: Message }[]): Promise<void[]> {
@@ -183,7 +206,8 @@ export class KafkaBus implements OnApplicationShutdown {
   /** Starts the reply consumer; at start-up waits for its first join, on a restart only for it to run. */
   private async listenForReplies(waitForJoin = true): Promise<void> {
     const consumer = this.kafka.consumer({
-      groupId: this.group(`replies-${this.options.instanceId}`),
+      // Named after the service, so its principal's group ACL (`<service>` prefixed) covers it.
+      groupId: this.group(`${this.options.service}.replies-${this.options.instanceId}`),
       maxWaitTimeInMs: this.options.fetchWaitMs,
       sessionTimeout: 15000,
       heartbeatInterval: 1500,

@@ -9,8 +9,9 @@ function fakeBus(failures: number) {
   const replies: unknown[] = [];
   let calls = 0;
   const bus = {
-    options: { namespace: 't' },
+    options: { namespace: 't', service: 'messaging' },
     topic: (name: string) => `t.${name}`,
+    mayRead: () => true,
     reply: jest.fn((_to: string, _correlationId: string, payload: unknown) => {
       calls++;
       if (calls <= failures) return Promise.reject(Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' }));
@@ -108,5 +109,13 @@ describe('KafkaTransport consumer', () => {
     made[1]!.emitter.emit('consumer.crash', { payload: { groupId: 'g', restart: false, error: new Error('closing') } });
     await new Promise((r) => setTimeout(r, 1200));
     expect(made.length).toBe(2);
+  });
+
+  it('refuses to start a handler on a topic its service may not read (TOPIC_ACCESS)', async () => {
+    const bus = { ...fakeBus(0).bus, connect: async () => undefined, mayRead: (topic: string) => topic !== 't.chat.session.events.v1' } as unknown as KafkaBus;
+    const transport = new KafkaTransport(bus, { groupId: 'g' });
+    transport.addHandler('session.revoked', async () => ({}), true);
+    const err = await new Promise<Error | undefined>((resolve) => transport.listen((e?: unknown) => resolve(e as Error | undefined)));
+    expect(err?.message).toMatch(/messaging may not read t\.chat\.session\.events\.v1 for "session\.revoked"/);
   });
 });

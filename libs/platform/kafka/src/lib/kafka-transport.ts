@@ -89,6 +89,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       const def = (COMMANDS as Record<string, { topic: string }>)[type] ?? (EVENTS as Record<string, { topic: string }>)[type];
       if (!def) throw new Error(`handler for unknown message type "${type}"`);
       const topic = topicName(this.bus.options.namespace, def.topic);
+      if (!this.bus.mayRead(topic)) throw new Error(`${this.bus.options.service} may not read ${topic} for "${type}" (TOPIC_ACCESS in @chat/contracts/bus)`);
       topics.add(topic);
       if (handler.extras?.['history']) this.historyTopics.add(topic);
     }

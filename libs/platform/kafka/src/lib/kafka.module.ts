@@ -10,6 +10,16 @@ export interface KafkaModuleOptions {
   replies?: boolean;
 }
 
+function saslOptions(config: ConfigService<BaseEnv, true>): KafkaOptions['sasl'] {
+  const mechanism = config.get('KAFKA_SASL_MECHANISM', { infer: true });
+  if (!mechanism) return undefined;
+  const username = config.get('KAFKA_USERNAME', { infer: true });
+  const password = config.get('KAFKA_PASSWORD', { infer: true });
+  if (!username || !password) throw new Error('KAFKA_SASL_MECHANISM is set: KAFKA_USERNAME and KAFKA_PASSWORD are required');
+  // One object for the three mechanisms: kafkajs types them as a union of one each.
+  return { mechanism, username, password } as KafkaOptions['sasl'];
+}
+
 @Global()
 @Module({})
 export class KafkaModule {
@@ -31,6 +41,8 @@ export class KafkaModule {
             ),
             replies: opts.replies ?? false,
             fetchWaitMs: config.get('KAFKA_FETCH_WAIT_MS', { infer: true }),
+            sasl: saslOptions(config),
+            ssl: config.get('KAFKA_TLS', { infer: true }),
           }),
         },
         KafkaBus,

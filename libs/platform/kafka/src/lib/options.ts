@@ -1,4 +1,5 @@
-import { DEFAULT_PARTITIONS, TOPICS, type TopicKey } from '@chat/contracts/bus';
+import type { SASLOptions } from 'kafkajs';
+import { DEFAULT_PARTITIONS, namespaced, TOPICS, type TopicKey } from '@chat/contracts/bus';
 
 export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
 
@@ -15,15 +16,14 @@ export interface KafkaOptions {
   replies: boolean;
   /** Consumers' maxWaitTimeInMs: how long the broker holds an empty fetch. */
   fetchWaitMs: number;
+  /** SASL credentials of the service's own principal (none on an open broker). */
+  sasl?: SASLOptions;
+  /** TLS to the brokers (system trust store). */
+  ssl: boolean;
 }
 
-export function topicName(namespace: string, topic: string): string {
-  return namespace ? `${namespace}.${topic}` : topic;
-}
-
-export function groupName(namespace: string, group: string): string {
-  return namespace ? `${namespace}.${group}` : group;
-}
+export const topicName: (namespace: string, topic: string) => string = namespaced;
+export const groupName: (namespace: string, group: string) => string = namespaced;
 
 /** `messagingCommands=16,deliveries=8` over the defaults. */
 export function parsePartitions(spec: string): Record<TopicKey, number> {
