@@ -4,7 +4,7 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -481,6 +481,35 @@ describe('specific values', () => {
     const external = render(EXTERNAL);
     assert.equal(find(external, 'ConfigMap', `${fullname('kafka')}-principals`), undefined);
     assert.equal(envOf(find(external, 'Deployment', fullname('users')).spec.template.spec.containers[0]).KAFKA_USERNAME.value, 'users');
+  });
+
+  test('finding 8: each service may have a MongoDB user of its own, limited to the collections it declares', () => {
+    const access = JSON.parse(readFileSync(join(CHART, 'files/mongodb-access.json'), 'utf8'));
+    const declared = (service) => {
+      const found = new Set();
+      const walk = (dir) => {
+        for (const entry of readdirSync(dir, { withFileTypes: true })) {
+          const path = join(dir, entry.name);
+          if (entry.isDirectory()) walk(path);
+          else if (path.endsWith('.ts') && !path.endsWith('.spec.ts')) for (const m of readFileSync(path, 'utf8').matchAll(/collection: '([a-z_]+)'/g)) found.add(m[1]);
+        }
+      };
+      walk(join(ROOT, 'services', service, 'src'));
+      return [...found].sort();
+    };
+    const withMongo = SERVICES.filter((n) => n !== 'gateway');
+    for (const name of withMongo) assert.deepEqual(access[name], declared(name), `${name}'s collections`);
+    // No collection is granted to two services.
+    const all = withMongo.flatMap((n) => access[n]);
+    assert.equal(new Set(all).size, all.length);
+    const script = readFileSync(join(CHART, 'files/mongodb-users.js'), 'utf8');
+    assert.match(script, /MONGO_PASSWORD_\$\{service\.toUpperCase\(\)\}/);
+    // With serviceSecret, each service reads its own URI; without, the shared one.
+    const objs = render({ ...EXTERNAL_SECRET, mongodb: { ...EXTERNAL_SECRET.mongodb, serviceSecret: 'chat-mongo-users' } });
+    for (const name of withMongo) {
+      assert.deepEqual(envOf(find(objs, 'Deployment', fullname(name)).spec.template.spec.containers[0]).MONGO_URL.valueFrom.secretKeyRef, { name: 'chat-mongo-users', key: name });
+    }
+    assert.equal(envOf(find(render(), 'Deployment', fullname('users')).spec.template.spec.containers[0]).MONGO_URL.valueFrom.secretKeyRef.key, 'uri');
   });
 
   test('a given JWT secret is used as is', () => {
