@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import { RequestSchemas, REQUEST_EVENTS, type RequestEvent } from '@chat/contracts';
 import { closeAll, connect, connectedUser, http, ok, register, request, startPlatform, uniqueName, type Platform, type TestUser } from '@chat/testing';
@@ -141,6 +143,28 @@ describe('abuse: hostile input gets the protocol answer and the server keeps ser
 
   it('a socket from a disallowed Origin is refused; an allowed one and a non-browser client are accepted', async () => {
     await expect(connect(platform.url, alice.accessToken, { extraHeaders: { origin: 'https://evil.example.test' } })).rejects.toThrow();
+    // Exactly how: the WebSocket upgrade itself is refused with engine.io's answer to a refused upgrade
+    // (400, "Forbidden"), before any session exists; an allowed Origin is switched to WebSocket (101).
+    const upgrade = (origin: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${platform.url}/socket.io/?EIO=4&transport=websocket`, {
+          headers: { origin, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64') },
+        });
+        req.on('upgrade', (res, socket) => {
+          socket.destroy();
+          resolve({ status: res.statusCode ?? 0, body: '' });
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const refused = await upgrade('https://evil.example.test');
+    expect(refused).toEqual({ status: 400, body: 'Forbidden' });
+    expect((await upgrade('https://chat.example.test')).status).toBe(101);
     const allowed = await connect(platform.url, alice.accessToken, { extraHeaders: { origin: 'https://chat.example.test' } });
     expect(allowed.connected).toBe(true);
     allowed.close();

@@ -235,7 +235,11 @@ describe('groups', () => {
     for (const bad of [{ conversationId: id, name: '' }, { conversationId: id, name: 'x'.repeat(65) }, { conversationId: id }, { conversationId: { $gt: '' }, name: 'x' }, { conversationId: id, name: 5 }]) {
       expect(await code(owner, 'group:rename', bad)).toBe('VALIDATION_FAILED');
     }
-    await outsider.pushes.expectNone('conversation:updated', (p) => p.conversation.id === id, 300);
+    // The fence: adding the outsider pushes them the group, after anything the renames pushed
+    // (a conversation's pushes arrive in order). It is the only push they ever had of it.
+    await ok(owner.socket, 'group:addMembers', { conversationId: id, userIds: [outsider.user.id] });
+    await updated(outsider, id, (c) => c.members.some((m) => m.userId === outsider.user.id));
+    expect(outsider.pushes.of('conversation:updated').filter((p) => p.conversation.id === id).map((p) => p.conversation.name)).toEqual(['By admin']);
   });
 
   it('group:addMembers: owner and admin may; the added member hears conversation:updated; members present are ignored; member FORBIDDEN; unknown user NOT_FOUND', async () => {
