@@ -174,6 +174,12 @@ describe('faults: nothing acked is lost or doubled while processes die', () => {
     );
     expectIntact(report, { maxGapMs: 25_000, maxRetries: 60 });
     expect(report.retries).toBeGreaterThan(0);
+    // The seq fence acts only when the pause caught a send between taking its seq and storing it;
+    // then one of the two owners finds the seq taken and counts it. Reported, not required (the
+    // timing is the pause's); the messaging unit specs prove the refusal and the count.
+    const fenced = (await platform.counter('messaging', 0, 'chat_messaging_seq_taken_total', { by: 'another-writer' })) +
+      (await platform.counter('messaging', 1, 'chat_messaging_seq_taken_total', { by: 'another-writer' }));
+    console.log(`[fault] sigstop-messaging: sends whose seq another owner had taken (fenced): ${fenced}`);
   }, 300_000);
 
   it('a poison message on each consumed topic goes to the dead-letter topic and does not stop its partition', async () => {

@@ -171,6 +171,19 @@ export class Platform {
     return this.spawn(name, index, this.proc(name, index).port);
   }
 
+  /** The sum of a Prometheus counter's samples on one process (matching labels, if given), from its /metrics. */
+  async counter(name: ServiceName, index: number, metric: string, labels: Record<string, string> = {}): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${this.proc(name, index).port}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+      if (!m || m[1] !== metric) continue;
+      const set = m[2] ?? '';
+      if (Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) sum += Number(m[3]);
+    }
+    return sum;
+  }
+
   /** How many messages this platform's services sent to the dead-letter topic (0 when it does not exist yet). */
   async deadLetters(): Promise<number> {
     const brokers = this.opts.kafkaAdminBrokers ?? this.env()['KAFKA_BROKERS']!;

@@ -13,7 +13,7 @@ function setup(opts: { getWaitMs?: number } = {}) {
   const messages = new FakeMessages();
   const pushes = new FakePublisher();
   const now = tickingClock();
-  const metrics = { histogram: () => ({ observe: () => undefined }) };
+  const metrics = { histogram: () => ({ observe: () => undefined }), counter: () => ({ inc: () => undefined }) };
   const config = new ConfigService<MessagingEnv, true>({ CONVERSATION_WAIT_MS: opts.getWaitMs ?? 200 });
   const service = new MessagingService(conversations as never, timelines as never, messages as never, pushes as never, config, metrics as never);
   Object.assign(service.opts, { now, getPollMs: 5 });
@@ -159,8 +159,14 @@ describe('messages.send', () => {
       });
     }
     env.pushes.clear();
+    const taken: string[] = [];
+    env.service.opts.seqTaken = (by) => taken.push(by);
     const mine = await send(env, 'alice', 'c1', 'four');
     expect(mine.seq).toBe(4);
+    // The unique message id refused the stale seq 2, and the refusal was counted as another writer's.
+    expect(taken).toEqual(['another-writer']);
+    await send(env, 'alice', 'c1', 'four');
+    expect(taken).toEqual(['another-writer', 'retry']);
     expect(env.pushes.to<{ message: Message }>('alice', 'message:new').map((d) => d.message.seq)).toEqual([2, 3, 4]);
     expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 4, sent: { alice: 2, bob: 2 } });
   });

@@ -28,6 +28,11 @@ export interface MessagingOptions {
   sleep: (ms: number) => Promise<void>;
   /** Time of each step of a send (store, push, record, catchUp), for metrics. */
   observe: (step: 'store' | 'push' | 'record' | 'catchUp', ms: number) => void;
+  /**
+   * A send found its seq taken: by its own earlier attempt (a retry), or by another
+   * writer, which is the unique message id fencing a stale owner during a rebalance.
+   */
+  seqTaken: (by: 'retry' | 'another-writer') => void;
 }
 
 const DEFAULTS: MessagingOptions = {
@@ -36,6 +41,7 @@ const DEFAULTS: MessagingOptions = {
   now: () => new Date(),
   sleep: (ms) => delay(ms),
   observe: () => undefined,
+  seqTaken: () => undefined,
 };
 
 /** How often a send re-reads after finding its seq taken before it gives up (the transport then retries). */
@@ -72,10 +78,12 @@ export class MessagingService {
     metrics: Metrics,
   ) {
     const steps = metrics.histogram('chat_messaging_send_step_seconds', 'Time of each step of messages.send', ['step'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
+    const taken = metrics.counter('chat_messaging_seq_taken_total', 'Sends that found their seq taken, by whom: a retry of theirs, or another writer (the seq fence acting)', ['by']);
     this.opts = {
       ...DEFAULTS,
       getWaitMs: config.get('CONVERSATION_WAIT_MS', { infer: true }),
       observe: (step, ms) => steps.observe({ step }, ms / 1000),
+      seqTaken: (by) => taken.inc({ by }),
     };
   }
 
@@ -121,6 +129,7 @@ export class MessagingService {
       // process stored messages here meanwhile. Either way, finish what is
       // stored but unannounced, then answer the original or try the next seq.
       const original = await this.messages.findByClientMsgId(p.conversationId, p.actorId, p.clientMsgId);
+      this.opts.seqTaken(original ? 'retry' : 'another-writer');
       state = await this.timed('catchUp', () => this.catchUp(p.conversationId, origin));
       if (original) return { message: toMessage(original) };
       if (!memberOf(state.conv, p.actorId)) throw notFound();
