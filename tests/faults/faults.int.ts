@@ -71,10 +71,12 @@ describe('faults: nothing acked is lost or doubled while processes die', () => {
   }
 
   it('SIGKILL of messaging during a load: every acked message stored once, in order, and heard live by every socket', async () => {
-    const report = await withLoad('sigkill-messaging', async () => {
-      await platform.signal('messaging', 0, 'SIGKILL');
+    const report = await withLoad('sigkill-messaging', async (load) => {
+      // Aimed: the process that owns the first group's partition (from the group's assignment).
+      const { index } = await platform.ownerOf('messaging', 'messagingCommands', load.conversationIds[0]!);
+      await platform.signal('messaging', index, 'SIGKILL');
       await sleep(1000);
-      await platform.restart('messaging', 0);
+      await platform.restart('messaging', index);
     });
     expectIntact(report, { maxGapMs: 20_000, maxRetries: 40 });
     // The kill landed: sends to the killed replica's partitions had to be retried.
@@ -165,10 +167,11 @@ describe('faults: nothing acked is lost or doubled while processes die', () => {
   it('a messaging consumer paused with SIGSTOP past its session timeout, then resumed, duplicates and loses nothing', async () => {
     const report = await withLoad(
       'sigstop-messaging',
-      async () => {
-        await platform.signal('messaging', 0, 'SIGSTOP');
+      async (load) => {
+        const { index } = await platform.ownerOf('messaging', 'messagingCommands', load.conversationIds[0]!);
+        await platform.signal('messaging', index, 'SIGSTOP');
         await sleep(13_000); // session timeout is 10 s: the group moves its partitions to the other replica
-        await platform.signal('messaging', 0, 'SIGCONT');
+        await platform.signal('messaging', index, 'SIGCONT');
       },
       { messagesPerSender: 200 },
     );

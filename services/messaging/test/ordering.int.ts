@@ -46,14 +46,23 @@ it('three concurrent senders in one group get seq 1..N with no gap or repeat, ea
         }
       }
     })();
-  const sending = senders.map(run);
-  // Midway, one messaging process dies and comes back: its partitions move twice.
-  await new Promise((r) => setTimeout(r, 1500));
-  await platform.signal('messaging', 1, 'SIGKILL');
-  await restartPatiently(platform, 'messaging', 1);
-  await Promise.all(sending);
-
   const total = perSender * senders.length;
+  const ackedSoFar = () => [...acked.values()].reduce((n, list) => n + list.length, 0);
+  const sending = senders.map(run);
+  // Once a third is acked, the process that owns the conversation's partition (read from the
+  // group's assignment) dies and comes back: the partition moves to the other process and back.
+  for (let i = 0; i < 600 && ackedSoFar() < total / 3; i++) await new Promise((r) => setTimeout(r, 50));
+  const owner1 = await platform.ownerOf('messaging', 'messagingCommands', conversation.id);
+  const ackedAtKill = ackedSoFar();
+  // It is the one storing this conversation's messages (the only conversation with sends here).
+  expect(await platform.counter('messaging', owner1.index, 'chat_messaging_send_step_seconds_count', { step: 'store' })).toBeGreaterThan(0);
+  await platform.signal('messaging', owner1.index, 'SIGKILL');
+  await restartPatiently(platform, 'messaging', owner1.index);
+  await Promise.all(sending);
+  // The kill landed mid-stream: some sends were acked before it, and some after.
+  expect(ackedAtKill).toBeGreaterThanOrEqual(total / 3);
+  expect(ackedAtKill).toBeLessThan(total);
+
   const history: Message[] = [];
   for (let after = 0; ; ) {
     const page = await ok(owner.socket, 'message:history', { conversationId: conversation.id, afterSeq: after, limit: 100 });

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { SERVICE_NAMES, TOPICS, type ServiceName } from '@chat/contracts/bus';
+import { AssignerProtocol, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { SERVICE_NAMES, TOPICS, type ServiceName, type TopicKey } from '@chat/contracts/bus';
 
 export type { ServiceName };
 /** In start order: the gateway last, once everything it asks is up. */
@@ -169,6 +169,39 @@ export class Platform {
   /** Starts a process again on the same port (after a kill). */
   restart(name: ServiceName, index = 0): Promise<ServiceProcess> {
     return this.spawn(name, index, this.proc(name, index).port);
+  }
+
+  /**
+   * Which process of a service owns the partition a key goes to, from its consumer group's
+   * current assignment (the partition as the producers pick it: kafkajs' default, Java's
+   * murmur2). For faults aimed at the process that handles a conversation. Waits for a
+   * stable group, at most `timeoutMs`.
+   */
+  async ownerOf(service: Exclude<ServiceName, 'gateway'>, topic: TopicKey, key: string, timeoutMs = 30_000): Promise<ServiceProcess> {
+    const brokers = this.opts.kafkaAdminBrokers ?? this.env()['KAFKA_BROKERS']!;
+    const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    const name = `${this.namespace}.${TOPICS[topic]}`;
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [name] });
+      const partition = Partitioners.DefaultPartitioner()({ topic: name, partitionMetadata: meta.topics[0]!.partitions, message: { key, value: null } });
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const { groups } = await admin.describeGroups([`${this.namespace}.${service}`]);
+        const group = groups[0];
+        if (group?.state === 'Stable') {
+          for (const member of group.members) {
+            const assigned = AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment[name] ?? [];
+            const proc = this.procs.find((p) => p.name === service && `${service}-${p.instanceId}` === member.clientId);
+            if (proc && assigned.includes(partition)) return proc;
+          }
+        }
+        if (Date.now() > until) throw new Error(`no stable owner of ${name}[${partition}] in ${service}'s group (state ${group?.state})`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** The sum of a Prometheus counter's samples on one process (matching labels, if given), from its /metrics. */
