@@ -39,13 +39,19 @@ describeInBrowser('web client in Chromium: profile, sessions and blocking', (sui
     return again;
   }
 
+  /** Two new people; the second has opened a direct conversation with the first. */
+  async function pair(first: string, second: string): Promise<[Person, Person]> {
+    const a = await newPerson(browser, BASE, first, run);
+    const b = await newPerson(browser, BASE, second, run);
+    await register(a);
+    await register(b);
+    await startDirect(b, a);
+    await conversationItem(b, first).first().waitFor();
+    return [a, b];
+  }
+
   it("a new display name shows live in another user's conversation list", async () => {
-    const alice = await newPerson(browser, BASE, 'Alice', run);
-    const bob = await newPerson(browser, BASE, 'Bob', run);
-    await register(alice);
-    await register(bob);
-    await startDirect(bob, alice);
-    await conversationItem(bob, 'Alice').first().waitFor();
+    const [alice, bob] = await pair('Alice', 'Bob');
 
     await openProfile(alice);
     const name = `Alicia ${run}`;
@@ -79,11 +85,7 @@ describeInBrowser('web client in Chromium: profile, sessions and blocking', (sui
   });
 
   it("a blocked user's next direct message is refused", async () => {
-    const dana = await newPerson(browser, BASE, 'Dana', run);
-    const eric = await newPerson(browser, BASE, 'Eric', run);
-    await register(dana);
-    await register(eric);
-    await startDirect(eric, dana);
+    const [dana, eric] = await pair('Dana', 'Eric');
     await startDirect(dana, eric);
 
     await byTest(dana.page, 'user-menu').click();
@@ -115,4 +117,25 @@ describeInBrowser('web client in Chromium: profile, sessions and blocking', (sui
     await dana.context.close();
     await eric.context.close();
   });
+
+  it('deleting the account (password and warning) signs out, and the other user sees "Deleted user" live', async () => {
+    const [fay, gus] = await pair('Fay', 'Gus');
+
+    await openProfile(fay);
+    expect(await byTest(fay.page, 'delete-warning').innerText()).toContain('cannot be undone');
+    await byTest(fay.page, 'delete-password').fill('not my password');
+    await byTest(fay.page, 'delete-account').click();
+    await byTest(fay.page, 'confirm-ok').click();
+    await until('the refusal', async () => (await byTest(fay.page, 'delete-status').innerText()).includes('wrong'));
+
+    await byTest(fay.page, 'delete-password').fill(fay.password);
+    await byTest(fay.page, 'delete-account').click();
+    await byTest(fay.page, 'confirm-ok').click();
+    await fay.page.waitForURL(/\/login/);
+    await fay.page.getByText('Your account has been deleted.').waitFor();
+    await conversationItem(gus, 'Deleted user').first().waitFor();
+    await fay.context.close();
+    await gus.context.close();
+  });
 });
+
