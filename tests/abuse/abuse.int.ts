@@ -29,6 +29,9 @@ function validPayloads(ids: { user: string; conversation: string; message: strin
     'conversation:read': { conversationId: ids.conversation, seq: 1 },
     'read:list': { conversationId: ids.conversation },
     typing: { conversationId: ids.conversation, typing: true },
+    'user:block': { userId: ids.user },
+    'user:unblock': { userId: ids.user },
+    'user:blocked': {},
   };
 }
 

@@ -28,7 +28,7 @@ describe('finding 1: passwords and tokens never rest in Kafka', () => {
     await stop?.();
   });
 
-  it('registers, logs in, refreshes and logs out; no broker file holds the password or any token', async () => {
+  it('registers, logs in, refreshes, logs out, changes the password and deletes the account; no broker file holds a password or any token', async () => {
     const username = uniqueName('secret');
     const password = `pw-${uniqueName('p')}-never-in-kafka`;
     const secrets: string[] = [password];
@@ -51,6 +51,20 @@ describe('finding 1: passwords and tokens never rest in Kafka', () => {
     expect((await http(platform.url, 'POST', '/api/v1/auth/login', { username, password: `${password}-wrong` })).status).toBe(401);
     secrets.push(`${password}-wrong`);
     expect((await http(platform.url, 'POST', '/api/v1/auth/refresh', { refreshToken: login.body.refreshToken })).status).toBe(401);
+
+    // v1.1: a password change (a wrong current one too) and an account deletion carry passwords as well.
+    const fresh = await http<AuthResult>(platform.url, 'POST', '/api/v1/auth/login', { username, password });
+    expect(fresh.status).toBe(200);
+    secrets.push(fresh.body.accessToken, fresh.body.refreshToken);
+    const bearer = { authorization: `Bearer ${fresh.body.accessToken}` };
+    const newPassword = `${password}-renewed`;
+    const badCurrent = `${password}-not-current`;
+    expect((await http(platform.url, 'POST', '/api/v1/auth/password', { currentPassword: badCurrent, newPassword }, bearer)).status).toBe(401);
+    expect((await http(platform.url, 'POST', '/api/v1/auth/password', { currentPassword: password, newPassword }, bearer)).status).toBe(204);
+    secrets.push(newPassword, badCurrent);
+    expect((await http(platform.url, 'DELETE', '/api/v1/me', { password: `${newPassword}-wrong` }, bearer)).status).toBe(401);
+    expect((await http(platform.url, 'DELETE', '/api/v1/me', { password: newPassword }, bearer)).status).toBe(204);
+    secrets.push(`${newPassword}-wrong`);
 
     const kafkaDir = join(infra.dataDir, 'kafka');
     const files = filesUnder(kafkaDir);

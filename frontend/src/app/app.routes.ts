@@ -21,6 +21,11 @@ export const appRoutes: Route[] = [
     children: [
       { path: '', title: 'Chat', loadComponent: () => import('./features/chat/empty-pane').then((m) => m.EmptyPane) },
       {
+        path: 'profile',
+        title: 'Profile and safety · Chat',
+        loadComponent: () => import('./features/profile/profile-page').then((m) => m.ProfilePage),
+      },
+      {
         path: 'c/:id',
         title: 'Chat',
         loadComponent: () => import('./features/chat/conversation-pane').then((m) => m.ConversationPane),

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, http, request, uniqueName, type ChatSocket, type Platform, startPlatform } from '@chat/testing';
 import type { AuthResult } from '@chat/contracts';
-import { address, claimsOf, errorBody, makeJwt, PASSWORD, post, registerUser, warmUp } from './helpers';
+import { address, claimsOf, disconnected, errorBody, makeJwt, PASSWORD, post, registerUser, warmUp } from './helpers';
 
 /**
  * The auth REST calls through the gateway, against the real auth and users
@@ -39,17 +39,6 @@ async function open(token: string): Promise<ChatSocket> {
   const s = await connect(url, token);
   sockets.push(s);
   return s;
-}
-
-function disconnected(s: ChatSocket, timeoutMs = 10_000): Promise<void> {
-  if (!s.connected) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('socket still connected')), timeoutMs);
-    s.once('disconnect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 function cookies(res: { headers: Headers }): string[] {

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { http, type HttpAnswer } from '@chat/testing';
+import { http, type ChatSocket, type HttpAnswer } from '@chat/testing';
 import type { AuthResult } from '@chat/contracts';
 
 export const PASSWORD = 'correct horse battery';
@@ -49,4 +49,16 @@ export async function warmUp(url: string, deadlineMs = 180_000): Promise<void> {
     if (res?.status === 201) return;
     if (Date.now() > until) throw new Error(`the platform did not register anyone in ${deadlineMs} ms: ${res?.status} ${JSON.stringify(res?.body)}`);
   }
+}
+
+/** Resolves once the socket is disconnected (at once when it already is). */
+export function disconnected(s: ChatSocket, timeoutMs = 10_000): Promise<void> {
+  if (!s.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('socket still connected')), timeoutMs);
+    s.once('disconnect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -7,6 +7,7 @@ import { PlatformModule } from '@chat/platform-bootstrap';
 import { SealingModule } from '@chat/platform-sealing';
 import { AccountsController } from './accounts/accounts.controller';
 import { JwtStrategy } from './accounts/jwt.strategy';
+import { ProfileController } from './accounts/profile.controller';
 import { RevokedSessions } from './accounts/revoked-sessions';
 import { TokenService } from './accounts/token.service';
 import { EnvSchema, type Env } from './config';
@@ -24,7 +25,7 @@ import { RealtimeGateway } from './realtime/realtime.gateway';
       useFactory: (config: ConfigService<Env, true>) => ({ secret: config.get('JWT_SECRET', { infer: true }) }),
     }),
   ],
-  controllers: [AccountsController, DeliveryHandlers],
+  controllers: [AccountsController, ProfileController, DeliveryHandlers],
   providers: [
     TokenService,
     RevokedSessions,

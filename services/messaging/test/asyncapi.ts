@@ -45,7 +45,11 @@ const REQUEST_NOTES: Record<RequestEvent, string> = {
     'Ascending by seq, tombstones included. No cursor: the newest limit; beforeSeq: the limit just below it; afterSeq: the limit just above it; both: those strictly between, from just above afterSeq. hasMore: more exist past the page in the direction of travel.',
   'conversation:read': 'Moves the read marker forward (never back; past lastSeq means lastSeq); pushes read:update when it moves.',
   'read:list': "v1.1: every member's read marker (the one unread counts from; a late joiner's starts at the lastSeq of their joining), so receipts survive a reload.",
-  typing: 'Re-emit while typing (every 3 s); lapses after 5 s without renewal. Relayed without touching the database.',
+  typing: 'Re-emit while typing (every 3 s); lapses after 5 s without renewal. Relayed without touching the database. Not relayed to members the typist blocks.',
+  'user:block':
+    'v1.1: idempotent; yourself is VALIDATION_FAILED. The blocked user cannot use a direct conversation with the blocker or add them to a group (FORBIDDEN), gets none of their presence or typing and no longer finds them in user:search.',
+  'user:unblock': 'v1.1: idempotent; yourself is VALIDATION_FAILED.',
+  'user:blocked': 'v1.1: the users the caller blocks.',
 };
 
 const PUSH_NOTES: Record<PushEvent, string> = {
@@ -53,9 +57,11 @@ const PUSH_NOTES: Record<PushEvent, string> = {
   'message:updated': 'An edit or a delete, to every member.',
   'conversation:updated': "Created, renamed, members or roles changed, you were added; each member's own view (unread).",
   'conversation:removed': 'To whoever lost the conversation.',
-  'presence:update': 'To users who share a conversation with that user or have them as a contact, once per real change.',
+  'presence:update':
+    'To users who share a conversation with that user, or whom that user and they both have as contacts (v1.1 consent), except users that user blocks; once per real change.',
   typing: 'To the other members; typing:false after 5 s without renewal, on typing:false, or when the typist leaves.',
   'read:update': "To every member, the reader's own other sockets too.",
+  'user:updated': "v1.1: a profile changed; to the user's own sockets and everyone who gets their presence:update.",
   'server:draining': 'Extension: the gateway is going away; reconnect (possibly to another replica).',
 };
 
@@ -68,8 +74,8 @@ const TOPIC_NOTES: Record<TopicKey, string> = {
   replies: "Answers to commands, keyed by the asking process's id (envelope.replyTo); each requester reads them with a group of its own.",
   userEvents: 'Facts about users.',
   conversationEvents: "The users service's conversation membership changes, with the full state and a version; keyed by conversation id.",
-  contactEvents: 'Contact list changes.',
-  sessionEvents: 'Ended sessions: gateways disconnect their sockets.',
+  contactEvents: 'Contact list changes, and (v1.1) blocks: who blocks whom, keyed by the blocker.',
+  sessionEvents: 'Ended sessions (logout, replay, password change, account deletion): gateways refuse their tokens and disconnect their sockets.',
   gatewayEvents: 'Socket connects/disconnects and gateway leases, for presence.',
   typing: 'Typing relays from gateways to presence.',
   deliveries: "Pushes for the gateways: each gateway replica reads every delivery with a consumer group of its own and emits to the sockets it holds. One event per change, however many users it reaches.",

@@ -166,13 +166,15 @@ describe('presence: online, offline and last seen, through the protocol', () => 
 
   it('contact:list shows a contact’s online and lastSeenAt, and a contact owner hears their presence changes', async () => {
     const [dave, erin] = [await user(), await user()];
+    // v1.1 consent: presence flows between contacts only when each has the other.
     await call(dave.socket, 'contact:add', { userId: erin.user.id });
+    await call(erin.socket, 'contact:add', { userId: dave.user.id });
+    await sleep(1000); // contact.changed travels to presence beside the ack
     let { contacts } = await call(dave.socket, 'contact:list', {});
     expect(contacts).toEqual([expect.objectContaining({ id: erin.user.id, online: true })]);
     expect(Date.parse(contacts[0]!.lastSeenAt!)).toBeLessThanOrEqual(Date.now());
 
-    // dave has erin as a contact (not the reverse): dave hears erin go, erin hears nothing of dave.
-    await sleep(1000); // contact.changed travels to presence beside the ack
+    // dave hears erin go; erin hears nothing of dave, whose presence did not change.
     const closedAt = Date.now();
     const off = next(dave.pushes, 'presence:update', about(erin.user.id, false));
     erin.socket.close();
@@ -244,6 +246,9 @@ describe('presence: online, offline and last seen, through the protocol', () => 
     const [hank, ivy, jack] = [await user(), await user(), await user()];
     await call(ivy.socket, 'contact:add', { userId: hank.user.id });
     await call(ivy.socket, 'contact:add', { userId: jack.user.id });
+    // v1.1 consent: each has the other.
+    await call(hank.socket, 'contact:add', { userId: ivy.user.id });
+    await call(jack.socket, 'contact:add', { userId: ivy.user.id });
     await sleep(1000); // contact.changed travels to presence beside the ack
     // jack goes offline before the kill and comes back while presence is down.
     jack.socket.close();
@@ -281,6 +286,7 @@ describe('presence: online, offline and last seen, through the protocol', () => 
     frank = await user(platform.urls[1]);
     const stranger = await user(platform.urls[0]);
     await call(gina.socket, 'contact:add', { userId: frank.user.id });
+    await call(frank.socket, 'contact:add', { userId: gina.user.id }); // v1.1 consent: both ways
     await sleep(1000); // contact.changed travels to presence beside the ack
 
     const off = next(gina.pushes, 'presence:update', about(frank.user.id, false), 40_000);

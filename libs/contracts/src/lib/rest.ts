@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits';
-import { UserSchema } from './models';
+import { ConversationSchema, MessageSchema, UserSchema } from './models';
 import { nameString } from './validation';
 
 export const UsernameSchema = z
@@ -32,7 +32,9 @@ export type LoginBody = z.infer<typeof LoginBodySchema>;
 
 export const RefreshTokenSchema = z.string().min(1).max(256);
 export const RefreshBodySchema = z.strictObject({ refreshToken: RefreshTokenSchema.optional() });
-export const LogoutBodySchema = RefreshBodySchema;
+/** v1.1: `all: true` ends every session of the user, the caller's too. */
+export const LogoutBodySchema = RefreshBodySchema.extend({ all: z.boolean().optional() });
+export type LogoutBody = z.infer<typeof LogoutBodySchema>;
 
 export const AuthResultSchema = z.object({
   user: UserSchema,
@@ -44,6 +46,45 @@ export type AuthResult = z.infer<typeof AuthResultSchema>;
 
 export const MeResultSchema = z.object({ user: UserSchema });
 
+/** v1.1 `PATCH /api/v1/me`: the profile fields a user may change. */
+export const UpdateMeBodySchema = z.strictObject({ displayName: nameString(LIMITS.displayNameMax) });
+export type UpdateMeBody = z.infer<typeof UpdateMeBodySchema>;
+
+/** A password the user proves they know: any string of sane length (the rules are for new ones). */
+const PresentedPassword = z.string().min(1).max(LIMITS.passwordMax);
+
+/** v1.1 `POST /api/v1/auth/password`: `newPassword` follows registration's rules. */
+export const ChangePasswordBodySchema = z.strictObject({ currentPassword: PresentedPassword, newPassword: PasswordSchema });
+export type ChangePasswordBody = z.infer<typeof ChangePasswordBodySchema>;
+
+/** v1.1 `DELETE /api/v1/me`: the password, checked as login checks it. */
+export const DeleteMeBodySchema = z.strictObject({ password: PresentedPassword });
+export type DeleteMeBody = z.infer<typeof DeleteMeBodySchema>;
+
+/** One of the user's live sessions (`current`: the one asking). */
+export const SessionInfoSchema = z.object({
+  id: z.string(),
+  current: z.boolean(),
+  createdAt: z.string(),
+  lastUsedAt: z.string(),
+  userAgent: z.string().nullable(),
+});
+export type SessionInfo = z.infer<typeof SessionInfoSchema>;
+export const SessionsResultSchema = z.object({ sessions: z.array(SessionInfoSchema) });
+
+/** The longest User-Agent a session keeps. */
+export const USER_AGENT_MAX = 256;
+
+/** v1.1 `GET /api/v1/me/export`: what the service holds of the caller. */
+export const ExportResultSchema = z.object({
+  user: UserSchema,
+  contacts: z.array(UserSchema),
+  blocked: z.array(UserSchema),
+  conversations: z.array(ConversationSchema),
+  messages: z.array(MessageSchema),
+});
+export type ExportResult = z.infer<typeof ExportResultSchema>;
+
 /** The REST calls, for the OpenAPI document and its test. */
 export const REST_CALLS = [
   { method: 'post', path: '/api/v1/auth/register', body: 'RegisterBody', status: 201 },
@@ -51,6 +92,12 @@ export const REST_CALLS = [
   { method: 'post', path: '/api/v1/auth/refresh', body: 'RefreshBody', status: 200 },
   { method: 'post', path: '/api/v1/auth/logout', body: 'LogoutBody', status: 204 },
   { method: 'get', path: '/api/v1/me', body: null, status: 200 },
+  { method: 'patch', path: '/api/v1/me', body: 'UpdateMeBody', status: 200 },
+  { method: 'delete', path: '/api/v1/me', body: 'DeleteMeBody', status: 204 },
+  { method: 'get', path: '/api/v1/me/export', body: null, status: 200 },
+  { method: 'post', path: '/api/v1/auth/password', body: 'ChangePasswordBody', status: 204 },
+  { method: 'get', path: '/api/v1/auth/sessions', body: null, status: 200 },
+  { method: 'delete', path: '/api/v1/auth/sessions/{id}', body: null, status: 204 },
   { method: 'get', path: '/api/v1/health', body: null, status: 200 },
 ] as const;
 

@@ -53,6 +53,10 @@ export const RequestSchemas = {
   /** v1.1: every member's read marker, so receipts survive a reload. */
   'read:list': z.strictObject({ conversationId: Id }),
   typing: z.strictObject({ conversationId: Id, typing: z.boolean() }),
+  /** v1.1: blocking; both idempotent, yourself is VALIDATION_FAILED. */
+  'user:block': z.strictObject({ userId: Id }),
+  'user:unblock': z.strictObject({ userId: Id }),
+  'user:blocked': z.strictObject({}),
 } as const;
 
 export type RequestEvent = keyof typeof RequestSchemas;
@@ -87,6 +91,9 @@ export const AckSchemas = {
   'conversation:read': Empty,
   'read:list': z.object({ reads: z.array(z.object({ userId: z.string(), seq: z.number().int() })) }),
   typing: Empty,
+  'user:block': Empty,
+  'user:unblock': Empty,
+  'user:blocked': z.object({ users: z.array(UserSchema) }),
 } as const satisfies Record<RequestEvent, z.ZodType>;
 
 export type AckData<E extends RequestEvent> = z.infer<(typeof AckSchemas)[E]>;
@@ -101,6 +108,8 @@ export const PushSchemas = {
   'presence:update': z.object({ userId: z.string(), online: z.boolean(), lastSeenAt: z.string().nullable() }),
   typing: z.object({ conversationId: z.string(), userId: z.string(), typing: z.boolean() }),
   'read:update': z.object({ conversationId: z.string(), userId: z.string(), seq: z.number().int() }),
+  /** v1.1: a user's profile changed (to their own sockets and whoever gets their presence:update). */
+  'user:updated': z.object({ user: UserSchema }),
   /** Extension: the server is going away (drain); reconnect, possibly to another replica. */
   'server:draining': z.object({}),
 } as const;

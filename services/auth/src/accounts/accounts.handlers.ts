@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
-import { SEALED, type CommandPayload } from '@chat/contracts/bus';
-import { OnCommand, type KafkaContext } from '@chat/platform-kafka';
+import { SEALED, type CommandPayload, type EventPayload } from '@chat/contracts/bus';
+import { OnCommand, OnEvent, type KafkaContext } from '@chat/platform-kafka';
 import { FieldSealer } from '@chat/platform-sealing';
 import { sealSession } from '../sessions/sealed-session';
 import { AccountsService } from './accounts.service';
@@ -23,5 +23,25 @@ export class AccountsHandlers {
   async login(p: CommandPayload<'auth.login'>) {
     const password = this.sealer.unseal(p.password, SEALED.loginPassword);
     return sealSession(this.sealer, await this.accounts.login({ ...p, password }));
+  }
+
+  @OnCommand('auth.password')
+  async changePassword(p: CommandPayload<'auth.password'>, ctx: KafkaContext) {
+    const currentPassword = this.sealer.unseal(p.currentPassword, SEALED.currentPassword);
+    const newPassword = this.sealer.unseal(p.newPassword, SEALED.newPassword);
+    await this.accounts.changePassword({ ...p, currentPassword, newPassword }, ctx.envelope.correlationId);
+    return {};
+  }
+
+  @OnCommand('auth.delete')
+  async deleteAccount(p: CommandPayload<'auth.delete'>, ctx: KafkaContext) {
+    const password = this.sealer.unseal(p.password, SEALED.deletePassword);
+    await this.accounts.deleteAccount({ ...p, password }, ctx.envelope.correlationId);
+    return {};
+  }
+
+  @OnEvent('user.updated')
+  async renamed(e: EventPayload<'user.updated'>): Promise<void> {
+    await this.accounts.renamed(e.user.id, e.user.displayName);
   }
 }

@@ -22,4 +22,21 @@ export class AccountsRepository {
   findByUsername(username: string): Promise<CredentialDoc | null> {
     return this.model.findOne({ _id: username }).lean<CredentialDoc>().exec();
   }
+
+  findByUserId(userId: string): Promise<CredentialDoc | null> {
+    return this.model.findOne({ userId }).lean<CredentialDoc>().exec();
+  }
+
+  async setPasswordHash(username: string, passwordHash: string): Promise<void> {
+    await this.model.updateOne({ _id: username }, { $set: { passwordHash } }).exec();
+  }
+
+  async setDisplayName(userId: string, displayName: string): Promise<void> {
+    await this.model.updateOne({ userId }, { $set: { displayName } }).exec();
+  }
+
+  /** Marks the credential deleted; its password hash goes, its username stays taken. */
+  async markDeleted(username: string, at: Date): Promise<void> {
+    await this.model.updateOne({ _id: username }, { $set: { deletedAt: at, passwordHash: '' } }).exec();
+  }
 }

@@ -17,6 +17,8 @@ export interface CredentialDoc {
   /** argon2id PHC string (parameters and salt inside). */
   passwordHash: string;
   createdAt: Date;
+  /** v1.1: set when the account was deleted; the credential stays so the username is never reused. */
+  deletedAt?: Date | null;
 }
 
 export const CredentialMongoSchema = new Schema<CredentialDoc>(
@@ -27,6 +29,7 @@ export const CredentialMongoSchema = new Schema<CredentialDoc>(
     displayName: { type: String, required: true },
     passwordHash: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    deletedAt: { type: Date, default: null },
   },
   { versionKey: false, collection: 'credentials' },
 );

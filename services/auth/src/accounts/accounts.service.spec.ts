@@ -17,6 +17,15 @@ class FakeCredentials {
     this.lookups.push(username);
     return [...this.docs.values()].find((d) => d.username === username) ?? null;
   }
+  async findByUserId(userId: string) {
+    return [...this.docs.values()].find((d) => d.userId === userId) ?? null;
+  }
+  async setPasswordHash(username: string, passwordHash: string) {
+    Object.assign(this.docs.get(username)!, { passwordHash });
+  }
+  async markDeleted(username: string, at: Date) {
+    Object.assign(this.docs.get(username)!, { deletedAt: at, passwordHash: '' });
+  }
 }
 
 /** Records what it verified against: both login failures must do the same work. */
@@ -35,7 +44,11 @@ function setup() {
   const repo = new FakeCredentials();
   const hasher = new FakeHasher();
   const started: { id: string }[] = [];
-  const sessions = { start: async (user: { id: string; username: string; displayName: string }) => (started.push(user), { user, accessToken: 'a', refreshToken: 'r', expiresIn: 900, sessionId: 's' }) };
+  const ended: { userId: string; reason: string; keep?: string }[] = [];
+  const sessions = {
+    start: async (user: { id: string; username: string; displayName: string }) => (started.push(user), { user, accessToken: 'a', refreshToken: 'r', expiresIn: 900, sessionId: 's' }),
+    endAll: async (userId: string, reason: string, keep?: string) => void ended.push({ userId, reason, ...(keep ? { keep } : {}) }),
+  };
   const limits: unknown[] = [];
   const failures: string[] = [];
   const limiter = {
@@ -45,8 +58,11 @@ function setup() {
     forgetFailures: async () => undefined,
   };
   const created: unknown[] = [];
+  const asked: string[] = [];
   const bus = {
-    request: async (_t: string, _k: string, p: { id: string; username: string; displayName: string }) => {
+    request: async (t: string, _k: string, p: { id: string; username: string; displayName: string }) => {
+      asked.push(t);
+      if (t !== 'users.create') return {};
       created.push(p);
       return { user: p };
     },
@@ -61,7 +77,7 @@ function setup() {
     REGISTER_WINDOW_SEC: 600,
   });
   const svc = new AccountsService(repo as never, hasher, sessions as never, limiter as never, bus as never, config);
-  return { svc, repo, hasher, started, limits, created, failures };
+  return { svc, repo, hasher, started, limits, created, failures, ended, asked };
 }
 
 describe('AccountsService', () => {
@@ -118,5 +134,37 @@ describe('AccountsService', () => {
     expect((unknown as ChatError).code).toBe('UNAUTHENTICATED');
     expect(hasher.verified).toHaveLength(2);
     expect(hasher.verified[0]).toMatch(/^hash\(/); // the dummy hash, not a shortcut
+  });
+
+  it('password change: checked and counted as a login; ends every other session, keeps the caller; the new one must follow the rules', async () => {
+    const { svc, repo, failures, ended } = setup();
+    const { user } = await svc.register({ username: 'alice', password: 'long enough', address: '' }, 'env-1');
+    const change = (currentPassword: string, newPassword: string) => svc.changePassword({ actorId: user.id, sessionId: 's1', currentPassword, newPassword, address: '7.7.7.7' });
+    await expect(change('not the one', 'another long one')).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'wrong username or password' });
+    expect(failures).toEqual(['login:fail:alice@7.7.7.7']);
+    await expect(change('long enough', 'short')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(change('long enough', 'password1234')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(ended).toEqual([]);
+    await change('long enough', 'another long one');
+    expect(repo.docs.get('alice')!.passwordHash).toBe('hash(another long one)');
+    expect(ended).toEqual([{ userId: user.id, reason: 'password', keep: 's1' }]);
+  });
+
+  it('deletion: the password checked as a login; the credential stays marked (the name is taken), login then answers as for an unknown user', async () => {
+    const { svc, repo, ended, asked, failures } = setup();
+    const { user } = await svc.register({ username: 'alice', password: 'long enough', address: '' }, 'env-1');
+    await expect(svc.deleteAccount({ actorId: user.id, password: 'nope', address: '5.5.5.5' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(failures).toEqual(['login:fail:alice@5.5.5.5']);
+    await svc.deleteAccount({ actorId: user.id, password: 'long enough', address: '5.5.5.5' });
+    expect(asked).toContain('users.delete');
+    expect(ended).toEqual([{ userId: user.id, reason: 'deleted' }]);
+    expect(repo.docs.get('alice')).toMatchObject({ deletedAt: expect.any(Date), passwordHash: '' });
+    const unknown = await svc.login({ username: 'nobody', password: 'long enough', address: '' }).catch((e: ChatError) => e.toBody());
+    const deleted = await svc.login({ username: 'alice', password: 'long enough', address: '' }).catch((e: ChatError) => e.toBody());
+    expect(deleted).toEqual(unknown);
+    await expect(svc.register({ username: 'alice', password: 'long enough', address: '' }, 'env-2')).rejects.toMatchObject({ code: 'CONFLICT' });
+    // A retry after a partial failure finishes the work without the password.
+    await svc.deleteAccount({ actorId: user.id, password: 'anything', address: '' });
+    expect(ended).toHaveLength(2);
   });
 });

@@ -16,13 +16,24 @@ export class SessionsHandlers {
   @OnCommand('auth.refresh')
   async refresh(p: CommandPayload<'auth.refresh'>, ctx: KafkaContext) {
     const refreshToken = this.sealer.unseal(p.refreshToken, SEALED.refreshToken);
-    return sealSession(this.sealer, await this.sessions.refresh(refreshToken, ctx.envelope.correlationId));
+    return sealSession(this.sealer, await this.sessions.refresh(refreshToken, ctx.envelope.correlationId, p.userAgent));
   }
 
   @OnCommand('auth.logout')
   async logout(p: CommandPayload<'auth.logout'>, ctx: KafkaContext) {
     const refreshToken = p.refreshToken === undefined ? undefined : this.sealer.unseal(p.refreshToken, SEALED.logoutRefreshToken);
-    await this.sessions.logout(p.actorId, p.sessionId, refreshToken, ctx.envelope.correlationId);
+    await this.sessions.logout(p.actorId, p.sessionId, refreshToken, ctx.envelope.correlationId, p.all ?? false);
+    return {};
+  }
+
+  @OnCommand('auth.sessions')
+  async list(p: CommandPayload<'auth.sessions'>) {
+    return { sessions: await this.sessions.list(p.actorId, p.sessionId) };
+  }
+
+  @OnCommand('auth.endSession')
+  async endOne(p: CommandPayload<'auth.endSession'>, ctx: KafkaContext) {
+    await this.sessions.endOne(p.actorId, p.targetId, ctx.envelope.correlationId);
     return {};
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { SESSION_MODEL, type SessionDoc } from './sessions.schema';
+import { SESSION_MODEL, type RevokeReason, type SessionDoc } from './sessions.schema';
 
 /** The only code that touches the sessions collection. */
 @Injectable()
@@ -21,7 +21,7 @@ export class SessionsRepository {
    * one and the session is not revoked: of two refreshes racing with the same
    * token, exactly one gets a document back.
    */
-  rotate(id: string, oldHash: string, update: Pick<SessionDoc, 'tokenHash' | 'previousHashes' | 'lastUsedAt' | 'expiresAt'>): Promise<SessionDoc | null> {
+  rotate(id: string, oldHash: string, update: Pick<SessionDoc, 'tokenHash' | 'previousHashes' | 'lastUsedAt' | 'expiresAt' | 'userAgent'>): Promise<SessionDoc | null> {
     return this.model
       .findOneAndUpdate({ _id: id, tokenHash: oldHash, revokedAt: null }, { $set: update }, { returnDocument: 'after' })
       .lean<SessionDoc>()
@@ -29,7 +29,17 @@ export class SessionsRepository {
   }
 
   /** Ends a session (a second revocation keeps the first one's time and reason). */
-  async revoke(id: string, reason: 'logout' | 'replay', at: Date): Promise<void> {
+  async revoke(id: string, reason: RevokeReason, at: Date): Promise<void> {
     await this.model.updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt: at, revokeReason: reason } }).exec();
+  }
+
+  /** The user's sessions that are neither ended nor expired at `now`. */
+  live(userId: string, now: Date): Promise<SessionDoc[]> {
+    return this.model.find({ userId, revokedAt: null, expiresAt: { $gt: now } }).lean<SessionDoc[]>().exec();
+  }
+
+  /** Keeps the copied display name current, so a refresh answers the user as they are now. */
+  async rename(userId: string, displayName: string): Promise<void> {
+    await this.model.updateMany({ userId }, { $set: { displayName } }).exec();
   }
 }

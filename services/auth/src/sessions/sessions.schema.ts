@@ -17,11 +17,17 @@ export interface SessionDoc {
   /** sha256 of tokens rotated away (newest first, capped): presenting one of these is a replay. */
   previousHashes: string[];
   createdAt: Date;
+  /** The last login or refresh. */
   lastUsedAt: Date;
+  /** The client's User-Agent as of the last login or refresh (null when it sent none). */
+  userAgent?: string | null;
   expiresAt: Date;
   revokedAt: Date | null;
-  revokeReason: 'logout' | 'replay' | null;
+  revokeReason: RevokeReason | null;
 }
+
+/** Why a session ended: the gateways hear it with `session.revoked`. */
+export type RevokeReason = 'logout' | 'replay' | 'password' | 'deleted';
 
 export const SessionMongoSchema = new Schema<SessionDoc>(
   {
@@ -33,6 +39,7 @@ export const SessionMongoSchema = new Schema<SessionDoc>(
     previousHashes: { type: [String], default: [] },
     createdAt: { type: Date, required: true },
     lastUsedAt: { type: Date, required: true },
+    userAgent: { type: String, default: null },
     expiresAt: { type: Date, required: true },
     revokedAt: { type: Date, default: null },
     revokeReason: { type: String, default: null },

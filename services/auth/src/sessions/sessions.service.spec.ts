@@ -26,9 +26,12 @@ class FakeSessions {
     Object.assign(d, update);
     return structuredClone(d);
   }
-  async revoke(id: string, reason: 'logout' | 'replay', at: Date) {
+  async revoke(id: string, reason: string, at: Date) {
     const d = this.docs.get(id);
     if (d && !d.revokedAt) Object.assign(d, { revokedAt: at, revokeReason: reason });
+  }
+  async live(userId: string, now: Date) {
+    return [...this.docs.values()].filter((d) => d.userId === userId && !d.revokedAt && d.expiresAt > now).map((d) => structuredClone(d));
   }
 }
 
@@ -40,7 +43,7 @@ function setup() {
   const repo = new FakeSessions();
   const revoked: EventPayload<'session.revoked'>[] = [];
   const events = {
-    sessionRevoked: async (sessionId: string, userId: string, reason: 'logout' | 'replay') => void revoked.push({ sessionId, userId, reason }),
+    sessionRevoked: async (sessionId: string, userId: string, reason: EventPayload<'session.revoked'>['reason']) => void revoked.push({ sessionId, userId, reason }),
   };
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = () => new Date(now);
@@ -164,5 +167,42 @@ describe('SessionsService', () => {
     await svc.logout(alice.id, bob.sessionId);
     expect(revoked).toEqual([]);
     expect(await code(svc.refresh(bob.refreshToken))).toBe('ok');
+  });
+
+  it('lists the live sessions newest first, marking the current one, with their User-Agent and last use', async () => {
+    const { svc, advance } = setup();
+    const first = await svc.start(alice, 'agent-1');
+    advance(1000);
+    const second = await svc.start(alice, 'agent-2');
+    advance(1000);
+    const ended = await svc.start(alice);
+    await svc.start({ ...alice, id: 'u-bob' });
+    await svc.endOne(alice.id, ended.sessionId);
+    advance(1000);
+    await svc.refresh(first.refreshToken, undefined, 'agent-1b');
+    const list = await svc.list(alice.id, second.sessionId);
+    expect(list.map((s) => [s.id, s.current, s.userAgent])).toEqual([
+      [second.sessionId, true, 'agent-2'],
+      [first.sessionId, false, 'agent-1b'],
+    ]);
+    expect(list[1]!.lastUsedAt > list[1]!.createdAt).toBe(true);
+  });
+
+  it("ends one session by id (another user's is NOT_FOUND), all but one, or all, each announced", async () => {
+    const { svc, revoked } = setup();
+    const [a, b, c] = [await svc.start(alice), await svc.start(alice), await svc.start(alice)];
+    const bob = await svc.start({ ...alice, id: 'u-bob' });
+    expect(await code(svc.endOne(alice.id, bob.sessionId))).toBe('NOT_FOUND');
+    expect(await code(svc.endOne(alice.id, 'nosuch'))).toBe('NOT_FOUND');
+    await svc.endOne(alice.id, a.sessionId);
+    await svc.endAll(alice.id, 'password', b.sessionId);
+    expect(revoked.map((r) => [r.sessionId, r.reason])).toEqual([
+      [a.sessionId, 'logout'],
+      [c.sessionId, 'password'],
+    ]);
+    await svc.logout(alice.id, b.sessionId, undefined, undefined, true);
+    expect(revoked.at(-1)).toMatchObject({ sessionId: b.sessionId, reason: 'logout' });
+    expect(await svc.list(alice.id, b.sessionId)).toEqual([]);
+    expect(await svc.list('u-bob', bob.sessionId)).toHaveLength(1);
   });
 });

@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ChatError, type User } from '@chat/contracts';
+import { ChatError, type SessionInfo, type User } from '@chat/contracts';
 import { type SessionAnswer } from '@chat/contracts/bus';
 import type { Env } from '../config';
 import { AuthPublisher } from '../publisher/auth.publisher';
 import { SessionsRepository } from './sessions.repository';
-import type { SessionDoc } from './sessions.schema';
+import type { RevokeReason, SessionDoc } from './sessions.schema';
 
 /** A session's answer with its tokens in clear: the handlers seal them for the reply. */
 export type AuthReply = SessionAnswer;
@@ -60,7 +60,7 @@ export class SessionsService {
   }
 
   /** A new session for a user who just registered or logged in. */
-  async start(user: User): Promise<AuthReply> {
+  async start(user: User, userAgent?: string): Promise<AuthReply> {
     const id = randomBytes(16).toString('base64url');
     const refreshToken = newRefreshToken(id);
     const now = this.now();
@@ -73,6 +73,7 @@ export class SessionsService {
       previousHashes: [],
       createdAt: now,
       lastUsedAt: now,
+      userAgent: userAgent ?? null,
       expiresAt: new Date(now.getTime() + this.settings.refreshTtlSec * 1000),
       revokedAt: null,
       revokeReason: null,
@@ -80,7 +81,7 @@ export class SessionsService {
     return this.answer(user, id, refreshToken);
   }
 
-  async refresh(refreshToken: string, correlationId?: string): Promise<AuthReply> {
+  async refresh(refreshToken: string, correlationId?: string, userAgent?: string): Promise<AuthReply> {
     const m = TOKEN.exec(refreshToken);
     if (!m) throw new ChatError('UNAUTHENTICATED', DEAD);
     const sessionId = m[1]!;
@@ -105,6 +106,7 @@ export class SessionsService {
         tokenHash: sha256(next),
         previousHashes: [session.tokenHash, ...session.previousHashes].slice(0, PREVIOUS_HASHES_KEPT),
         lastUsedAt: now,
+        userAgent: userAgent ?? session.userAgent ?? null,
         expiresAt: new Date(now.getTime() + this.settings.refreshTtlSec * 1000),
       });
       if (rotated) return this.answer({ id: session.userId, username: session.username, displayName: session.displayName }, sessionId, next);
@@ -116,7 +118,14 @@ export class SessionsService {
    * Ends the caller's session, and the refresh token's session when it is
    * another of the caller's (a token for someone else's session is ignored).
    */
-  async logout(actorId: string, sessionId: string, refreshToken?: string, correlationId?: string): Promise<void> {
+  async logout(actorId: string, sessionId: string, refreshToken?: string, correlationId?: string, all = false): Promise<void> {
+    if (all) {
+      await this.endAll(actorId, 'logout', undefined, correlationId);
+      // The caller's own, even when it had already expired or ended: its sockets must close.
+      const own = await this.repo.findById(sessionId);
+      if (own && own.userId === actorId) await this.end(own, 'logout', correlationId);
+      return;
+    }
     const ids = new Set([sessionId]);
     const m = refreshToken ? TOKEN.exec(refreshToken) : null;
     if (m && m[1] !== sessionId) {
@@ -130,7 +139,40 @@ export class SessionsService {
     }
   }
 
-  private async end(session: SessionDoc, reason: 'logout' | 'replay', correlationId?: string): Promise<void> {
+  /** The user's live sessions, newest first; `current` marks the asking one. */
+  async list(userId: string, currentId: string): Promise<SessionInfo[]> {
+    const sessions = await this.repo.live(userId, this.now());
+    return sessions
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? -1 : 1))
+      .map((x) => ({
+        id: x._id,
+        current: x._id === currentId,
+        createdAt: x.createdAt.toISOString(),
+        lastUsedAt: x.lastUsedAt.toISOString(),
+        userAgent: x.userAgent ?? null,
+      }));
+  }
+
+  /** Ends one of the user's sessions; someone else's (or no such session) is NOT_FOUND, never a hint. */
+  async endOne(userId: string, sessionId: string, correlationId?: string): Promise<void> {
+    const session = await this.repo.findById(sessionId);
+    if (!session || session.userId !== userId) throw new ChatError('NOT_FOUND', 'no such session');
+    await this.end(session, 'logout', correlationId);
+  }
+
+  /** Ends every live session of the user except `keepId` (none kept when it is undefined). */
+  async endAll(userId: string, reason: RevokeReason, keepId?: string, correlationId?: string): Promise<void> {
+    for (const session of await this.repo.live(userId, this.now())) {
+      if (session._id !== keepId) await this.end(session, reason, correlationId);
+    }
+  }
+
+  /** A user's display name changed: sessions answer refreshes with the new one. */
+  renamed(userId: string, displayName: string): Promise<void> {
+    return this.repo.rename(userId, displayName);
+  }
+
+  private async end(session: SessionDoc, reason: RevokeReason, correlationId?: string): Promise<void> {
     await this.repo.revoke(session._id, reason, this.now());
     // Sent even when already revoked: a retried logout must still reach gateways that missed it.
     await this.events.sessionRevoked(session._id, session.userId, reason, correlationId);

@@ -1,14 +1,28 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ChatError, LoginBodySchema, LogoutBodySchema, parse, REFRESH_COOKIE, REFRESH_COOKIE_PATH, RefreshBodySchema, RegisterBodySchema, type AuthResult } from '@chat/contracts';
+import {
+  ChangePasswordBodySchema,
+  ChatError,
+  Id,
+  LoginBodySchema,
+  LogoutBodySchema,
+  parse,
+  REFRESH_COOKIE,
+  REFRESH_COOKIE_PATH,
+  RefreshBodySchema,
+  RegisterBodySchema,
+  USER_AGENT_MAX,
+  type AuthResult,
+} from '@chat/contracts';
 import { SEALED, type CommandReply } from '@chat/contracts/bus';
 import { KafkaBus } from '@chat/platform-kafka';
 import { FieldSealer } from '@chat/platform-sealing';
 import type { Env } from '../config';
-import { AuthResultBody, LoginBody, LogoutBody, MeResultBody, RefreshBody, RegisterBody } from './accounts.dto';
+import { AuthResultBody, ChangePasswordBody, LoginBody, LogoutBody, RefreshBody, RegisterBody, SessionsResultBody } from './accounts.dto';
 import { JwtAuthGuard } from './jwt.strategy';
+import { clearRefreshCookie } from './refresh-cookie';
 import { RevokedSessions } from './revoked-sessions';
 import type { Principal } from './token.service';
 
@@ -38,7 +52,7 @@ export class AccountsController {
     const input = parse(RegisterBodySchema, body);
     // The password crosses Kafka sealed: the broker's logs never hold it in clear.
     const password = this.sealer.seal(input.password, SEALED.registerPassword);
-    const reply = await this.bus.request('auth.register', input.username, { ...input, password, address: req.ip ?? '' });
+    const reply = await this.bus.request('auth.register', input.username, { ...input, password, ...client(req) });
     return this.session(res, reply);
   }
 
@@ -51,7 +65,7 @@ export class AccountsController {
   async login(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResult> {
     const input = parse(LoginBodySchema, body);
     const password = this.sealer.seal(input.password, SEALED.loginPassword);
-    const reply = await this.bus.request('auth.login', input.username.toLowerCase(), { ...input, password, address: req.ip ?? '' });
+    const reply = await this.bus.request('auth.login', input.username.toLowerCase(), { ...input, password, ...client(req) });
     return this.session(res, reply);
   }
 
@@ -67,7 +81,7 @@ export class AccountsController {
     try {
       const reply = await this.bus.request('auth.refresh', refreshToken.split('.')[0] ?? refreshToken, {
         refreshToken: this.sealer.seal(refreshToken, SEALED.refreshToken),
-        address: req.ip ?? '',
+        ...client(req),
       });
       return this.session(res, reply);
     } catch (err) {
@@ -80,7 +94,7 @@ export class AccountsController {
   @HttpCode(204)
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'End the session: its tokens die and its sockets are closed' })
+  @ApiOperation({ summary: 'End the session (with all: true every session of the user): its tokens die and its sockets are closed' })
   @ApiBody({ type: LogoutBody })
   async logout(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     const input = parse(LogoutBodySchema, body ?? {});
@@ -89,20 +103,54 @@ export class AccountsController {
       actorId: principal.userId,
       sessionId: principal.sessionId,
       refreshToken: this.sealOptional(input.refreshToken ?? this.cookie(req)),
+      all: input.all ?? false,
     });
     // Dead here at once; other gateways (and this one's sockets) hear it from session.revoked.
     this.revoked.add(principal.sessionId);
     this.clearCookie(res);
   }
 
-  @Get('me')
+  @Post('auth/password')
+  @HttpCode(204)
   @UseGuards(JwtAuthGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'The caller' })
-  @ApiResponse({ status: 200, type: MeResultBody })
-  me(@Req() req: Request) {
+  @ApiOperation({ summary: "Change the password: every other session ends, the caller's stays" })
+  @ApiResponse({ status: 401, description: "UNAUTHENTICATED: a wrong currentPassword (login's message; counts against login's limits)" })
+  @ApiBody({ type: ChangePasswordBody })
+  async changePassword(@Body() body: unknown, @Req() req: Request): Promise<void> {
+    const input = parse(ChangePasswordBodySchema, body);
     const principal = req.user as Principal;
-    return this.bus.request('users.get', principal.userId, { userId: principal.userId });
+    await this.bus.request('auth.password', principal.userId, {
+      actorId: principal.userId,
+      sessionId: principal.sessionId,
+      currentPassword: this.sealer.seal(input.currentPassword, SEALED.currentPassword),
+      newPassword: this.sealer.seal(input.newPassword, SEALED.newPassword),
+      address: req.ip ?? '',
+    });
+  }
+
+  @Get('auth/sessions')
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "The caller's live sessions, newest first" })
+  @ApiResponse({ status: 200, type: SessionsResultBody })
+  sessions(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const principal = req.user as Principal;
+    res.setHeader('Cache-Control', 'no-store');
+    return this.bus.request('auth.sessions', principal.userId, { actorId: principal.userId, sessionId: principal.sessionId });
+  }
+
+  @Delete('auth/sessions/:id')
+  @HttpCode(204)
+  @UseGuards(JwtAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "End one of the caller's sessions (another user's is 404)" })
+  @ApiResponse({ status: 404, description: 'NOT_FOUND: no such session of the caller' })
+  async endSession(@Param('id') id: string, @Req() req: Request): Promise<void> {
+    const principal = req.user as Principal;
+    if (!Id.safeParse(id).success) throw new ChatError('NOT_FOUND', 'no such session');
+    await this.bus.request('auth.endSession', principal.userId, { actorId: principal.userId, targetId: id });
+    if (id === principal.sessionId) this.revoked.add(id);
   }
 
   private cookie(req: Request): string | undefined {
@@ -133,12 +181,12 @@ export class AccountsController {
   }
 
   private clearCookie(res: Response): void {
-    // The same attributes as when it was set: a browser ignores a Secure clearing cookie over plain http.
-    res.clearCookie(REFRESH_COOKIE, {
-      path: REFRESH_COOKIE_PATH,
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: this.config.get('COOKIE_SECURE', { infer: true }) === 'true',
-    });
+    clearRefreshCookie(res, this.config.get('COOKIE_SECURE', { infer: true }) === 'true');
   }
+}
+
+/** The client's address and User-Agent, as a session records them. */
+function client(req: Request): { address: string; userAgent?: string } {
+  const agent = req.headers['user-agent'];
+  return { address: req.ip ?? '', ...(typeof agent === 'string' && agent ? { userAgent: agent.slice(0, USER_AGENT_MAX) } : {}) };
 }

@@ -6,6 +6,7 @@ import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { KafkaBus } from '@chat/platform-kafka';
 import { FieldSealer } from '@chat/platform-sealing';
 import { AccountsController } from './accounts.controller';
+import { ProfileController } from './profile.controller';
 import { RevokedSessions } from './revoked-sessions';
 
 type Schema = { type?: string; properties?: Record<string, unknown>; required?: string[]; $ref?: string };
@@ -15,7 +16,7 @@ describe('OpenAPI document', () => {
 
   it('carries the REST bodies and answers as the contracts define them', async () => {
     const module = await Test.createTestingModule({
-      controllers: [AccountsController],
+      controllers: [AccountsController, ProfileController],
       providers: [
         { provide: KafkaBus, useValue: {} },
         { provide: ConfigService, useValue: new ConfigService({}) },
@@ -36,6 +37,21 @@ describe('OpenAPI document', () => {
     expect(Object.keys(schemas['RegisterBody']?.properties ?? {}).sort()).toEqual(['displayName', 'password', 'username']);
     expect(Object.keys(schemas['LoginBody']?.properties ?? {}).sort()).toEqual(['password', 'username']);
     expect(Object.keys(schemas['AuthResultBody']?.properties ?? {}).sort()).toEqual(['accessToken', 'expiresIn', 'refreshToken', 'user']);
+    // v1.1, People.
+    expect(Object.keys(schemas['ChangePasswordBody']?.properties ?? {}).sort()).toEqual(['currentPassword', 'newPassword']);
+    expect(Object.keys(schemas['UpdateMeBody']?.properties ?? {}).sort()).toEqual(['displayName']);
+    expect(Object.keys(schemas['DeleteMeBody']?.properties ?? {}).sort()).toEqual(['password']);
+    expect(Object.keys(schemas['LogoutBody']?.properties ?? {}).sort()).toEqual(['all', 'refreshToken']);
+    for (const [path, method] of [
+      ['/api/v1/me', 'patch'],
+      ['/api/v1/me', 'delete'],
+      ['/api/v1/me/export', 'get'],
+      ['/api/v1/auth/password', 'post'],
+      ['/api/v1/auth/sessions', 'get'],
+      ['/api/v1/auth/sessions/{id}', 'delete'],
+    ] as const) {
+      expect({ path, method, documented: !!(doc.paths[path] as Record<string, unknown> | undefined)?.[method] }).toEqual({ path, method, documented: true });
+    }
     const register = doc.paths['/api/v1/auth/register']?.post;
     expect(JSON.stringify(register?.requestBody)).toContain('#/components/schemas/RegisterBody');
     expect(JSON.stringify(register?.responses['201'])).toContain('#/components/schemas/AuthResultBody');

@@ -54,7 +54,8 @@ export const ROUTES: { [E in RequestEvent]: Route<E> } = {
   'user:search': (p, ctx) => call(ctx, 'users.search', ctx.userId, { ...p, actorId: ctx.userId }) as never,
   'contact:list': async (p, ctx) => {
     const { contacts } = await call(ctx, 'contacts.list', ctx.userId, { ...p, actorId: ctx.userId });
-    return { contacts: await withPresence(ctx, contacts) };
+    // v1.1 consent: a contact's presence only when they have the caller as a contact too (or share a conversation).
+    return { contacts: await withPresence(ctx, contacts, ctx.userId) };
   },
   // Extension: names from the users service, presence as the caller may see it.
   'user:get': async (p, ctx) => {
@@ -84,6 +85,9 @@ export const ROUTES: { [E in RequestEvent]: Route<E> } = {
   'message:history': (p, ctx) => call(ctx, 'messages.history', p.conversationId, { ...p, actorId: ctx.userId }) as never,
   'conversation:read': (p, ctx) => call(ctx, 'conversations.read', p.conversationId, { ...p, actorId: ctx.userId }) as never,
   'read:list': (p, ctx) => call(ctx, 'conversations.reads', p.conversationId, { ...p, actorId: ctx.userId }) as never,
+  'user:block': (p, ctx) => call(ctx, 'blocks.add', ctx.userId, { ...p, actorId: ctx.userId }) as never,
+  'user:unblock': (p, ctx) => call(ctx, 'blocks.remove', ctx.userId, { ...p, actorId: ctx.userId }) as never,
+  'user:blocked': (p, ctx) => call(ctx, 'blocks.list', ctx.userId, { ...p, actorId: ctx.userId }) as never,
   typing: async (p, ctx) => {
     // A relay, not a command: the presence service checks membership and fans it out.
     await ctx.bus.emit('typing.changed', p.conversationId, { ...p, userId: ctx.userId }, ctx.correlationId);

@@ -50,6 +50,11 @@ export class MessagingHandlers {
     return this.messaging.remove(p, this.origin(ctx));
   }
 
+  @OnCommand('messages.export')
+  exportSent(p: CommandPayload<'messages.export'>) {
+    return this.messaging.sentBy(p.actorId);
+  }
+
   @OnCommand('messages.history')
   history(p: CommandPayload<'messages.history'>, ctx: KafkaContext) {
     return this.messaging.history(p, this.origin(ctx));

@@ -2,7 +2,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Env as MessagingEnv } from '../config';
 import { ChatError, type Conversation, type Message } from '@chat/contracts';
 import { ProjectionService } from '../projection/projection.service';
-import { changedEvent, FakeConversations, FakeMessages, FakePublisher, FakeTimelines, tickingClock } from '../testing/fakes';
+import { changedEvent, FakeBlocks, FakeConversations, FakeMessages, FakePublisher, FakeTimelines, tickingClock } from '../testing/fakes';
 import { MessagingService, type Origin } from './messaging.service';
 
 const at: Origin = { partition: 0 };
@@ -15,11 +15,12 @@ function setup(opts: { getWaitMs?: number } = {}) {
   const now = tickingClock();
   const metrics = { histogram: () => ({ observe: () => undefined }), counter: () => ({ inc: () => undefined }) };
   const config = new ConfigService<MessagingEnv, true>({ CONVERSATION_WAIT_MS: opts.getWaitMs ?? 200 });
-  const service = new MessagingService(conversations as never, timelines as never, messages as never, pushes as never, config, metrics as never);
+  const blocks = new FakeBlocks();
+  const service = new MessagingService(conversations as never, timelines as never, messages as never, pushes as never, blocks as never, config, metrics as never);
   Object.assign(service.opts, { now, getPollMs: 5 });
-  const projection = new ProjectionService(conversations as never, timelines as never, pushes as never);
+  const projection = new ProjectionService(conversations as never, timelines as never, pushes as never, blocks as never);
   projection.now = now;
-  return { conversations, timelines, messages, pushes, service, projection };
+  return { conversations, timelines, messages, pushes, service, projection, blocks };
 }
 
 type Env = ReturnType<typeof setup>;
@@ -62,6 +63,18 @@ describe('messages.send', () => {
     expect(env.pushes.deliveries.every((d) => d.key === 'c1' && typeof d.sentAtMs === 'number')).toBe(true);
     expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 3, sent: { alice: 2, bob: 1 } });
     expect(env.timelines.docs.get('c1')!.lastMessage!._id).toBe('c1-3');
+  });
+
+  it('refuses a send into a direct conversation whose peer blocks the sender (FORBIDDEN), not the blocker nor a group', async () => {
+    const env = setup();
+    await withConversations(env);
+    await env.projection.blockChanged({ blockerId: 'alice', blockedId: 'bob', blocked: true });
+    await env.projection.blockChanged({ blockerId: 'olga', blockedId: 'mia', blocked: true });
+    expect(await refusal(send(env, 'bob', 'c1', 'hi'))).toBe('FORBIDDEN');
+    expect((await send(env, 'alice', 'c1', 'hello')).seq).toBe(1);
+    expect((await send(env, 'mia', 'g1', 'still here')).seq).toBe(1);
+    await env.projection.blockChanged({ blockerId: 'alice', blockedId: 'bob', blocked: false });
+    expect((await send(env, 'bob', 'c1', 'hi')).seq).toBe(2);
   });
 
   it('answers as soon as the message is stored, with its push already queued and the timeline not yet recorded', async () => {

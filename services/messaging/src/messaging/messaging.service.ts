@@ -9,6 +9,7 @@ import { MessagingPublisher } from '../publisher/messaging.publisher';
 import { OwnerCache, type OwnedConversation } from '../domain/owner-cache';
 import { fitPage } from '../domain/page-budget';
 import { advance, emptyTimeline, memberOf, readMarker, toConversation, toMessage } from '../domain/views';
+import { BlocksRepository } from '../store/blocks.repository';
 import { ConversationsRepository } from '../store/conversations.repository';
 import { MessagesRepository } from '../store/messages.repository';
 import type { ConversationDoc, MemberDoc, MessageDoc, TimelineDoc } from '../store/store.schema';
@@ -74,6 +75,7 @@ export class MessagingService {
     private readonly timelines: TimelinesRepository,
     private readonly messages: MessagesRepository,
     private readonly events: MessagingPublisher,
+    private readonly blocks: BlocksRepository,
     config: ConfigService<Env, true>,
     metrics: Metrics,
   ) {
@@ -102,6 +104,7 @@ export class MessagingService {
     onStored?: (reply: CommandReply<'messages.send'>) => void,
   ): Promise<CommandReply<'messages.send'>> {
     let { state } = await this.asMember(p.conversationId, p.actorId, origin);
+    await this.assertNotBlocked(state.conv!, p.actorId);
     const createdAt = this.opts.now();
     for (let attempt = 0; attempt < MAX_SEND_ATTEMPTS; attempt++) {
       const seq = state.timeline.lastSeq + 1;
@@ -284,6 +287,18 @@ export class MessagingService {
     };
     this.cache.set(conversationId, entry);
     return entry;
+  }
+
+  /** In a direct conversation, a peer who blocks the sender refuses their messages (FORBIDDEN); groups go on. */
+  private async assertNotBlocked(conv: ConversationDoc, senderId: string): Promise<void> {
+    if (conv.type !== 'direct') return;
+    const peer = conv.memberIds.find((id) => id !== senderId);
+    if (peer && (await this.blocks.blocks(peer, senderId))) throw new ChatError('FORBIDDEN', 'this user does not accept messages from you');
+  }
+
+  /** Every message the user sent, for the export. */
+  async sentBy(userId: string): Promise<CommandReply<'messages.export'>> {
+    return { messages: (await this.messages.bySender(userId)).map(toMessage) };
   }
 
   /** The conversation and the caller's membership, or NOT_FOUND (outsiders learn nothing more). */

@@ -3,7 +3,7 @@ import type { EventPayload } from '@chat/contracts/bus';
 import { OnEvent, type KafkaContext } from '@chat/platform-kafka';
 import { ProjectionService } from './projection.service';
 
-/** The users service's conversation events (keyed by conversation, so one conversation's arrive in order). */
+/** The users service's conversation events (keyed by conversation, so one conversation's arrive in order) and blocks. */
 @Controller()
 export class ProjectionHandlers {
   constructor(private readonly projection: ProjectionService) {}
@@ -11,6 +11,12 @@ export class ProjectionHandlers {
   @OnEvent('conversation.changed')
   changed(e: EventPayload<'conversation.changed'>, ctx: KafkaContext): Promise<void> {
     return this.projection.changed(e, ctx.envelope.correlationId);
+  }
+
+  /** Blocks, keyed by the blocker: a direct send checks them (the users service owns them). */
+  @OnEvent('block.changed')
+  blockChanged(e: EventPayload<'block.changed'>): Promise<void> {
+    return this.projection.blockChanged(e);
   }
 
   @OnEvent('conversation.deleted')

@@ -3,6 +3,7 @@ import type { RemovedReason } from '@chat/contracts';
 import type { ConversationCore, EventPayload } from '@chat/contracts/bus';
 import { MessagingPublisher, type DeliveryItem } from '../publisher/messaging.publisher';
 import { emptyTimeline, toConversation, unreadOf } from '../domain/views';
+import { BlocksRepository } from '../store/blocks.repository';
 import { ConversationsRepository } from '../store/conversations.repository';
 import type { ConversationDoc, MemberDoc, TimelineDoc } from '../store/store.schema';
 import { TimelinesRepository } from '../store/timelines.repository';
@@ -24,7 +25,13 @@ export class ProjectionService {
     private readonly conversations: ConversationsRepository,
     private readonly timelines: TimelinesRepository,
     private readonly events: MessagingPublisher,
+    private readonly blocks: BlocksRepository,
   ) {}
+
+  /** The event carries the resulting state, so applying it again changes nothing. */
+  blockChanged(e: EventPayload<'block.changed'>): Promise<void> {
+    return this.blocks.set(e.blockerId, e.blockedId, e.blocked);
+  }
 
   async changed(e: EventPayload<'conversation.changed'>, correlationId?: string): Promise<void> {
     const incoming = e.conversation;

@@ -60,6 +60,11 @@ export class MessagesRepository {
     return this.messages.findOne({ conversationId, senderId, clientMsgId });
   }
 
+  /** Every message a user sent, by conversation and seq (the export: rare, so a scan rather than another index on every insert). */
+  bySender(senderId: string): Promise<MessageDoc[]> {
+    return this.messages.find({ senderId }).sort({ conversationId: 1, seq: 1 }).toArray();
+  }
+
   /** Messages with seq above `seq`, ascending (the ones a crashed owner stored but did not finish). */
   findAbove(conversationId: string, seq: number): Promise<MessageDoc[]> {
     return this.messages.find({ conversationId, seq: { $gt: seq } }).sort({ seq: 1 }).toArray();

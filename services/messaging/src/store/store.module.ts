@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { BlocksRepository } from './blocks.repository';
 import { ConversationsRepository } from './conversations.repository';
 import { MessagesRepository } from './messages.repository';
 import {
+  BLOCK_MODEL,
+  BlockMongoSchema,
   CONVERSATION_MODEL,
   ConversationMongoSchema,
   MESSAGE_MODEL,
@@ -13,7 +16,7 @@ import {
 import { TimelinesRepository } from './timelines.repository';
 
 /**
- * Messaging's data access: the three collections and their repositories,
+ * Messaging's data access: the collections and their repositories,
  * shared by the projection (events in) and the messaging commands, which read
  * each other's documents but never write them.
  */
@@ -23,9 +26,10 @@ import { TimelinesRepository } from './timelines.repository';
       { name: CONVERSATION_MODEL, schema: ConversationMongoSchema },
       { name: TIMELINE_MODEL, schema: TimelineMongoSchema },
       { name: MESSAGE_MODEL, schema: MessageMongoSchema },
+      { name: BLOCK_MODEL, schema: BlockMongoSchema },
     ]),
   ],
-  providers: [ConversationsRepository, TimelinesRepository, MessagesRepository],
-  exports: [ConversationsRepository, TimelinesRepository, MessagesRepository],
+  providers: [ConversationsRepository, TimelinesRepository, MessagesRepository, BlocksRepository],
+  exports: [ConversationsRepository, TimelinesRepository, MessagesRepository, BlocksRepository],
 })
 export class StoreModule {}

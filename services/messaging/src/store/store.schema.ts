@@ -21,6 +21,7 @@ import type { ConversationType, Role } from '@chat/contracts';
 export const CONVERSATION_MODEL = 'MessagingConversation';
 export const TIMELINE_MODEL = 'MessagingTimeline';
 export const MESSAGE_MODEL = 'Message';
+export const BLOCK_MODEL = 'MessagingBlock';
 
 export interface MemberDoc {
   userId: string;
@@ -138,3 +139,19 @@ export const MessageMongoSchema = new Schema<MessageDoc>(
 MessageMongoSchema.index({ conversationId: 1, senderId: 1, clientMsgId: 1 }, { unique: true });
 // History in both directions (a range on seq within one conversation, either sort order).
 MessageMongoSchema.index({ conversationId: 1, seq: 1 });
+
+/** Messaging's copy of one block (from `block.changed`): `_id` is `<blockerId>:<blockedId>`. */
+export interface BlockDoc {
+  _id: string;
+  blockerId: string;
+  blockedId: string;
+}
+
+export const BlockMongoSchema = new Schema<BlockDoc>(
+  {
+    _id: { type: String, required: true },
+    blockerId: { type: String, required: true },
+    blockedId: { type: String, required: true },
+  },
+  { versionKey: false, collection: 'messaging_blocks' },
+);

@@ -201,3 +201,15 @@ export function changedEvent(
     removed: extra.removed ?? [],
   };
 }
+
+/** Messaging's copy of blocks, as `blocker:blocked` pairs. */
+export class FakeBlocks {
+  readonly pairs = new Set<string>();
+  async set(blockerId: string, blockedId: string, blocked: boolean) {
+    if (blocked) this.pairs.add(`${blockerId}:${blockedId}`);
+    else this.pairs.delete(`${blockerId}:${blockedId}`);
+  }
+  async blocks(blockerId: string, blockedId: string) {
+    return this.pairs.has(`${blockerId}:${blockedId}`);
+  }
+}

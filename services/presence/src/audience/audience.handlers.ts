@@ -3,7 +3,7 @@ import type { EventPayload } from '@chat/contracts/bus';
 import { OnEvent } from '@chat/platform-kafka';
 import { AudienceService } from './audience.service';
 
-/** Membership and contacts, as the users service reports them. */
+/** Membership, contacts and blocks, as the users service reports them. */
 @Controller()
 export class AudienceHandlers {
   constructor(private readonly audience: AudienceService) {}
@@ -16,6 +16,11 @@ export class AudienceHandlers {
   @OnEvent('conversation.deleted')
   deleted(e: EventPayload<'conversation.deleted'>): Promise<void> {
     return this.audience.conversationDeleted(e);
+  }
+
+  @OnEvent('block.changed')
+  block(e: EventPayload<'block.changed'>): Promise<void> {
+    return this.audience.blockChanged(e);
   }
 
   @OnEvent('contact.changed')

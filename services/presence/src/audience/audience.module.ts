@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AudienceHandlers } from './audience.handlers';
 import { AudienceRepository } from './audience.repository';
-import { CONTACT_MODEL, CONVERSATION_MODEL, ContactSchema, ConversationSchema } from './audience.schema';
+import { BLOCK_MODEL, BlockSchema, CONTACT_MODEL, CONVERSATION_MODEL, ContactSchema, ConversationSchema } from './audience.schema';
 import { AudienceService } from './audience.service';
 
 @Module({
@@ -10,6 +10,7 @@ import { AudienceService } from './audience.service';
     MongooseModule.forFeature([
       { name: CONVERSATION_MODEL, schema: ConversationSchema },
       { name: CONTACT_MODEL, schema: ContactSchema },
+      { name: BLOCK_MODEL, schema: BlockSchema },
     ]),
   ],
   controllers: [AudienceHandlers],

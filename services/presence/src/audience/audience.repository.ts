@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { CONTACT_MODEL, CONVERSATION_MODEL, type ContactDoc, type ConversationDoc } from './audience.schema';
+import { BLOCK_MODEL, CONTACT_MODEL, CONVERSATION_MODEL, type BlockDoc, type ContactDoc, type ConversationDoc } from './audience.schema';
 
 export interface StoredConversation {
   id: string;
@@ -15,13 +15,30 @@ export interface StoredContact {
   contactId: string;
 }
 
+export interface StoredBlock {
+  blockerId: string;
+  blockedId: string;
+}
+
 /** The only code that touches the membership and contact projections. */
 @Injectable()
 export class AudienceRepository {
   constructor(
     @InjectModel(CONVERSATION_MODEL) private readonly conversations: Model<ConversationDoc>,
     @InjectModel(CONTACT_MODEL) private readonly contacts: Model<ContactDoc>,
+    @InjectModel(BLOCK_MODEL) private readonly blocks: Model<BlockDoc>,
   ) {}
+
+  async allBlocks(): Promise<StoredBlock[]> {
+    const docs = await this.blocks.find({}, { blockerId: 1, blockedId: 1 }).lean();
+    return docs.map((d) => ({ blockerId: d.blockerId, blockedId: d.blockedId }));
+  }
+
+  async setBlock(blockerId: string, blockedId: string, blocked: boolean): Promise<void> {
+    const _id = `${blockerId}/${blockedId}`;
+    if (blocked) await this.blocks.updateOne({ _id }, { $set: { blockerId, blockedId } }, { upsert: true });
+    else await this.blocks.deleteOne({ _id });
+  }
 
   async allConversations(): Promise<StoredConversation[]> {
     const docs = await this.conversations.find({}).lean();

@@ -36,5 +36,22 @@ export const ContactSchema = new Schema<ContactDoc>(
 );
 ContactSchema.index({ contactId: 1 });
 
+/** v1.1: `blockerId` blocks `blockedId`, who then gets none of the blocker's presence or typing. */
+export interface BlockDoc {
+  _id: string;
+  blockerId: string;
+  blockedId: string;
+}
+
+export const BlockSchema = new Schema<BlockDoc>(
+  {
+    _id: { type: String, required: true },
+    blockerId: { type: String, required: true },
+    blockedId: { type: String, required: true },
+  },
+  { collection: 'presence_blocks', versionKey: false },
+);
+
 export const CONVERSATION_MODEL = 'PresenceConversation';
+export const BLOCK_MODEL = 'PresenceBlock';
 export const CONTACT_MODEL = 'PresenceContact';

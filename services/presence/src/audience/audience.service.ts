@@ -22,6 +22,8 @@ export class AudienceService {
   private readonly memberOf = new Map<string, Set<string>>();
   /** contactId → the users who have them as a contact. */
   private readonly watchers = new Map<string, Set<string>>();
+  /** blockerId → the users they block. */
+  private readonly blocked = new Map<string, Set<string>>();
   private loading?: Promise<void>;
 
   constructor(private readonly repo: AudienceRepository) {}
@@ -36,10 +38,11 @@ export class AudienceService {
   }
 
   private async load(): Promise<void> {
-    const [conversations, contacts] = await Promise.all([this.repo.allConversations(), this.repo.allContacts()]);
+    const [conversations, contacts, blocks] = await Promise.all([this.repo.allConversations(), this.repo.allContacts(), this.repo.allBlocks()]);
     for (const c of conversations) this.put(c);
     for (const c of contacts) this.watch(c.ownerId, c.contactId, true);
-    this.log.log(`loaded ${conversations.length} conversations and ${contacts.length} contacts`);
+    for (const b of blocks) link(this.blocked, b.blockerId, b.blockedId, true);
+    this.log.log(`loaded ${conversations.length} conversations, ${contacts.length} contacts and ${blocks.length} blocks`);
   }
 
   async conversationChanged(e: EventPayload<'conversation.changed'>): Promise<void> {
@@ -59,6 +62,17 @@ export class AudienceService {
     this.watch(e.ownerId, e.contactId, e.added);
   }
 
+  async blockChanged(e: EventPayload<'block.changed'>): Promise<void> {
+    await this.ready();
+    await this.repo.setBlock(e.blockerId, e.blockedId, e.blocked);
+    link(this.blocked, e.blockerId, e.blockedId, e.blocked);
+  }
+
+  /** Whether `blockerId` blocks `userId`: then `userId` gets none of the blocker's presence or typing. */
+  blocks(blockerId: string, userId: string): boolean {
+    return this.blocked.get(blockerId)?.has(userId) ?? false;
+  }
+
   /** Members of a live conversation, or null when it is unknown or deleted. */
   membersOf(conversationId: string): ReadonlySet<string> | null {
     const c = this.conversations.get(conversationId);
@@ -69,24 +83,34 @@ export class AudienceService {
     return this.membersOf(conversationId)?.has(userId) ?? false;
   }
 
-  /** Everyone who shares a conversation with the user or has them as a contact; never the user. */
+  /**
+   * Who may see the user's presence (v1.1 consent): everyone who shares a conversation with
+   * them, or whom they and the other both have as contacts; never the user, nor anyone they block.
+   */
   watchersOf(userId: string): string[] {
-    const out = new Set<string>(this.watchers.get(userId));
+    const out = new Set<string>();
+    for (const w of this.watchers.get(userId) ?? []) if (this.mutual(w, userId)) out.add(w);
     for (const id of this.memberOf.get(userId) ?? []) {
       for (const m of this.conversations.get(id)?.members ?? []) out.add(m);
     }
     out.delete(userId);
+    for (const b of this.blocked.get(userId) ?? []) out.delete(b);
     return [...out];
   }
 
   /** Whether `viewerId` is one of `watchersOf(userId)`, without building the list. */
   watches(viewerId: string, userId: string): boolean {
-    if (viewerId === userId) return false;
-    if (this.watchers.get(userId)?.has(viewerId)) return true;
+    if (viewerId === userId || this.blocks(userId, viewerId)) return false;
+    if (this.mutual(viewerId, userId)) return true;
     for (const id of this.memberOf.get(userId) ?? []) {
       if (this.conversations.get(id)?.members.has(viewerId)) return true;
     }
     return false;
+  }
+
+  /** Each has the other as a contact. */
+  private mutual(a: string, b: string): boolean {
+    return (this.watchers.get(b)?.has(a) ?? false) && (this.watchers.get(a)?.has(b) ?? false);
   }
 
   private async apply(next: StoredConversation): Promise<void> {
@@ -109,14 +133,19 @@ export class AudienceService {
   }
 
   private watch(ownerId: string, contactId: string, added: boolean): void {
-    let set = this.watchers.get(contactId);
-    if (added) {
-      if (!set) this.watchers.set(contactId, (set = new Set()));
-      set.add(ownerId);
-    } else {
-      set?.delete(ownerId);
-      if (set?.size === 0) this.watchers.delete(contactId);
-    }
+    link(this.watchers, contactId, ownerId, added);
+  }
+}
+
+/** Adds `value` to (or takes it from) the set `map` holds under `key`, dropping sets that empty. */
+function link(map: Map<string, Set<string>>, key: string, value: string, present: boolean): void {
+  let set = map.get(key);
+  if (present) {
+    if (!set) map.set(key, (set = new Set()));
+    set.add(value);
+  } else {
+    set?.delete(value);
+    if (set?.size === 0) map.delete(key);
   }
 }
 

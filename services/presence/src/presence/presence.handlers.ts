@@ -33,6 +33,12 @@ export class PresenceHandlers {
     return this.presence.probed(e);
   }
 
+  /** v1.1: a profile change reaches whoever gets the user's presence:update. */
+  @OnEvent('user.updated')
+  profile(e: EventPayload<'user.updated'>): Promise<void> {
+    return this.presence.profileChanged(e.user);
+  }
+
   @OnCommand('presence.query')
   query(req: CommandPayload<'presence.query'>): Promise<CommandReply<'presence.query'>> {
     if (req.viewerId) return this.presence.queryAs(req.viewerId, req.userIds);

@@ -67,9 +67,10 @@ describe('PresenceService', () => {
   beforeEach(async () => {
     jest.useFakeTimers({ now: T0 });
     w = await start();
-    // alice and bob share a group; carol has alice as a contact; mallory shares nothing with anyone.
+    // alice and bob share a group; carol and alice have each other as contacts (v1.1 consent); mallory shares nothing with anyone.
     await w.audience.conversationChanged(conversationChanged('g1', ['alice', 'bob'], 1));
     await w.audience.contactChanged({ ownerId: 'carol', contactId: 'alice', added: true });
+    await w.audience.contactChanged({ ownerId: 'alice', contactId: 'carol', added: true });
     await beat();
   });
 

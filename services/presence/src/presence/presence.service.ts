@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { LIMITS, type PushPayload } from '@chat/contracts';
+import { LIMITS, type PushPayload, type User } from '@chat/contracts';
 import type { CommandReply, EventPayload } from '@chat/contracts/bus';
 import { Metrics } from '@chat/platform-observability';
 import { AudienceService } from '../audience/audience.service';
@@ -205,6 +205,12 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     this.lapses.observe(silentMs / 1000);
     // The gateway has been silent for a whole lease already: no grace on top.
     await this.applyLease({ ...lease, live: false }, { seenAt: lease.lastSeenAt, graceMs: 0 });
+  }
+
+  /** v1.1: `user:updated` to the user's own sockets and to everyone who gets their presence:update. */
+  async profileChanged(user: User): Promise<void> {
+    await this.audience.ready();
+    await this.events.userUpdated([user.id, ...this.audience.watchersOf(user.id)], { user });
   }
 
   // ─── queries ──────────────────────────────────────────────────────────────

@@ -21,6 +21,12 @@ export class PresencePublisher {
     return this.bus.emit('delivery', update.conversationId, { items: [{ userIds: recipients, event: 'typing', data: update }] });
   }
 
+  /** v1.1: a changed profile, keyed by the user like their presence. */
+  userUpdated(recipients: string[], update: PushPayload<'user:updated'>): Promise<void> {
+    if (recipients.length === 0) return Promise.resolve();
+    return this.bus.emit('delivery', update.user.id, { items: [{ userIds: recipients, event: 'user:updated', data: update }] });
+  }
+
   /** A probe that returns behind whatever is queued on the gateway's partition (keyed like its heartbeats). */
   probe(gatewayId: string, at: number): Promise<void> {
     return this.bus.emit('presence.probe', gatewayId, { gatewayId, at: new Date(at).toISOString() });

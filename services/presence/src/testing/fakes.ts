@@ -1,5 +1,5 @@
 import type { PushPayload } from '@chat/contracts';
-import type { AudienceRepository, StoredContact, StoredConversation } from '../audience/audience.repository';
+import type { AudienceRepository, StoredBlock, StoredContact, StoredConversation } from '../audience/audience.repository';
 import type { Connection, Lease, PresenceRepository, UserPresence } from '../presence/presence.repository';
 import type { PresencePublisher } from '../publisher/presence.publisher';
 
@@ -24,6 +24,14 @@ export class FakeAudienceRepository implements Pick<AudienceRepository, keyof Au
   }
   async removeContact(ownerId: string, contactId: string) {
     this.contacts.delete(`${ownerId}/${contactId}`);
+  }
+  blocks = new Map<string, StoredBlock>();
+  async allBlocks() {
+    return [...this.blocks.values()];
+  }
+  async setBlock(blockerId: string, blockedId: string, blocked: boolean) {
+    if (blocked) this.blocks.set(`${blockerId}/${blockedId}`, { blockerId, blockedId });
+    else this.blocks.delete(`${blockerId}/${blockedId}`);
   }
 }
 
@@ -80,8 +88,8 @@ export class FakePresenceRepository implements Pick<PresenceRepository, keyof Pr
 
 export interface Pushed {
   recipients: string[];
-  event: 'presence:update' | 'typing';
-  data: PushPayload<'presence:update'> | PushPayload<'typing'>;
+  event: 'presence:update' | 'typing' | 'user:updated';
+  data: PushPayload<'presence:update'> | PushPayload<'typing'> | PushPayload<'user:updated'>;
 }
 
 export class FakePublisher implements Pick<PresencePublisher, keyof PresencePublisher> {
@@ -109,6 +117,10 @@ export class FakePublisher implements Pick<PresencePublisher, keyof PresencePubl
     return this.record({ recipients, event: 'typing', data: update });
   }
 
+  userUpdated(recipients: string[], update: PushPayload<'user:updated'>): Promise<void> {
+    return this.record({ recipients, event: 'user:updated', data: update });
+  }
+
   probe(gatewayId: string, at: number): Promise<void> {
     this.probes.push({ gatewayId, at });
     this.onProbe?.(gatewayId, at);
@@ -117,7 +129,7 @@ export class FakePublisher implements Pick<PresencePublisher, keyof PresencePubl
 
   presenceOf(userId: string): { recipients: string[]; online: boolean; lastSeenAt: string | null }[] {
     return this.sent
-      .filter((p) => p.event === 'presence:update' && p.data.userId === userId)
+      .filter((p) => p.event === 'presence:update' && (p.data as PushPayload<'presence:update'>).userId === userId)
       .map((p) => {
         const d = p.data as PushPayload<'presence:update'>;
         return { recipients: p.recipients, online: d.online, lastSeenAt: d.lastSeenAt };

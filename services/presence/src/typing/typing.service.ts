@@ -80,7 +80,8 @@ export class TypingService implements OnApplicationShutdown {
   }
 
   private push(conversationId: string, userId: string, typing: boolean): Promise<void> {
-    const others = [...(this.audience.membersOf(conversationId) ?? [])].filter((m) => m !== userId);
+    // Members the typist blocks hear nothing of it (v1.1).
+    const others = [...(this.audience.membersOf(conversationId) ?? [])].filter((m) => m !== userId && !this.audience.blocks(userId, m));
     return this.events.typing(others, { conversationId, userId, typing });
   }
 

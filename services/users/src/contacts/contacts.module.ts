@@ -11,5 +11,6 @@ import { ContactsService } from './contacts.service';
   imports: [UsersModule, PublisherModule, MongooseModule.forFeature([{ name: CONTACT_MODEL, schema: ContactMongoSchema }])],
   controllers: [ContactsHandlers],
   providers: [ContactsRepository, ContactsService],
+  exports: [ContactsService],
 })
 export class ContactsModule {}

@@ -25,4 +25,10 @@ export class ContactsRepository {
     const docs = await this.model.find({ ownerId }, { contactId: 1 }).lean<Pick<ContactDoc, 'contactId'>[]>().exec();
     return docs.map((d) => d.contactId);
   }
+
+  /** Who has `contactId` as a contact. */
+  async ownerIds(contactId: string): Promise<string[]> {
+    const docs = await this.model.find({ contactId }, { ownerId: 1 }).lean<Pick<ContactDoc, 'ownerId'>[]>().exec();
+    return docs.map((d) => d.ownerId);
+  }
 }

@@ -20,3 +20,4 @@ export const ContactMongoSchema = new Schema<ContactDoc>(
   { versionKey: false, collection: 'contacts' },
 );
 ContactMongoSchema.index({ ownerId: 1, contactId: 1 });
+ContactMongoSchema.index({ contactId: 1 });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChatError, type User } from '@chat/contracts';
 import { UsersPublisher } from '../publisher/users.publisher';
-import { UsersService } from '../users/users.service';
+import { byUsername, UsersService } from '../users/users.service';
 import { ContactsRepository } from './contacts.repository';
 
 /**
@@ -19,7 +19,7 @@ export class ContactsService {
 
   async add(ownerId: string, contactId: string): Promise<void> {
     if (contactId === ownerId) throw new ChatError('VALIDATION_FAILED', 'you cannot add yourself as a contact');
-    await this.users.assertExist([contactId]);
+    await this.users.assertActive([contactId]);
     await this.repo.add(ownerId, contactId);
     await this.events.contactChanged(ownerId, contactId, true);
   }
@@ -33,7 +33,18 @@ export class ContactsService {
 
   /** The contacts as users, ordered by username. */
   async list(ownerId: string): Promise<User[]> {
-    const users = await this.users.many(await this.repo.contactIds(ownerId));
-    return users.sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+    return byUsername(await this.users.many(await this.repo.contactIds(ownerId)));
+  }
+
+  /** Every contact from and of the user goes, each announced (account deletion). */
+  async forget(userId: string): Promise<void> {
+    for (const contactId of await this.repo.contactIds(userId)) {
+      await this.repo.remove(userId, contactId);
+      await this.events.contactChanged(userId, contactId, false);
+    }
+    for (const ownerId of await this.repo.ownerIds(userId)) {
+      await this.repo.remove(ownerId, userId);
+      await this.events.contactChanged(ownerId, userId, false);
+    }
   }
 }

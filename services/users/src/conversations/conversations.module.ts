@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { BlocksModule } from '../blocks/blocks.module';
 import { PublisherModule } from '../publisher/publisher.module';
 import { UsersModule } from '../users/users.module';
 import { ConversationsHandlers } from './conversations.handlers';
@@ -8,8 +9,9 @@ import { CONVERSATION_MODEL, ConversationMongoSchema } from './conversations.sch
 import { ConversationsService } from './conversations.service';
 
 @Module({
-  imports: [UsersModule, PublisherModule, MongooseModule.forFeature([{ name: CONVERSATION_MODEL, schema: ConversationMongoSchema }])],
+  imports: [UsersModule, BlocksModule, PublisherModule, MongooseModule.forFeature([{ name: CONVERSATION_MODEL, schema: ConversationMongoSchema }])],
   controllers: [ConversationsHandlers],
   providers: [ConversationsRepository, ConversationsService],
+  exports: [ConversationsService],
 })
 export class ConversationsModule {}

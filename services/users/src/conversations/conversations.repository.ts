@@ -42,4 +42,9 @@ export class ConversationsRepository {
   async remove(id: string, version: number): Promise<void> {
     await this.model.deleteOne({ _id: id, version }).exec();
   }
+
+  async groupIdsOf(userId: string): Promise<string[]> {
+    const docs = await this.model.find({ type: 'group', deleted: false, 'members.userId': userId }, { _id: 1 }).lean<Pick<ConversationDoc, '_id'>[]>().exec();
+    return docs.map((d) => d._id);
+  }
 }

@@ -1,7 +1,7 @@
 import { ChatError } from '@chat/contracts';
 import type { ConversationCore } from '@chat/contracts/bus';
 import { UsersPublisher } from '../publisher/users.publisher';
-import { FakeBus, FakeConversationsRepository, FakeUsers } from '../testing/fakes';
+import { FakeBlocks, FakeBus, FakeConversationsRepository, FakeUsers } from '../testing/fakes';
 import { ConversationsService } from './conversations.service';
 
 const USERS = ['owner', 'admin1', 'admin2', 'm1', 'm2', 'm3', 'outsider'];
@@ -11,9 +11,10 @@ function setup() {
   const bus = new FakeBus();
   let t = Date.parse('2026-01-01T00:00:00.000Z');
   // Every call of the clock is a millisecond later: joinedAt orders members.
-  const svc = new ConversationsService(repo as never, new FakeUsers(new Set(USERS)) as never, new UsersPublisher(bus as never));
+  const blocks = new FakeBlocks();
+  const svc = new ConversationsService(repo as never, new FakeUsers(new Set(USERS)) as never, blocks as never, new UsersPublisher(bus as never));
   svc.now = () => new Date(t++);
-  return { repo, bus, svc };
+  return { repo, bus, svc, blocks };
 }
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -57,6 +58,17 @@ describe('ConversationsService: direct conversations', () => {
     expect(await code(svc.direct('m1', 'm1'))).toBe('VALIDATION_FAILED');
     expect(await code(svc.direct('m1', 'ghost'))).toBe('NOT_FOUND');
     expect(bus.events).toHaveLength(0);
+  });
+
+  it('refuses a direct conversation, a group with or an addition of a user who blocks the caller (FORBIDDEN), not the other way', async () => {
+    const { svc, blocks } = setup();
+    blocks.pairs.add('m1:m2');
+    await svc.direct('m1', 'm2');
+    expect(await code(svc.direct('m2', 'm1'))).toBe('FORBIDDEN');
+    expect(await code(svc.createGroup('m2', 'g', ['m1'], 'r1'))).toBe('FORBIDDEN');
+    const g = await svc.createGroup('m2', 'g', ['m3'], 'r2');
+    expect(await code(svc.addMembers('m2', g.id, ['m1']))).toBe('FORBIDDEN');
+    expect(await code(svc.createGroup('m1', 'g', ['m2'], 'r3'))).toBe('ok');
   });
 
   it('sends the created event on the next call when the first one failed to send it', async () => {

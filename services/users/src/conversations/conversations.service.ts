@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { ChatError, LIMITS, type Role } from '@chat/contracts';
 import { directPairKey, type ConversationCore } from '@chat/contracts/bus';
+import { BlocksService } from '../blocks/blocks.service';
 import { UsersPublisher } from '../publisher/users.publisher';
 import { UsersService } from '../users/users.service';
 import { ConversationsRepository } from './conversations.repository';
@@ -54,17 +55,20 @@ export class ConversationsService {
   constructor(
     private readonly repo: ConversationsRepository,
     private readonly users: UsersService,
+    private readonly blocks: BlocksService,
     private readonly events: UsersPublisher,
   ) {}
 
   /** The one 1:1 conversation of the pair; made (and announced) on first use only. */
   async direct(actorId: string, peerId: string): Promise<ConversationCore> {
     if (peerId === actorId) throw new ChatError('VALIDATION_FAILED', 'a direct conversation needs another user');
+    // A deleted account is NOT_FOUND; a peer who blocks the actor is FORBIDDEN, even for an existing conversation.
+    await this.users.assertActive([actorId, peerId]);
+    await this.blocks.assertNotBlockedBy(actorId, [peerId]);
     const key = directPairKey(actorId, peerId);
     const id = directIdFor(key);
     const existing = await this.repo.findById(id);
     if (existing) return toCore(await this.flush(existing));
-    await this.users.assertExist([actorId, peerId]);
     const at = this.now().toISOString();
     const doc: ConversationDoc = {
       _id: id,
@@ -91,6 +95,7 @@ export class ConversationsService {
     const others = [...new Set(memberIds)].filter((id) => id !== actorId);
     if (others.length + 1 > LIMITS.groupMembersMax) throw new ChatError('VALIDATION_FAILED', `a group has at most ${LIMITS.groupMembersMax} members`);
     await this.users.assertExist([actorId, ...others]);
+    await this.blocks.assertNotBlockedBy(actorId, others);
     const id = idFor(requestId);
     const at = this.now().toISOString();
     const doc: ConversationDoc = {
@@ -130,6 +135,7 @@ export class ConversationsService {
       if (!canManage(me.role)) throw new ChatError('FORBIDDEN', 'only admins and the owner may add members');
       if (!checked) {
         await this.users.assertExist(userIds);
+        await this.blocks.assertNotBlockedBy(actorId, userIds);
         checked = true;
       }
       const present = new Set(doc.members.map((m) => m.userId));
@@ -192,6 +198,11 @@ export class ConversationsService {
       }
       return { next: { name: doc.name, members }, outbox: { kind: 'changed', change, actorId, removed: [{ userId: actorId, reason: 'left' }] } };
     });
+  }
+
+  /** The ids of the live groups the user is a member of (account deletion leaves each). */
+  groupsOf(userId: string): Promise<string[]> {
+    return this.repo.groupIdsOf(userId);
   }
 
   async deleteGroup(actorId: string, conversationId: string): Promise<void> {

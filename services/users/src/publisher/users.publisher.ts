@@ -12,6 +12,16 @@ export class UsersPublisher {
     return this.bus.emit('user.registered', user.id, user, correlationId);
   }
 
+  /** Keyed by the user: their profile changes stay in order. */
+  userUpdated(user: User, deleted = false, correlationId?: string): Promise<void> {
+    return this.bus.emit('user.updated', user.id, { user, deleted }, correlationId);
+  }
+
+  /** Keyed by the blocker, so one user's block changes stay in order. */
+  blockChanged(blockerId: string, blockedId: string, blocked: boolean): Promise<void> {
+    return this.bus.emit('block.changed', blockerId, { blockerId, blockedId, blocked });
+  }
+
   /** Keyed by the owner, so one user's contact changes stay in order. */
   contactChanged(ownerId: string, contactId: string, added: boolean): Promise<void> {
     return this.bus.emit('contact.changed', ownerId, { ownerId, contactId, added });

@@ -71,6 +71,11 @@ export class FakeUsers {
     if (ids.some((id) => !this.ids.has(id))) throw new ChatError('NOT_FOUND', 'no such user');
   }
 
+  /** No deleted accounts here: active is existing. */
+  assertActive(ids: string[]) {
+    return this.assertExist(ids);
+  }
+
   async many(ids: string[]) {
     return ids.filter((id) => this.ids.has(id)).map((id) => ({ id, username: id, displayName: id }));
   }
@@ -95,10 +100,29 @@ export class FakeUsersRepository {
     const d = this.docs.get(id);
     if (d) d.published = true;
   }
-  async searchPrefix(field: 'username' | 'displayNameLower', prefix: string, excludeId: string, limit: number) {
+  async setProfile(id: string, displayName: string, deleted?: true) {
+    const d = this.docs.get(id);
+    if (!d) return null;
+    Object.assign(d, { displayName, displayNameLower: displayName.toLowerCase() }, deleted ? { deleted } : {});
+    return structuredClone(d);
+  }
+  async searchPrefix(field: 'username' | 'displayNameLower', prefix: string, excludeIds: string[], limit: number) {
     return [...this.docs.values()]
-      .filter((d) => d._id !== excludeId && d[field].startsWith(prefix))
+      .filter((d) => !excludeIds.includes(d._id) && !d.deleted && d[field].startsWith(prefix))
       .sort((a, b) => (a.username < b.username ? -1 : 1))
       .slice(0, limit);
+  }
+}
+
+/** Blocks as `blocker:blocked` pairs, with BlocksService's checks. */
+export class FakeBlocks {
+  readonly pairs = new Set<string>();
+
+  async blockersOf(blockedId: string) {
+    return [...this.pairs].filter((p) => p.endsWith(`:${blockedId}`)).map((p) => p.split(':')[0]!);
+  }
+
+  async assertNotBlockedBy(actorId: string, userIds: string[]) {
+    if (userIds.some((id) => this.pairs.has(`${id}:${actorId}`))) throw new ChatError('FORBIDDEN', 'not allowed');
   }
 }

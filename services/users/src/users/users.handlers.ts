@@ -26,4 +26,26 @@ export class UsersHandlers {
   async search(p: CommandPayload<'users.search'>) {
     return { users: await this.users.search(p.actorId, p.query, p.limit) };
   }
+
+  @OnCommand('users.update')
+  async update(p: CommandPayload<'users.update'>, ctx: KafkaContext) {
+    return { user: await this.users.update(p.actorId, p.displayName, ctx.envelope.correlationId) };
+  }
+
+  @OnCommand('blocks.add')
+  async block(p: CommandPayload<'blocks.add'>) {
+    await this.users.block(p.actorId, p.userId);
+    return {};
+  }
+
+  @OnCommand('blocks.remove')
+  async unblock(p: CommandPayload<'blocks.remove'>) {
+    await this.users.unblock(p.actorId, p.userId);
+    return {};
+  }
+
+  @OnCommand('blocks.list')
+  async blocked(p: CommandPayload<'blocks.list'>) {
+    return { users: await this.users.blocked(p.actorId) };
+  }
 }

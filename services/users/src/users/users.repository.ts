@@ -43,14 +43,20 @@ export class UsersRepository {
     await this.model.updateOne({ _id: id }, { $set: { published: true } }).exec();
   }
 
-  /** Users whose `field` starts with `prefix` (both lower-case), ordered by username, without `excludeId`. */
-  searchPrefix(field: 'username' | 'displayNameLower', prefix: string, excludeId: string, limit: number): Promise<UserDoc[]> {
+  /** Live users whose `field` starts with `prefix` (both lower-case), ordered by username, without `excludeIds`. */
+  searchPrefix(field: 'username' | 'displayNameLower', prefix: string, excludeIds: string[], limit: number): Promise<UserDoc[]> {
     const range = prefix ? { $gte: prefix, $lt: prefix + MAX_CHAR } : { $exists: true };
     return this.model
-      .find({ [field]: range, _id: { $ne: excludeId } })
+      .find({ [field]: range, _id: { $nin: excludeIds }, deleted: { $ne: true } })
       .sort({ username: 1 })
       .limit(limit)
       .lean<UserDoc[]>()
       .exec();
+  }
+
+  /** A new display name (and, for a deletion, the mark); the updated user, or null when unknown. */
+  setProfile(id: string, displayName: string, deleted?: true): Promise<UserDoc | null> {
+    const set = { displayName, displayNameLower: displayName.toLowerCase(), ...(deleted ? { deleted } : {}) };
+    return this.model.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean<UserDoc>().exec();
   }
 }

@@ -12,6 +12,8 @@ export interface UserDoc {
   /** Whether `user.registered` has gone out; a retried create re-sends it when not. */
   published: boolean;
   createdAt: Date;
+  /** v1.1: the account was deleted; the record stays (messages keep their sender) as "Deleted user". */
+  deleted?: boolean;
 }
 
 export const UserMongoSchema = new Schema<UserDoc>(
@@ -22,6 +24,7 @@ export const UserMongoSchema = new Schema<UserDoc>(
     displayNameLower: { type: String, required: true },
     published: { type: Boolean, required: true, default: false },
     createdAt: { type: Date, required: true },
+    deleted: { type: Boolean, default: false },
   },
   { versionKey: false, collection: 'users' },
 );

@@ -1,12 +1,13 @@
 import { ChatError } from '@chat/contracts';
 import { UsersPublisher } from '../publisher/users.publisher';
-import { FakeBus, FakeUsersRepository } from '../testing/fakes';
+import { FakeBlocks, FakeBus, FakeUsersRepository } from '../testing/fakes';
 import { UsersService } from './users.service';
 
 function setup() {
   const repo = new FakeUsersRepository();
   const bus = new FakeBus();
-  return { repo, bus, svc: new UsersService(repo as never, new UsersPublisher(bus as never)) };
+  const blocks = new FakeBlocks();
+  return { repo, bus, blocks, svc: new UsersService(repo as never, blocks as never, new UsersPublisher(bus as never)) };
 }
 
 describe('UsersService', () => {
@@ -59,5 +60,27 @@ describe('UsersService', () => {
     expect(await names('annie')).toEqual([]);
     expect(await names('')).toEqual(['andy', 'anton', 'bob', 'zed']);
     expect(await names('.*')).toEqual([]);
+  });
+
+  it('search leaves out users who block the caller and deleted users', async () => {
+    const { svc, blocks } = setup();
+    await svc.create({ id: 'me', username: 'mee', displayName: 'Me' });
+    await svc.create({ id: 'a', username: 'anna', displayName: 'Anna' });
+    await svc.create({ id: 'b', username: 'anton', displayName: 'Anton' });
+    await svc.create({ id: 'c', username: 'andy', displayName: 'Andy' });
+    blocks.pairs.add('a:me');
+    await svc.markDeleted('c');
+    expect((await svc.search('me', 'an', 20)).map((u) => u.username)).toEqual(['anton']);
+  });
+
+  it('update trims and announces user.updated; a deleted user reads as "Deleted user" and is not active', async () => {
+    const { svc, bus } = setup();
+    await svc.create({ id: 'u1', username: 'alice', displayName: 'Alice' });
+    expect(await svc.update('u1', ' Alice B ')).toEqual({ id: 'u1', username: 'alice', displayName: 'Alice B' });
+    expect(bus.of('user.updated')).toEqual([{ user: { id: 'u1', username: 'alice', displayName: 'Alice B' }, deleted: false }]);
+    await svc.markDeleted('u1');
+    expect(await svc.get('u1')).toEqual({ id: 'u1', username: 'alice', displayName: 'Deleted user' });
+    await expect(svc.assertActive(['u1'])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(svc.update('u1', 'Back')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -1,7 +1,14 @@
 import { HttpClient, HttpHeaders } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
-import { AuthResultSchema, MeResultSchema, type AuthResult, type User } from '@chat/contracts';
+import {
+  AuthResultSchema,
+  MeResultSchema,
+  SessionsResultSchema,
+  type AuthResult,
+  type SessionInfo,
+  type User,
+} from '@chat/contracts';
 import { ApiError } from '../api-error';
 
 const BASE = '/api/v1';
@@ -25,14 +32,51 @@ export class AuthApi {
     return this.post(`${BASE}/auth/refresh`, {}).then(parseAuth);
   }
 
-  async logout(accessToken: string): Promise<void> {
-    await this.post(`${BASE}/auth/logout`, {}, accessToken);
+  async logout(accessToken: string, all = false): Promise<void> {
+    await this.post(`${BASE}/auth/logout`, all ? { all } : {}, accessToken);
+  }
+
+  async changePassword(accessToken: string, currentPassword: string, newPassword: string): Promise<void> {
+    await this.post(`${BASE}/auth/password`, { currentPassword, newPassword }, accessToken);
+  }
+
+  async sessions(accessToken: string): Promise<SessionInfo[]> {
+    return SessionsResultSchema.parse(await this.call('GET', `${BASE}/auth/sessions`, accessToken)).sessions;
+  }
+
+  async endSession(accessToken: string, id: string): Promise<void> {
+    await this.call('DELETE', `${BASE}/auth/sessions/${encodeURIComponent(id)}`, accessToken);
+  }
+
+  async updateMe(accessToken: string, displayName: string): Promise<User> {
+    return MeResultSchema.parse(await this.call('PATCH', `${BASE}/me`, accessToken, { displayName })).user;
+  }
+
+  async deleteMe(accessToken: string, password: string): Promise<void> {
+    await this.call('DELETE', `${BASE}/me`, accessToken, { password });
+  }
+
+  /** The export as the server wrote it, to be saved as a file. */
+  async exportData(accessToken: string): Promise<Blob> {
+    try {
+      return await firstValueFrom(this.http.get(`${BASE}/me/export`, { headers: bearer(accessToken), responseType: 'blob' }));
+    } catch (err) {
+      throw ApiError.fromHttp(err);
+    }
   }
 
   async me(accessToken: string): Promise<User> {
     try {
       const body = await firstValueFrom(this.http.get<unknown>(`${BASE}/me`, { headers: bearer(accessToken) }));
       return MeResultSchema.parse(body).user;
+    } catch (err) {
+      throw ApiError.fromHttp(err);
+    }
+  }
+
+  private async call(method: 'GET' | 'PATCH' | 'DELETE', url: string, accessToken: string, body?: object): Promise<unknown> {
+    try {
+      return await firstValueFrom(this.http.request<unknown>(method, url, { headers: bearer(accessToken), ...(body ? { body } : {}) }));
     } catch (err) {
       throw ApiError.fromHttp(err);
     }

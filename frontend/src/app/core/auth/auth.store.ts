@@ -102,6 +102,24 @@ export class AuthStore {
     }
   }
 
+  /** Ends every session of the user, this one too (the others' sockets are closed by the server). */
+  async logoutEverywhere(): Promise<void> {
+    await this.api.logout(await this.accessToken(), true);
+    this.clear(null);
+    this.channel?.postMessage({ type: 'signed-out' } satisfies TabMessage);
+  }
+
+  /** The account is gone: nothing of it stays in this tab. */
+  accountDeleted(): void {
+    this.clear('Your account has been deleted.');
+    this.channel?.postMessage({ type: 'signed-out' } satisfies TabMessage);
+  }
+
+  /** The signed-in user's profile changed (here or in another tab). */
+  updateUser(user: User): void {
+    if (this._user()?.id === user.id) this._user.set(user);
+  }
+
   /** A usable access token, refreshed first when it is about to expire. */
   async accessToken(): Promise<string> {
     if (this.token && this.token.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return this.token.value;

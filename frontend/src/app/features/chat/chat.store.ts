@@ -75,6 +75,7 @@ export class ChatStore {
     s.on('conversation:updated', (p) => this.upsertConversation(p.conversation));
     s.on('conversation:removed', (p) => this.onRemoved(p.conversationId, p.reason));
     s.on('presence:update', (p) => this.people.setPresence(p.userId, { online: p.online, lastSeenAt: p.lastSeenAt }));
+    s.on('user:updated', (p) => this.people.updated(p.user));
     s.on('typing', (p) => this.typingStore.onPush(p));
     s.on('read:update', (p) => this.onRead(p));
     this.outbox.delivered = (m) => this.onMessageNew(m);
@@ -118,6 +119,8 @@ export class ChatStore {
         this.socket.request('conversation:list', {}),
       ]);
       this.people.absorbContacts(contacts);
+      // Blocks only fold messages away: the chat works without them.
+      void this.people.loadBlocked().catch(() => undefined);
       this.replaceConversations(conversations);
       const active = this.activeId();
       const work = this.timelines.entries().map(([id, tl]) => (tl.loaded ? this.catchUp(id) : this.loadNewest(id)));
@@ -163,6 +166,19 @@ export class ChatStore {
 
   presence(userId: string): Presence | undefined {
     return this.people.presence(userId);
+  }
+
+  /** Whether the signed-in user blocks this user (their messages in shared groups fold away). */
+  isBlocked(userId: string): boolean {
+    return this.people.isBlocked(userId);
+  }
+
+  block(userId: string): Promise<void> {
+    return this.people.block(userId);
+  }
+
+  unblock(userId: string): Promise<void> {
+    return this.people.unblock(userId);
   }
 
   /** The other member of a direct conversation. */

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { MatButton } from '@angular/material/button';
-import { MAT_DIALOG_DATA, MatDialogActions, MatDialogClose, MatDialogContent, MatDialogTitle } from '@angular/material/dialog';
+import { MAT_DIALOG_DATA, MatDialog, MatDialogActions, MatDialogClose, MatDialogContent, MatDialogTitle } from '@angular/material/dialog';
 
 export interface ConfirmData {
   title: string;
@@ -26,4 +26,14 @@ export interface ConfirmData {
 })
 export class ConfirmDialog {
   protected readonly data = inject<ConfirmData>(MAT_DIALOG_DATA);
+}
+
+/** Asks the question and, on yes, runs `then`. */
+export function confirmThen(dialog: MatDialog, data: ConfirmData, then: () => unknown): void {
+  dialog
+    .open<ConfirmDialog, ConfirmData, boolean>(ConfirmDialog, { data })
+    .afterClosed()
+    .subscribe((ok) => {
+      if (ok) void then();
+    });
 }

@@ -15,6 +15,7 @@ import {
 } from '@angular/core';
 import { MatButton, MatIconButton } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
+import { MatMenu, MatMenuItem, MatMenuTrigger } from '@angular/material/menu';
 import { MatProgressSpinner } from '@angular/material/progress-spinner';
 import { Title } from '@angular/platform-browser';
 import { Router, RouterLink } from '@angular/router';
@@ -24,7 +25,7 @@ import { Icon } from '../../core/ui/icon';
 import { lastSeen } from '../../core/ui/time';
 import { ChatStore, type PendingMessage } from './chat.store';
 import { Composer } from './composer';
-import { ConfirmDialog, type ConfirmData } from './confirm-dialog';
+import { ConfirmDialog, confirmThen, type ConfirmData } from './confirm-dialog';
 import { GroupAdminDialog, type GroupAdminData } from './group-admin-dialog';
 import { MessageItem } from './message-item';
 import { groupByDay } from './timeline';
@@ -37,6 +38,8 @@ interface MessageView {
   canEdit: boolean;
   canDelete: boolean;
   readBy: string[] | null;
+  /** From a user the reader blocks, in a group: folded away until asked for. */
+  blocked: boolean;
 }
 
 /** Start loading older messages when the reader is this close to the top. */
@@ -46,7 +49,7 @@ const STICK_PX = 80;
 
 @Component({
   selector: 'chat-conversation-pane',
-  imports: [RouterLink, MatIconButton, MatButton, MatProgressSpinner, Icon, MessageItem, Composer],
+  imports: [RouterLink, MatIconButton, MatButton, MatMenu, MatMenuItem, MatMenuTrigger, MatProgressSpinner, Icon, MessageItem, Composer],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './conversation-pane.html',
   styleUrl: './conversation-pane.scss',
@@ -80,6 +83,12 @@ export class ConversationPane {
     if (!p) return '';
     return p.online ? 'online' : lastSeen(p.lastSeenAt, this.now());
   });
+  /** In a direct conversation: the other user, and whether the reader blocks them. */
+  protected readonly peer = computed(() => {
+    const c = this.conversation();
+    const id = c ? this.chat.peerId(c) : null;
+    return id ? { id, blocked: this.chat.isBlocked(id) } : null;
+  });
   protected readonly timeline = computed(() => this.chat.timeline(this.id()));
   protected readonly pending = computed<PendingMessage[]>(() => this.chat.pendingIn(this.id()));
 
@@ -102,6 +111,7 @@ export class ConversationPane {
         canEdit: mine && !m.deletedAt,
         canDelete: this.chat.canDelete(c, m),
         readBy: mine && !m.deletedAt ? this.chat.readersOf(c.id, m.seq).map((uid) => this.chat.userName(uid)) : null,
+        blocked: group && !mine && this.chat.isBlocked(m.senderId),
       });
       prev = m;
     }
@@ -310,6 +320,30 @@ export class ConversationPane {
         this.items().find((item) => item.message().id === message.id)?.focusActions();
       }
     });
+  }
+
+  protected toggleBlock(): void {
+    const peer = this.peer();
+    if (!peer) return;
+    const name = this.chat.userName(peer.id);
+    if (peer.blocked) {
+      this.chat.unblock(peer.id).then(
+        () => this.chat.say(`You unblocked ${name}.`),
+        (err: unknown) => this.chat.say(`Could not unblock: ${describeError(err)}`),
+      );
+      return;
+    }
+    const question = {
+      title: `Block ${name}?`,
+      message: 'They will not be able to message you here, add you to groups, see when you are online or find you in search. They are not told.',
+      confirm: 'Block',
+    };
+    confirmThen(this.dialog, question, () =>
+      this.chat.block(peer.id).then(
+        () => this.chat.say(`You blocked ${name}.`),
+        (err: unknown) => this.chat.say(`Could not block: ${describeError(err)}`),
+      ),
+    );
   }
 
   protected openAdmin(): void {

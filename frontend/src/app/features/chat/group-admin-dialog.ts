@@ -9,7 +9,7 @@ import { LIMITS, type Member, type Role, type User } from '@chat/contracts';
 import { describeError } from '../../core/api-error';
 import { lastSeen } from '../../core/ui/time';
 import { ChatStore } from './chat.store';
-import { ConfirmDialog, type ConfirmData } from './confirm-dialog';
+import { confirmThen, type ConfirmData } from './confirm-dialog';
 import { groupNameRule } from './new-group-dialog';
 import { ROLE_LABEL, canDeleteGroup, canManageGroup, canRemoveMember, canSetRole } from './permissions';
 import { UserPicker } from './user-picker';
@@ -155,12 +155,7 @@ export class GroupAdminDialog {
   }
 
   private confirm(data: ConfirmData, then: () => Promise<void>): void {
-    this.dialog
-      .open<ConfirmDialog, ConfirmData, boolean>(ConfirmDialog, { data })
-      .afterClosed()
-      .subscribe((ok) => {
-        if (ok) void then();
-      });
+    confirmThen(this.dialog, data, then);
   }
 
   private async run(action: () => Promise<void>, success: string | null, leaving = false): Promise<void> {

@@ -53,4 +53,17 @@ describe('MessageItem', () => {
     await fixture.whenStable();
     expect(el.querySelector('[data-testid="read-receipt"]')?.getAttribute('aria-label')).toBe('Seen');
   });
+
+  it("folds a blocked user's message behind \"Blocked user · Show\" until asked", async () => {
+    const fixture = TestBed.createComponent(MessageItem);
+    fixture.componentRef.setInput('message', message('g1', 1, 'bob', { text: 'hidden words' }));
+    fixture.componentRef.setInput('blocked', true);
+    await fixture.whenStable();
+    const el = fixture.nativeElement as HTMLElement;
+    expect(el.querySelector('[data-testid="message-blocked"]')?.textContent).toContain('Blocked user');
+    expect(el.textContent).not.toContain('hidden words');
+    (el.querySelector('[data-testid="show-blocked"]') as HTMLButtonElement).click();
+    await fixture.whenStable();
+    expect(el.querySelector('[data-testid="message-text"]')?.textContent).toBe('hidden words');
+  });
 });

@@ -29,6 +29,8 @@ export class MessageItem {
   /** For one's own messages: who has read it (names), or null when receipts are not shown. */
   readonly readBy = input<readonly string[] | null>(null);
   readonly direct = input(false);
+  /** From a user the reader blocks (in a shared group): folded away until the reader asks to see it. */
+  readonly blocked = input(false);
 
   readonly edited = output<string>();
   readonly deleted = output<void>();
@@ -37,6 +39,7 @@ export class MessageItem {
   private readonly editBox = viewChild<ElementRef<HTMLTextAreaElement>>('editBox');
   private readonly actionsButton = viewChild('actionsButton', { read: ElementRef<HTMLElement> });
   protected readonly editing = signal(false);
+  protected readonly revealed = signal(false);
   protected readonly draft = signal('');
   protected readonly time = computed(() => timeOfDay(this.message().createdAt));
   protected readonly fullTime = computed(() => fullTime(this.message().createdAt));

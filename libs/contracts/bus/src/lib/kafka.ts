@@ -7,11 +7,15 @@ import {
   ERROR_CODES,
   Id,
   LoginBodySchema,
+  MessageSchema,
   PushSchemas,
   RegisterBodySchema,
   RemovedReasonSchema,
   RequestSchemas,
   RoleSchema,
+  SessionsResultSchema,
+  UpdateMeBodySchema,
+  USER_AGENT_MAX,
   UserSchema,
   type PushEvent,
 } from '@chat/contracts';
@@ -40,13 +44,18 @@ export const SEALED = {
   logoutRefreshToken: 'auth.logout/refreshToken',
   sessionAccessToken: 'auth.session/accessToken',
   sessionRefreshToken: 'auth.session/refreshToken',
+  currentPassword: 'auth.password/currentPassword',
+  newPassword: 'auth.password/newPassword',
+  deletePassword: 'auth.delete/password',
 } as const;
 
 /** Registration as auth handles it once the password is opened: the REST body and the client's address. */
-export const RegisterCommandSchema = RegisterBodySchema.extend({ address: z.string() });
+/** The client's User-Agent, cut to what a session keeps (sessions list). */
+const UserAgent = z.string().max(USER_AGENT_MAX).optional();
+export const RegisterCommandSchema = RegisterBodySchema.extend({ address: z.string(), userAgent: UserAgent });
 export type RegisterCommand = z.output<typeof RegisterCommandSchema>;
 /** Login as auth handles it once the password is opened. */
-export const LoginCommandSchema = LoginBodySchema.extend({ address: z.string() });
+export const LoginCommandSchema = LoginBodySchema.extend({ address: z.string(), userAgent: UserAgent });
 export type LoginCommand = z.output<typeof LoginCommandSchema>;
 /** A started or refreshed session as auth makes it, before its tokens are sealed for the reply. */
 export const SessionAnswerSchema = AuthResultSchema.extend({ sessionId: z.string() });
@@ -165,12 +174,35 @@ export const COMMANDS = {
   },
   'auth.refresh': {
     topic: TOPICS.authCommands,
-    request: z.object({ refreshToken: SealedSchema, address: z.string() }),
+    request: z.object({ refreshToken: SealedSchema, address: z.string(), userAgent: UserAgent }),
     reply: SealedSessionSchema,
   },
   'auth.logout': {
     topic: TOPICS.authCommands,
-    request: z.object({ actorId: Id, sessionId: z.string(), refreshToken: SealedSchema.optional() }),
+    request: z.object({ actorId: Id, sessionId: z.string(), refreshToken: SealedSchema.optional(), all: z.boolean().optional() }),
+    reply: z.object({}),
+  },
+  /** v1.1: both passwords sealed; every other session of the actor ends. */
+  'auth.password': {
+    topic: TOPICS.authCommands,
+    request: z.object({ actorId: Id, sessionId: z.string(), currentPassword: SealedSchema, newPassword: SealedSchema, address: z.string() }),
+    reply: z.object({}),
+  },
+  'auth.sessions': {
+    topic: TOPICS.authCommands,
+    request: z.object({ actorId: Id, sessionId: z.string() }),
+    reply: SessionsResultSchema,
+  },
+  /** Ends one of the actor's sessions; another user's is NOT_FOUND. */
+  'auth.endSession': {
+    topic: TOPICS.authCommands,
+    request: z.object({ actorId: Id, targetId: z.string().min(1).max(64) }),
+    reply: z.object({}),
+  },
+  /** v1.1 account deletion: the password sealed, checked as login checks it. */
+  'auth.delete': {
+    topic: TOPICS.authCommands,
+    request: z.object({ actorId: Id, password: SealedSchema, address: z.string() }),
     reply: z.object({}),
   },
   'users.create': {
@@ -179,6 +211,18 @@ export const COMMANDS = {
     reply: z.object({ user: UserSchema }),
   },
   'users.get': { topic: TOPICS.usersCommands, request: z.object({ userId: Id }), reply: z.object({ user: UserSchema }) },
+  'users.update': { topic: TOPICS.usersCommands, request: UpdateMeBodySchema.extend(Actor), reply: z.object({ user: UserSchema }) },
+  /** Sent by auth once the password is checked: the profile becomes "Deleted user" and every tie goes. */
+  'users.delete': { topic: TOPICS.usersCommands, request: z.object({ actorId: Id }), reply: z.object({}) },
+  /** What the users service holds of the actor, for the export. */
+  'users.export': {
+    topic: TOPICS.usersCommands,
+    request: z.object({ actorId: Id }),
+    reply: z.object({ user: UserSchema, contacts: z.array(UserSchema), blocked: z.array(UserSchema) }),
+  },
+  'blocks.add': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['user:block']), reply: AckSchemas['user:block'] },
+  'blocks.remove': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['user:unblock']), reply: AckSchemas['user:unblock'] },
+  'blocks.list': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['user:blocked']), reply: AckSchemas['user:blocked'] },
   'users.many': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['user:get']), reply: z.object({ users: z.array(UserSchema) }) },
   'users.search': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['user:search']), reply: AckSchemas['user:search'] },
   'contacts.list': {
@@ -220,6 +264,8 @@ export const COMMANDS = {
     reply: z.object({ conversation: ConversationSchema }),
   },
   'conversations.read': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['conversation:read']), reply: AckSchemas['conversation:read'] },
+  /** Every message the actor sent, for the export. */
+  'messages.export': { topic: TOPICS.messagingCommands, request: z.object({ actorId: Id }), reply: z.object({ messages: z.array(MessageSchema) }) },
   'conversations.reads': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['read:list']), reply: AckSchemas['read:list'] },
   'presence.query': {
     topic: TOPICS.presenceCommands,
@@ -238,6 +284,13 @@ export type CommandReply<T extends CommandType> = z.infer<(typeof COMMANDS)[T]['
 /** Facts: type → topic and payload. */
 export const EVENTS = {
   'user.registered': { topic: TOPICS.userEvents, payload: UserSchema },
+  /** v1.1: a profile changed (display name, or the "Deleted user" of a deletion). */
+  'user.updated': { topic: TOPICS.userEvents, payload: z.object({ user: UserSchema, deleted: z.boolean().default(false) }) },
+  /** v1.1: `blockerId` blocks (or stopped blocking) `blockedId`; keyed by the blocker. */
+  'block.changed': {
+    topic: TOPICS.contactEvents,
+    payload: z.object({ blockerId: z.string(), blockedId: z.string(), blocked: z.boolean() }),
+  },
   /** A conversation's full membership state after a change (state-carrying, so projections are idempotent). */
   'conversation.changed': {
     topic: TOPICS.conversationEvents,
@@ -268,7 +321,7 @@ export const EVENTS = {
   },
   'session.revoked': {
     topic: TOPICS.sessionEvents,
-    payload: z.object({ sessionId: z.string(), userId: z.string(), reason: z.enum(['logout', 'replay']) }),
+    payload: z.object({ sessionId: z.string(), userId: z.string(), reason: z.enum(['logout', 'replay', 'password', 'deleted']) }),
   },
   'socket.connected': {
     topic: TOPICS.gatewayEvents,

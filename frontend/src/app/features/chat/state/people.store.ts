@@ -16,8 +16,11 @@ export class PeopleStore {
   private readonly users = signal<ReadonlyMap<string, User>>(new Map());
   private readonly presences = signal<ReadonlyMap<string, Presence>>(new Map());
   private readonly asked = new Set<string>();
+  private readonly _blocked = signal<ReadonlySet<string>>(new Set());
 
   readonly me = computed(() => this.auth.user());
+  /** Ids of the users the signed-in user blocks. */
+  readonly blocked = this._blocked.asReadonly();
 
   user(id: string): User | undefined {
     const me = this.me();
@@ -55,6 +58,38 @@ export class PeopleStore {
     });
   }
 
+  isBlocked(userId: string): boolean {
+    return this._blocked().has(userId);
+  }
+
+  /** A `user:updated` push: the new name shows wherever the user does, the signed-in user's too. */
+  updated(user: User): void {
+    this.absorbUsers([user]);
+    this.auth.updateUser(user);
+  }
+
+  /** The users the signed-in user blocks, asked again (after every handshake). */
+  async loadBlocked(): Promise<User[]> {
+    const { users } = await this.socket.request('user:blocked', {});
+    this.absorbUsers(users);
+    this._blocked.set(new Set(users.map((u) => u.id)));
+    return users;
+  }
+
+  async block(userId: string): Promise<void> {
+    await this.socket.request('user:block', { userId });
+    this._blocked.update((s) => new Set(s).add(userId));
+  }
+
+  async unblock(userId: string): Promise<void> {
+    await this.socket.request('user:unblock', { userId });
+    this._blocked.update((s) => {
+      const next = new Set(s);
+      next.delete(userId);
+      return next;
+    });
+  }
+
   async search(query: string): Promise<User[]> {
     const q = query.trim().slice(0, LIMITS.searchQueryMax);
     if (!q) return [];
@@ -87,6 +122,7 @@ export class PeopleStore {
   }
 
   reset(): void {
+    this._blocked.set(new Set());
     this.users.set(new Map());
     this.presences.set(new Map());
     this.asked.clear();
