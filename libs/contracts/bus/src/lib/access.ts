@@ -26,7 +26,7 @@ export interface TopicAccess {
 export const TOPIC_ACCESS: Readonly<Record<ServiceName, TopicAccess>> = {
   auth: {
     produce: ['replies', 'deadLetters', 'sessionEvents', 'usersCommands'],
-    consume: ['authCommands', 'replies'],
+    consume: ['authCommands', 'replies', 'userEvents'],
   },
   users: {
     produce: ['replies', 'deadLetters', 'userEvents', 'conversationEvents', 'contactEvents'],
@@ -34,11 +34,11 @@ export const TOPIC_ACCESS: Readonly<Record<ServiceName, TopicAccess>> = {
   },
   messaging: {
     produce: ['replies', 'deadLetters', 'deliveries', 'messagingCommands'],
-    consume: ['messagingCommands', 'conversationEvents'],
+    consume: ['messagingCommands', 'conversationEvents', 'contactEvents'],
   },
   presence: {
     produce: ['replies', 'deadLetters', 'deliveries', 'gatewayEvents'],
-    consume: ['presenceCommands', 'gatewayEvents', 'conversationEvents', 'contactEvents', 'typing'],
+    consume: ['presenceCommands', 'gatewayEvents', 'conversationEvents', 'contactEvents', 'typing', 'userEvents'],
   },
   gateway: {
     produce: ['deadLetters', 'authCommands', 'usersCommands', 'messagingCommands', 'presenceCommands', 'gatewayEvents', 'typing'],
