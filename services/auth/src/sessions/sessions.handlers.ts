@@ -16,7 +16,7 @@ export class SessionsHandlers {
   @OnCommand('auth.refresh')
   async refresh(p: CommandPayload<'auth.refresh'>, ctx: KafkaContext) {
     const refreshToken = this.sealer.unseal(p.refreshToken, SEALED.refreshToken);
-    return sealSession(this.sealer, await this.sessions.refresh(refreshToken, ctx.envelope.correlationId, p.userAgent));
+    return sealSession(this.sealer, await this.sessions.refresh(refreshToken, ctx.envelope.correlationId, p.userAgent, ctx.envelope.id));
   }
 
   @OnCommand('auth.logout')

@@ -16,6 +16,12 @@ export interface SessionDoc {
   tokenHash: string;
   /** sha256 of tokens rotated away (newest first, capped): presenting one of these is a replay. */
   previousHashes: string[];
+  /**
+   * The id of the refresh command that made the live token, whose value is derived from that id:
+   * the same command redelivered (auth died between rotating and answering) answers the same token
+   * instead of looking like a replay of the one it rotated away.
+   */
+  rotatedBy?: string | null;
   createdAt: Date;
   /** The last login or refresh. */
   lastUsedAt: Date;
@@ -37,6 +43,7 @@ export const SessionMongoSchema = new Schema<SessionDoc>(
     displayName: { type: String, required: true },
     tokenHash: { type: String, required: true },
     previousHashes: { type: [String], default: [] },
+    rotatedBy: { type: String, default: null },
     createdAt: { type: Date, required: true },
     lastUsedAt: { type: Date, required: true },
     userAgent: { type: String, default: null },

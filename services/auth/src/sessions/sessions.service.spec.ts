@@ -17,7 +17,7 @@ class FakeSessions {
     const d = this.docs.get(id);
     return d ? structuredClone(d) : null;
   }
-  async rotate(id: string, oldHash: string, update: Pick<SessionDoc, 'tokenHash' | 'previousHashes' | 'lastUsedAt' | 'expiresAt'>) {
+  async rotate(id: string, oldHash: string, update: Pick<SessionDoc, 'tokenHash' | 'previousHashes' | 'lastUsedAt' | 'expiresAt' | 'rotatedBy'>) {
     const hook = this.beforeRotate;
     this.beforeRotate = undefined;
     await hook?.();
@@ -36,7 +36,7 @@ class FakeSessions {
 }
 
 const SECRET = 'x'.repeat(40);
-const config = new ConfigService<Env, true>({ JWT_ISSUER: 'chat-auth', JWT_AUDIENCE: 'chat', ACCESS_TTL_SEC: 900, REFRESH_TTL_SEC: 3600 });
+const config = new ConfigService<Env, true>({ JWT_SECRET: SECRET, JWT_ISSUER: 'chat-auth', JWT_AUDIENCE: 'chat', ACCESS_TTL_SEC: 900, REFRESH_TTL_SEC: 3600 });
 const alice = { id: 'u-alice', username: 'alice', displayName: 'Alice' };
 
 function setup() {
@@ -100,6 +100,40 @@ describe('SessionsService', () => {
     expect(repo.docs.get(first.sessionId)!.revokeReason).toBe('replay');
     // The thief's replay also killed the legitimate holder's newer token.
     expect(await code(svc.refresh(second.refreshToken))).toBe('UNAUTHENTICATED');
+  });
+
+  it('the same refresh command again (redelivered after auth died before answering) answers the same token, not a replay', async () => {
+    const { svc, revoked, repo } = setup();
+    const first = await svc.start(alice);
+    const second = await svc.refresh(first.refreshToken, 'c1', undefined, 'cmd-1');
+    expect(repo.docs.get(first.sessionId)!.rotatedBy).toBe('cmd-1');
+    const again = await svc.refresh(first.refreshToken, 'c1', undefined, 'cmd-1');
+    expect(again.refreshToken).toBe(second.refreshToken);
+    expect(revoked).toEqual([]);
+    // The answered token goes on working, and rotates as usual.
+    const third = await svc.refresh(second.refreshToken, 'c2', undefined, 'cmd-2');
+    expect(third.refreshToken).not.toBe(second.refreshToken);
+    // Once the session has moved on, the first command's token is a replay like any other.
+    expect(await code(svc.refresh(first.refreshToken, 'c1', undefined, 'cmd-1'))).toBe('UNAUTHENTICATED');
+    expect(revoked.map((r) => r.reason)).toEqual(['replay']);
+  });
+
+  it('another command with a rotated-away token is a replay, even right after the rotation (no grace window)', async () => {
+    const { svc, revoked } = setup();
+    const first = await svc.start(alice);
+    await svc.refresh(first.refreshToken, 'c1', undefined, 'cmd-1');
+    expect(await code(svc.refresh(first.refreshToken, 'c9', undefined, 'cmd-9'))).toBe('UNAUTHENTICATED');
+    expect(revoked.map((r) => r.reason)).toEqual(['replay']);
+  });
+
+  it('derives the token from the command, the token and a key: other commands, sessions or keys give others', async () => {
+    const { svc } = setup();
+    const a = await svc.start(alice);
+    const b = await svc.start(alice);
+    const ra = await svc.refresh(a.refreshToken, undefined, undefined, 'same-id');
+    const rb = await svc.refresh(b.refreshToken, undefined, undefined, 'same-id');
+    expect(ra.refreshToken.split('.')[1]).not.toBe(rb.refreshToken.split('.')[1]);
+    expect(ra.refreshToken).toMatch(/^[A-Za-z0-9_-]{16,64}\.[A-Za-z0-9_-]{43}$/);
   });
 
   it('of two refreshes racing with one token, exactly one wins; the loser is a replay that ends the session', async () => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ChatError, type SessionInfo, type User } from '@chat/contracts';
 import { type SessionAnswer } from '@chat/contracts/bus';
 import type { Env } from '../config';
@@ -42,6 +42,8 @@ function sameHash(a: string, b: string): boolean {
 @Injectable()
 export class SessionsService {
   private readonly settings: TokenSettings;
+  /** Keys the refresh tokens derived from a refresh command's id (see rotatedBy). */
+  private readonly rotationKey: Buffer;
   /** The clock; tests set their own. */
   now: () => Date = () => new Date();
 
@@ -57,6 +59,7 @@ export class SessionsService {
       accessTtlSec: config.get('ACCESS_TTL_SEC', { infer: true }),
       refreshTtlSec: config.get('REFRESH_TTL_SEC', { infer: true }),
     };
+    this.rotationKey = Buffer.from(hkdfSync('sha256', config.get('JWT_SECRET', { infer: true }), 'chat', 'refresh token rotation', 32));
   }
 
   /** A new session for a user who just registered or logged in. */
@@ -81,7 +84,13 @@ export class SessionsService {
     return this.answer(user, id, refreshToken);
   }
 
-  async refresh(refreshToken: string, correlationId?: string, userAgent?: string): Promise<AuthReply> {
+  /**
+   * Rotates the session's refresh token. `requestId` is the refresh command's own id: the new
+   * token is derived from it, so when the same command comes again (redelivered because auth
+   * died after rotating and before answering) it answers the token it made. Any other use of
+   * a rotated-away token is a replay, as the protocol says: no grace window.
+   */
+  async refresh(refreshToken: string, correlationId?: string, userAgent?: string, requestId?: string): Promise<AuthReply> {
     const m = TOKEN.exec(refreshToken);
     if (!m) throw new ChatError('UNAUTHENTICATED', DEAD);
     const sessionId = m[1]!;
@@ -92,7 +101,12 @@ export class SessionsService {
       if (!session || session.revokedAt || session.expiresAt.getTime() <= this.now().getTime()) {
         throw new ChatError('UNAUTHENTICATED', DEAD);
       }
+      const user = { id: session.userId, username: session.username, displayName: session.displayName };
       if (!sameHash(presented, session.tokenHash)) {
+        if (requestId && session.rotatedBy === requestId && sameHash(presented, session.previousHashes[0] ?? '')) {
+          const again = this.rotatedToken(sessionId, requestId, presented);
+          if (sameHash(sha256(again), session.tokenHash)) return this.answer(user, sessionId, again);
+        }
         if (session.previousHashes.some((h) => sameHash(presented, h))) {
           await this.end(session, 'replay', correlationId);
           throw new ChatError('UNAUTHENTICATED', 'the refresh token was already used; the session has ended');
@@ -100,7 +114,7 @@ export class SessionsService {
         // Not a token this session ever issued (a guess at someone's session id): refuse, end nothing.
         throw new ChatError('UNAUTHENTICATED', DEAD);
       }
-      const next = newRefreshToken(sessionId);
+      const next = requestId ? this.rotatedToken(sessionId, requestId, presented) : newRefreshToken(sessionId);
       const now = this.now();
       const rotated = await this.repo.rotate(sessionId, session.tokenHash, {
         tokenHash: sha256(next),
@@ -108,10 +122,17 @@ export class SessionsService {
         lastUsedAt: now,
         userAgent: userAgent ?? session.userAgent ?? null,
         expiresAt: new Date(now.getTime() + this.settings.refreshTtlSec * 1000),
+        rotatedBy: requestId ?? null,
       });
-      if (rotated) return this.answer({ id: session.userId, username: session.username, displayName: session.displayName }, sessionId, next);
+      if (rotated) return this.answer(user, sessionId, next);
     }
     throw new ChatError('UNAUTHENTICATED', DEAD);
+  }
+
+  /** The token a refresh command makes: unguessable without the key, the same for the same command and token. */
+  private rotatedToken(sessionId: string, requestId: string, presentedHash: string): string {
+    const mac = createHmac('sha256', this.rotationKey).update(`${sessionId}\0${requestId}\0${presentedHash}`).digest('base64url');
+    return `${sessionId}.${mac}`;
   }
 
   /**
