@@ -20,12 +20,16 @@ function validPayloads(ids: { user: string; conversation: string; message: strin
     'group:setRole': { conversationId: ids.conversation, userId: ids.user, role: 'admin' },
     'group:leave': { conversationId: ids.conversation },
     'group:delete': { conversationId: ids.conversation },
-    'message:send': { conversationId: ids.conversation, text: 'hi', clientMsgId: 'c1' },
+    'message:send': { conversationId: ids.conversation, text: 'hi', clientMsgId: 'c1', replyTo: ids.message },
     'message:edit': { messageId: ids.message, text: 'hi' },
     'message:delete': { messageId: ids.message },
+    'reaction:add': { messageId: ids.message, emoji: '👍' },
+    'reaction:remove': { messageId: ids.message, emoji: '👍' },
+    'message:search': { query: 'hi', conversationId: ids.conversation, cursor: 'x', limit: 5 },
     'message:history': { conversationId: ids.conversation, limit: 5 },
     'conversation:read': { conversationId: ids.conversation, seq: 1 },
     'read:list': { conversationId: ids.conversation },
+    'conversation:mute': { conversationId: ids.conversation, muted: true },
     typing: { conversationId: ids.conversation, typing: true },
   };
 }

@@ -9,11 +9,14 @@ import {
   MessageMongoSchema,
   TIMELINE_MODEL,
   TimelineMongoSchema,
+  USER_MODEL,
+  UserMongoSchema,
 } from './store.schema';
 import { TimelinesRepository } from './timelines.repository';
+import { UsersRepository } from './users.repository';
 
 /**
- * Messaging's data access: the three collections and their repositories,
+ * Messaging's data access: the four collections and their repositories,
  * shared by the projection (events in) and the messaging commands, which read
  * each other's documents but never write them.
  */
@@ -23,9 +26,10 @@ import { TimelinesRepository } from './timelines.repository';
       { name: CONVERSATION_MODEL, schema: ConversationMongoSchema },
       { name: TIMELINE_MODEL, schema: TimelineMongoSchema },
       { name: MESSAGE_MODEL, schema: MessageMongoSchema },
+      { name: USER_MODEL, schema: UserMongoSchema },
     ]),
   ],
-  providers: [ConversationsRepository, TimelinesRepository, MessagesRepository],
-  exports: [ConversationsRepository, TimelinesRepository, MessagesRepository],
+  providers: [ConversationsRepository, TimelinesRepository, MessagesRepository, UsersRepository],
+  exports: [ConversationsRepository, TimelinesRepository, MessagesRepository, UsersRepository],
 })
 export class StoreModule {}
