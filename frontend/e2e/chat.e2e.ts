@@ -4,11 +4,11 @@ import {
   describeInBrowser,
   connected,
   conversationItem,
+  createGroup,
   messageWithText,
   messages,
   newPerson,
   openConversation,
-  pickUser,
   register,
   screenshot,
   send,
@@ -159,14 +159,7 @@ describeInBrowser('web client in Chromium: two and three people in separate brow
   });
 
   it('creates a group that every member sees, and its members talk live with names on messages', async () => {
-    await byTest(alice.page, 'new-group').click();
-    await byTest(alice.page, 'group-name').fill('Weekend trip');
-    await pickUser(alice, 'group-member-search', bob.username);
-    await pickUser(alice, 'group-member-search', carol.username);
-    // The chip renders on the change detection after the pick, not within the click.
-    await until('both members picked', async () => (await byTest(alice.page, 'group-member-chip').count()) === 2, 5000);
-    await byTest(alice.page, 'create-group').click();
-    await until('Alice in the new group', async () => (await byTest(alice.page, 'conversation-header-title').innerText()).includes('Weekend trip'));
+    await createGroup(alice, 'Weekend trip', [bob, carol]);
     await until('the group in Carol\'s list', async () => (await conversationItem(carol, 'Weekend trip').count()) === 1);
     await until('the group in Bob\'s list', async () => (await conversationItem(bob, 'Weekend trip').count()) === 1);
     await openConversation(bob, 'Weekend trip');

@@ -1,0 +1,46 @@
+import { Injectable, signal } from '@angular/core';
+import type { Conversation, Message } from '@chat/contracts';
+
+export type NotificationPermissionState = NotificationPermission | 'unsupported';
+
+const supported = () => typeof window !== 'undefined' && 'Notification' in window;
+
+/**
+ * System notifications (the Notification API) for messages that arrive while
+ * the tab is hidden or another conversation is open: direct messages and
+ * mentions of the user; a muted conversation stays silent unless the user is
+ * mentioned. Permission is only ever asked from a user action (`enable`).
+ */
+@Injectable({ providedIn: 'root' })
+export class NotificationsStore {
+  private readonly _permission = signal<NotificationPermissionState>(supported() ? Notification.permission : 'unsupported');
+  readonly permission = this._permission.asReadonly();
+  /** Called with the conversation of a clicked notification. */
+  opened: (conversationId: string) => void = () => undefined;
+
+  /** Must run inside a click handler: browsers refuse (or mute) requests that no user action started. */
+  async enable(): Promise<void> {
+    if (!supported()) return;
+    this._permission.set(await Notification.requestPermission());
+  }
+
+  /** Whether a message from someone else deserves a system notification. */
+  static wanted(conv: Pick<Conversation, 'type' | 'muted'>, mentioned: boolean): boolean {
+    if (mentioned) return true;
+    return conv.type === 'direct' && !conv.muted;
+  }
+
+  onMessage(conv: Conversation, message: Message, title: string, senderName: string, mentioned: boolean): void {
+    if (!supported() || Notification.permission !== 'granted' || !NotificationsStore.wanted(conv, mentioned)) return;
+    const body = message.text.length > 140 ? `${message.text.slice(0, 140)}…` : message.text;
+    const n = new Notification(conv.type === 'group' ? `${senderName} in ${title}` : senderName, {
+      body: mentioned ? `mentioned you: ${body}` : body,
+      tag: `chat-${message.id}`,
+    });
+    n.onclick = () => {
+      window.focus();
+      this.opened(conv.id);
+      n.close();
+    };
+  }
+}
