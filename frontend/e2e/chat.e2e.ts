@@ -141,8 +141,16 @@ describeInBrowser('web client in Chromium: two and three people in separate brow
     await until('Bob to see the delete', async () => (await messageWithText(bob, 'will be deleted').count()) === 0);
     expect(await byTest(byTest(bob.page, 'message-list'), 'message-deleted').count()).toBe(1);
 
-    // Bob may neither edit nor delete Alice's messages in a direct conversation.
-    expect(await byTest(messageWithText(bob, 'had a typo'), 'message-actions').count()).toBe(0);
+    // Bob may neither edit nor delete Alice's messages in a direct conversation: his menu
+    // of her message offers only what every member may do (reply, react; protocol v1.1).
+    const theirs = messageWithText(bob, 'had a typo');
+    await theirs.hover();
+    await byTest(theirs, 'message-actions').click();
+    await byTest(bob.page, 'message-reply').waitFor();
+    expect(await byTest(bob.page, 'message-edit').count()).toBe(0);
+    expect(await byTest(bob.page, 'message-delete').count()).toBe(0);
+    await bob.page.keyboard.press('Escape');
+    await until('the menu to close', async () => (await byTest(bob.page, 'message-reply').count()) === 0, 5000);
   });
 
   it('shows a message containing HTML as text, never as markup', async () => {
