@@ -123,15 +123,20 @@ describeInBrowser('replies, reactions, mentions and notifications, search, forma
     await screenshot(fay.page, 'replies-reactions');
   });
 
-  it('a mention raises a system notification in a background tab, even in a muted group; clicking it opens the conversation', async () => {
+  it('notifies a background tab of every message of a chosen group, and when muted only of a mention; clicking it opens the conversation', async () => {
     await createGroup(fay, 'Launch', [gus, hal]);
     await until("the group in Gus's list", async () => (await conversationItem(gus, 'Launch').count()) === 1);
 
-    // Gus mutes the group and opens another conversation; then his tab goes to the background.
-    await openConversation(gus, 'Launch');
-    await byTest(gus.page, 'mute-toggle').click();
-    await until('the mute to hold', async () => (await byTest(gus.page, 'mute-toggle').getAttribute('data-muted')) === 'true');
-    await openConversation(gus, 'Fay');
+    // Gus asks for every message of the group, opens another conversation, and his tab goes to the background.
+    const notifyLevel = async (level: 'notify-every' | 'mute-toggle') => {
+      await openConversation(gus, 'Launch');
+      await byTest(gus.page, 'notify-menu').click();
+      await byTest(gus.page, level).click();
+      const want = level === 'notify-every' ? 'every' : 'muted';
+      await until(`the group to be set to ${want}`, async () => (await byTest(gus.page, 'notify-menu').getAttribute('data-level')) === want);
+      await openConversation(gus, 'Fay');
+    };
+    await notifyLevel('notify-every');
     // Headless Chromium keeps every tab visible, so the page is told it went to the background
     // the way the browser tells it: visibilityState 'hidden' and a visibilitychange event.
     await gus.page.evaluate(() => {
@@ -139,6 +144,11 @@ describeInBrowser('replies, reactions, mentions and notifications, search, forma
       Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
       document.dispatchEvent(new Event('visibilitychange'));
     });
+    await send(fay, 'First news for everyone');
+    await until('Gus to be notified of every message', async () => (await notes(gus.page)).some((n) => n.body.includes('First news for everyone')), 20_000);
+
+    // Muted: silent, unless he is mentioned.
+    await notifyLevel('mute-toggle');
     await send(fay, 'Nothing for anyone in particular');
     // Fay mentions Gus with the keyboard-driven picker.
     const box = byTest(fay.page, 'composer-input');

@@ -107,6 +107,7 @@ export class ChatStore {
     if (me) {
       this.outbox.restore(me);
       this.drafts.restore(me);
+      this.notifications.restore(me);
     }
     this.socket.connect();
   }
@@ -115,7 +116,7 @@ export class ChatStore {
   stop(): void {
     this.started = false;
     this.socket.stop();
-    for (const s of [this.convs, this.timelines, this.outbox, this.typingStore, this.people, this.drafts, this.reads]) s.reset();
+    for (const s of [this.convs, this.timelines, this.outbox, this.typingStore, this.people, this.drafts, this.reads, this.notifications]) s.reset();
     this.replying.set(new Map());
     this.syncFailures = 0;
     this.activeId.set(null);
@@ -449,6 +450,17 @@ export class ChatStore {
   async setMuted(conversationId: string, muted: boolean): Promise<void> {
     await this.socket.request('conversation:mute', { conversationId, muted });
     this.convs.patch(conversationId, { muted });
+  }
+
+  /** How a conversation notifies: every message (groups, this browser), direct messages and mentions, or muted. */
+  notifyLevel(conversation: Conversation): 'every' | 'default' | 'muted' {
+    if (conversation.muted) return 'muted';
+    return conversation.type === 'group' && this.notifications.notifiesEvery(conversation.id) ? 'every' : 'default';
+  }
+
+  async setNotifyLevel(conversation: Conversation, level: 'every' | 'default' | 'muted'): Promise<void> {
+    this.notifications.setEvery(conversation.id, level === 'every');
+    if (conversation.muted !== (level === 'muted')) await this.setMuted(conversation.id, level === 'muted');
   }
 
   search(query: string, conversationId?: string, cursor?: string): Promise<AckData<'message:search'>> {

@@ -15,6 +15,7 @@ import {
 } from '@angular/core';
 import { MatButton, MatIconButton } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
+import { MatMenu, MatMenuItem, MatMenuTrigger } from '@angular/material/menu';
 import { MatProgressSpinner } from '@angular/material/progress-spinner';
 import { Router, RouterLink } from '@angular/router';
 import type { Message, ReplyTo } from '@chat/contracts';
@@ -48,7 +49,7 @@ const STICK_PX = 80;
 
 @Component({
   selector: 'chat-conversation-pane',
-  imports: [RouterLink, MatIconButton, MatButton, MatProgressSpinner, Icon, MessageItem, Composer],
+  imports: [RouterLink, MatIconButton, MatButton, MatMenu, MatMenuItem, MatMenuTrigger, MatProgressSpinner, Icon, MessageItem, Composer],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './conversation-pane.html',
   styleUrl: './conversation-pane.scss',
@@ -358,10 +359,15 @@ export class ConversationPane {
     });
   }
 
-  protected toggleMute(): void {
+  protected readonly notifyLevel = computed(() => {
+    const c = this.conversation();
+    return c ? this.chat.notifyLevel(c) : 'default';
+  });
+
+  protected setNotify(level: 'every' | 'default' | 'muted'): void {
     const c = this.conversation();
     if (!c) return;
-    this.chat.setMuted(c.id, !c.muted).catch((err: unknown) => this.chat.say(`Could not change notifications: ${describeError(err)}`));
+    this.chat.setNotifyLevel(c, level).catch((err: unknown) => this.chat.say(`Could not change notifications: ${describeError(err)}`));
   }
 
   protected searchHere(): void {
