@@ -92,4 +92,26 @@ describe('MessageItem', () => {
     await fixture.whenStable();
     expect(el.querySelector('[data-testid="read-receipt"]')?.getAttribute('aria-label')).toBe('Seen');
   });
+
+  it('answers a message with the r key on its menu button, or a swipe to the right on a touch screen', async () => {
+    const fixture = TestBed.createComponent(MessageItem);
+    fixture.componentRef.setInput('message', message('c1', 4, 'bob'));
+    let replies = 0;
+    fixture.componentInstance.replied.subscribe(() => replies++);
+    await fixture.whenStable();
+    const el = fixture.nativeElement as HTMLElement;
+    el.querySelector('[data-testid="message-actions"]')!.dispatchEvent(new KeyboardEvent('keydown', { key: 'r', bubbles: true, cancelable: true }));
+    expect(replies).toBe(1);
+    const touch = (type: string, x: number, y: number) => {
+      const e = new MouseEvent(type, { clientX: x, clientY: y, bubbles: true });
+      Object.defineProperty(e, 'pointerType', { value: 'touch' });
+      el.dispatchEvent(e);
+    };
+    touch('pointerdown', 10, 100);
+    touch('pointerup', 90, 105);
+    expect(replies).toBe(2);
+    touch('pointerdown', 10, 100);
+    touch('pointerup', 30, 160);
+    expect(replies).toBe(2);
+  });
 });

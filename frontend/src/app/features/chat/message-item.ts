@@ -22,7 +22,12 @@ export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './message-item.html',
   styleUrl: './message-item.scss',
-  host: { '[class.mine]': 'mine()' },
+  host: {
+    '[class.mine]': 'mine()',
+    '(keydown)': 'onShortcut($event)',
+    '(pointerdown)': 'swipeStart($event)',
+    '(pointerup)': 'swipeEnd($event)',
+  },
 })
 export class MessageItem {
   readonly message = input.required<Message>();
@@ -80,6 +85,28 @@ export class MessageItem {
     return { icon: 'checks' as const, text: this.direct() ? 'Seen' : `Seen by ${readers.join(', ')}` };
   });
   protected readonly label = computed(() => `${this.mine() ? 'You' : this.senderName()}, ${this.time()}`);
+
+  private swipe: { x: number; y: number } | null = null;
+
+  /** `r` on a focused message (its menu button) answers it. */
+  protected onShortcut(event: KeyboardEvent): void {
+    if (event.key !== 'r' || event.ctrlKey || event.metaKey || event.altKey || this.editing() || this.message().deletedAt) return;
+    if ((event.target as HTMLElement | null)?.closest('textarea, input')) return;
+    event.preventDefault();
+    this.replied.emit();
+  }
+
+  /** A swipe to the right on a touch screen answers the message. */
+  protected swipeStart(event: PointerEvent): void {
+    this.swipe = event.pointerType === 'touch' ? { x: event.clientX, y: event.clientY } : null;
+  }
+
+  protected swipeEnd(event: PointerEvent): void {
+    const start = this.swipe;
+    this.swipe = null;
+    if (!start || this.message().deletedAt || this.editing()) return;
+    if (event.clientX - start.x > 60 && Math.abs(event.clientY - start.y) < 30) this.replied.emit();
+  }
 
   protected hasReacted(emoji: string): boolean {
     const me = this.meId();
