@@ -62,7 +62,7 @@ function loadCatalog(): Promise<EmojiEntry[]> {
     <mat-dialog-actions align="end"><button matButton type="button" (click)="ref.close()">Cancel</button></mat-dialog-actions>
   `,
   styles: `
-    .find { width: 100%; }
+    .find { width: 100%; padding-top: 8px; }
     .group { margin: 12px 0 4px; font: var(--mat-sys-title-small); }
     .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(40px, 1fr)); }
     .emoji { border: 0; background: none; font-size: 24px; padding: 4px; border-radius: 6px; cursor: pointer; }

@@ -64,7 +64,7 @@ export interface SearchDialogData {
     <mat-dialog-actions align="end"><button matButton type="button" (click)="ref.close()">Close</button></mat-dialog-actions>
   `,
   styles: `
-    form { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }
+    form { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; padding-top: 8px; }
     .find { flex: 1 1 100%; }
     .results { list-style: none; margin: 8px 0 0; padding: 0; }
     .result { display: flex; flex-direction: column; align-items: flex-start; width: 100%; padding: 8px; border: 0; border-radius: 8px;
