@@ -109,9 +109,9 @@ export class MessagingService {
     origin: Origin,
     onStored?: (reply: CommandReply<'messages.send'>) => void,
   ): Promise<CommandReply<'messages.send'>> {
-    const member = await this.asMember(p.conversationId, p.actorId, origin);
-    let state = member.state;
-    const conv = member.conv;
+    const caller = await this.asMember(p.conversationId, p.actorId, origin);
+    let state = caller.state;
+    const conv = caller.conv;
     const replyTo = p.replyTo ? replyRef(await this.original(p.conversationId, p.replyTo)) : null;
     const mentions = await this.mentionsOf(p.text, conv);
     const words = wordsOf(p.text);
