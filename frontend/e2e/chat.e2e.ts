@@ -5,11 +5,11 @@ import {
   describeInBrowser,
   connected,
   conversationItem,
+  createGroup,
   messageWithText,
   messages,
   newPerson,
   openConversation,
-  pickUser,
   register,
   screenshot,
   send,
@@ -142,8 +142,16 @@ describeInBrowser('web client in Chromium: two and three people in separate brow
     await until('Bob to see the delete', async () => (await messageWithText(bob, 'will be deleted').count()) === 0);
     expect(await byTest(byTest(bob.page, 'message-list'), 'message-deleted').count()).toBe(1);
 
-    // Bob may neither edit nor delete Alice's messages in a direct conversation.
-    expect(await byTest(messageWithText(bob, 'had a typo'), 'message-actions').count()).toBe(0);
+    // Bob may neither edit nor delete Alice's messages in a direct conversation: his menu
+    // of her message offers only what every member may do (reply, react; protocol v1.1).
+    const theirs = messageWithText(bob, 'had a typo');
+    await theirs.hover();
+    await byTest(theirs, 'message-actions').click();
+    await byTest(bob.page, 'message-reply').waitFor();
+    expect(await byTest(bob.page, 'message-edit').count()).toBe(0);
+    expect(await byTest(bob.page, 'message-delete').count()).toBe(0);
+    await bob.page.keyboard.press('Escape');
+    await until('the menu to close', async () => (await byTest(bob.page, 'message-reply').count()) === 0, 5000);
   });
 
   it('shows a message containing HTML as text, never as markup', async () => {
@@ -160,14 +168,7 @@ describeInBrowser('web client in Chromium: two and three people in separate brow
   });
 
   it('creates a group that every member sees, and its members talk live with names on messages', async () => {
-    await byTest(alice.page, 'new-group').click();
-    await byTest(alice.page, 'group-name').fill('Weekend trip');
-    await pickUser(alice, 'group-member-search', bob.username);
-    await pickUser(alice, 'group-member-search', carol.username);
-    // The chip renders on the change detection after the pick, not within the click.
-    await until('both members picked', async () => (await byTest(alice.page, 'group-member-chip').count()) === 2, 5000);
-    await byTest(alice.page, 'create-group').click();
-    await until('Alice in the new group', async () => (await byTest(alice.page, 'conversation-header-title').innerText()).includes('Weekend trip'));
+    await createGroup(alice, 'Weekend trip', [bob, carol]);
     await until('the group in Carol\'s list', async () => (await conversationItem(carol, 'Weekend trip').count()) === 1);
     await until('the group in Bob\'s list', async () => (await conversationItem(bob, 'Weekend trip').count()) === 1);
     await openConversation(bob, 'Weekend trip');

@@ -63,7 +63,7 @@ describe('faults: the broker or the database away for 20 s', () => {
       expect(sawDown).toBe(true);
       expect(recoveredMs).toBeGreaterThanOrEqual(0);
       expect(report.acked).toBe(report.sent);
-      expect(report).toMatchObject({ lost: 0, duplicated: 0, seqContiguous: true, socketsMissing: 0, steadySocketsMissingLive: 0, duplicatePushes: 0 });
+      expect(report).toMatchObject({ lost: 0, duplicated: 0, seqContiguous: true, socketsMissing: 0, steadySocketsMissingLive: 0, duplicatePushes: 0, repliesBroken: 0, reactionsLost: 0 });
       expect(report.stored).toBe(report.acked);
       // The outage landed mid-load, and the stall it caused ended within a minute of the restart.
       expect(report.longestGapMs).toBeGreaterThan(15_000);

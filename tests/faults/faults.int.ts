@@ -28,7 +28,7 @@ interface Bounds {
  */
 function expectIntact(report: LoadReport, bounds: Bounds): void {
   expect(report.acked).toBe(report.sent);
-  expect(report).toMatchObject({ lost: 0, duplicated: 0, seqContiguous: true, socketsMissing: 0, steadySocketsMissingLive: 0, duplicatePushes: 0 });
+  expect(report).toMatchObject({ lost: 0, duplicated: 0, seqContiguous: true, socketsMissing: 0, steadySocketsMissingLive: 0, duplicatePushes: 0, repliesBroken: 0, reactionsLost: 0 });
   expect(report.stored).toBe(report.acked);
   expect(report.retryCauses['INTERNAL'] ?? 0).toBe(0);
   expect(report.retries).toBeLessThanOrEqual(bounds.maxRetries);

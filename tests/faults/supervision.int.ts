@@ -57,7 +57,7 @@ describe('npm start supervises its services', () => {
         console.log(`[supervision] ${name}: back in ${backMs} ms; ${JSON.stringify(report)}`);
         expect(backMs).toBeLessThan(30_000);
         expect(report.acked).toBe(report.sent);
-        expect(report).toMatchObject({ lost: 0, duplicated: 0, seqContiguous: true, socketsMissing: 0, duplicatePushes: 0 });
+        expect(report).toMatchObject({ lost: 0, duplicated: 0, seqContiguous: true, socketsMissing: 0, duplicatePushes: 0, repliesBroken: 0, reactionsLost: 0 });
         expect(report.stored).toBe(report.acked);
         expect(lines.some((l) => l.startsWith(`${name}: exited`))).toBe(true);
       } finally {

@@ -262,3 +262,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }
+
+/** Creates a group from the sidebar with these members and waits until its owner has it open. */
+export async function createGroup(owner: Person, name: string, members: Person[]): Promise<void> {
+  await byTest(owner.page, 'new-group').click();
+  await byTest(owner.page, 'group-name').fill(name);
+  for (const m of members) await pickUser(owner, 'group-member-search', m.username);
+  // The chip renders on the change detection after the pick, not within the click.
+  await until('every member picked', async () => (await byTest(owner.page, 'group-member-chip').count()) === members.length, 5000);
+  await byTest(owner.page, 'create-group').click();
+  await until(`${owner.name} in the new group`, async () => (await byTest(owner.page, 'conversation-header-title').innerText()).includes(name));
+}

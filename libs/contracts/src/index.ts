@@ -4,3 +4,4 @@ export * from './lib/validation';
 export * from './lib/models';
 export * from './lib/rest';
 export * from './lib/socket';
+export * from './lib/text';

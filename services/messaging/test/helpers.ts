@@ -150,3 +150,39 @@ export async function startPatiently(platform: Platform, replicas: PlatformOptio
 export function restartPatiently(platform: Platform, name: ServiceName, index: number): Promise<void> {
   return spawnPatiently(platform, name, index, platform.proc(name, index).port);
 }
+
+/**
+ * The people of the messaging suites, on a platform with two gateways: alice
+ * (gateway 0, a second tab on 1) and bob (gateway 1, a second tab on 0) with
+ * their direct conversation, carol an outsider, and olga's group `groupName`
+ * with adam and mia.
+ */
+export interface Cast {
+  alice: TestUser;
+  aliceTab: Tab;
+  bob: TestUser;
+  bobTab: Tab;
+  carol: TestUser;
+  olga: TestUser;
+  adam: TestUser;
+  mia: TestUser;
+  direct: string;
+  group: string;
+}
+
+export async function meetTheCast(platform: Platform, groupName: string, keep: (tab: Tab) => void): Promise<Cast> {
+  const [gw0, gw1] = platform.urls as [string, string];
+  // One after another: password hashing is slow on a busy machine.
+  const alice = await newUser(gw0, 'alice');
+  const bob = await newUser(gw1, 'bob');
+  const carol = await newUser(gw0, 'carol');
+  const olga = await newUser(gw0, 'olga');
+  const adam = await newUser(gw1, 'adam');
+  const mia = await newUser(gw0, 'mia');
+  const aliceTab = await tabOn(gw1, alice);
+  const bobTab = await tabOn(gw0, bob);
+  for (const tab of [alice, bob, carol, olga, adam, mia, aliceTab, bobTab]) keep(tab);
+  const direct = await directBetween(alice, bob);
+  const made = await retrying(() => ok(olga.socket, 'group:create', { name: groupName, memberIds: [adam.user.id, mia.user.id] }, 30000));
+  return { alice, aliceTab, bob, bobTab, carol, olga, adam, mia, direct, group: made.conversation.id };
+}

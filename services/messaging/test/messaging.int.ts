@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LIMITS, REST_CALLS, type Message } from '@chat/contracts';
 import { Platform, http, ok, request, type TestUser } from '@chat/testing';
-import { close, count, directBetween, newUser, retrying, send, startPatiently, tabOn, type Tab } from './helpers';
+import { close, count, directBetween, meetTheCast, newUser, retrying, send, startPatiently, tabOn, type Tab } from './helpers';
 
 /**
  * Messaging through two gateway processes: every member's every socket, on
@@ -26,20 +26,7 @@ let group: string;
 beforeAll(async () => {
   platform = new Platform({ replicas: { gateway: 2 } });
   await startPatiently(platform, { gateway: 2 });
-  const [gw0, gw1] = platform.urls as [string, string];
-  // One after another: password hashing is slow on a busy machine.
-  alice = await newUser(gw0, 'alice');
-  bob = await newUser(gw1, 'bob');
-  carol = await newUser(gw0, 'carol');
-  olga = await newUser(gw0, 'olga');
-  adam = await newUser(gw1, 'adam');
-  mia = await newUser(gw0, 'mia');
-  aliceTab = await tabOn(gw1, alice);
-  bobTab = await tabOn(gw0, bob);
-  sockets.push(alice, bob, carol, olga, adam, mia, aliceTab, bobTab);
-  direct = await directBetween(alice, bob);
-  const made = await retrying(() => ok(olga.socket, 'group:create', { name: 'Crew', memberIds: [adam.user.id, mia.user.id] }, 30000));
-  group = made.conversation.id;
+  ({ alice, aliceTab, bob, bobTab, carol, olga, adam, mia, direct, group } = await meetTheCast(platform, 'Crew', (tab) => sockets.push(tab)));
   await ok(olga.socket, 'group:setRole', { conversationId: group, userId: adam.user.id, role: 'admin' }, 30000);
   await adam.pushes.waitFor('conversation:updated', (p) => p.conversation.id === group && p.conversation.members.some((m) => m.userId === adam.user.id && m.role === 'admin'));
 }, 300_000);

@@ -85,6 +85,10 @@ export function message(conversationId: string, seq: number, senderId: string, p
     createdAt: new Date(Date.UTC(2026, 0, 1, 10, 0, seq)).toISOString(),
     editedAt: null,
     deletedAt: null,
+    replyTo: null,
+    mentions: [],
+    reactions: [],
+    attachments: [],
     ...patch,
   };
 }
@@ -98,6 +102,8 @@ export function conversation(id: string, memberIds: string[], patch: Partial<Con
     lastSeq: 0,
     lastMessage: null,
     unread: 0,
+    mentions: 0,
+    muted: false,
     createdAt: '2026-01-01T09:00:00.000Z',
     updatedAt: '2026-01-01T09:00:00.000Z',
     ...patch,

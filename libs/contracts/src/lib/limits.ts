@@ -12,6 +12,13 @@ export const LIMITS = {
   searchLimitMax: 50,
   searchLimitDefault: 20,
   historyLimitMax: 100,
+  /** v1.1 message:search. */
+  messageSearchQueryMax: 200,
+  messageSearchLimitMax: 50,
+  messageSearchLimitDefault: 20,
+  /** v1.1 reactions: bytes of UTF-8 of one emoji, distinct emoji on one message. */
+  emojiMaxBytes: 32,
+  reactionsPerMessage: 20,
   historyLimitDefault: 50,
   /** Extension: members named in one group:create or group:addMembers. */
   groupMembersPerCall: 1000,

@@ -20,6 +20,35 @@ export type Contact = z.infer<typeof ContactSchema>;
 export const MemberSchema = z.object({ userId: z.string(), role: RoleSchema });
 export type Member = z.infer<typeof MemberSchema>;
 
+/** v1.1: the message a message answers, with the first 200 code points of its current text. */
+export const ReplyToSchema = z.object({
+  messageId: z.string(),
+  seq: z.number().int(),
+  senderId: z.string(),
+  excerpt: z.string(),
+  deleted: z.boolean(),
+});
+export type ReplyTo = z.infer<typeof ReplyToSchema>;
+/** Code points of the original's text a reply quotes. */
+export const REPLY_EXCERPT_MAX = 200;
+
+/** v1.1: one emoji and who holds it, in order of reacting. */
+export const ReactionSchema = z.object({ emoji: z.string(), userIds: z.array(z.string()) });
+export type Reaction = z.infer<typeof ReactionSchema>;
+
+/** v1.1: a file sent with a message (this server sends text only, so messages carry none yet). */
+export const AttachmentSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  contentType: z.string(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  url: z.string(),
+  thumbnailUrl: z.string().nullable(),
+});
+export type Attachment = z.infer<typeof AttachmentSchema>;
+
 export const MessageSchema = z.object({
   id: z.string(),
   conversationId: z.string(),
@@ -30,6 +59,10 @@ export const MessageSchema = z.object({
   createdAt: z.string(),
   editedAt: z.string().nullable(),
   deletedAt: z.string().nullable(),
+  replyTo: ReplyToSchema.nullable(),
+  mentions: z.array(z.string()),
+  reactions: z.array(ReactionSchema),
+  attachments: z.array(AttachmentSchema),
 });
 export type Message = z.infer<typeof MessageSchema>;
 
@@ -44,6 +77,10 @@ export const ConversationSchema = z.object({
   lastSeq: z.number().int(),
   lastMessage: MessageSchema.nullable(),
   unread: z.number().int(),
+  /** v1.1, for the caller: messages from others above the read marker that mention the caller. */
+  mentions: z.number().int(),
+  /** v1.1, for the caller. */
+  muted: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -8,7 +8,7 @@ import {
   UserSchema,
 } from './models';
 import type { ErrorBody } from './errors';
-import { Id, limit, messageText, nameString } from './validation';
+import { emojiString, Id, limit, messageText, nameString, searchQuery } from './validation';
 
 /** Client → server requests: the payload each event takes (strict: extra fields are refused). */
 export const RequestSchemas = {
@@ -40,9 +40,21 @@ export const RequestSchemas = {
     conversationId: Id,
     text: messageText(LIMITS.textMax),
     clientMsgId: z.string().min(1).max(LIMITS.clientMsgIdMax),
+    /** v1.1: the message this one answers (same conversation). */
+    replyTo: Id.optional(),
   }),
   'message:edit': z.strictObject({ messageId: Id, text: messageText(LIMITS.textMax) }),
   'message:delete': z.strictObject({ messageId: Id }),
+  /** v1.1: both idempotent. */
+  'reaction:add': z.strictObject({ messageId: Id, emoji: emojiString(LIMITS.emojiMaxBytes) }),
+  'reaction:remove': z.strictObject({ messageId: Id, emoji: emojiString(LIMITS.emojiMaxBytes) }),
+  /** v1.1: newest first; `cursor` is the one the previous page answered. */
+  'message:search': z.strictObject({
+    query: searchQuery(LIMITS.messageSearchQueryMax),
+    conversationId: Id.optional(),
+    cursor: z.string().min(1).max(256).optional(),
+    limit: limit(LIMITS.messageSearchLimitMax, LIMITS.messageSearchLimitDefault),
+  }),
   'message:history': z.strictObject({
     conversationId: Id,
     beforeSeq: z.number().int().min(1).optional(),
@@ -52,6 +64,8 @@ export const RequestSchemas = {
   'conversation:read': z.strictObject({ conversationId: Id, seq: z.number().int().min(0) }),
   /** v1.1: every member's read marker, so receipts survive a reload. */
   'read:list': z.strictObject({ conversationId: Id }),
+  /** v1.1: the caller's own setting; idempotent. */
+  'conversation:mute': z.strictObject({ conversationId: Id, muted: z.boolean() }),
   typing: z.strictObject({ conversationId: Id, typing: z.boolean() }),
   /** v1.1: blocking; both idempotent, yourself is VALIDATION_FAILED. */
   'user:block': z.strictObject({ userId: Id }),
@@ -87,9 +101,13 @@ export const AckSchemas = {
   'message:send': OneMessage,
   'message:edit': OneMessage,
   'message:delete': OneMessage,
+  'reaction:add': OneMessage,
+  'reaction:remove': OneMessage,
+  'message:search': z.object({ messages: z.array(MessageSchema), cursor: z.string().nullable() }),
   'message:history': z.object({ messages: z.array(MessageSchema), hasMore: z.boolean() }),
   'conversation:read': Empty,
   'read:list': z.object({ reads: z.array(z.object({ userId: z.string(), seq: z.number().int() })) }),
+  'conversation:mute': Empty,
   typing: Empty,
   'user:block': Empty,
   'user:unblock': Empty,
@@ -110,6 +128,8 @@ export const PushSchemas = {
   'read:update': z.object({ conversationId: z.string(), userId: z.string(), seq: z.number().int() }),
   /** v1.1: a user's profile changed (to their own sockets and whoever gets their presence:update). */
   'user:updated': z.object({ user: UserSchema }),
+  /** v1.1: the caller's conversation settings changed on another of their sockets. */
+  'conversation:prefs': z.object({ conversationId: z.string(), muted: z.boolean() }),
   /** Extension: the server is going away (drain); reconnect, possibly to another replica. */
   'server:draining': z.object({}),
 } as const;

@@ -112,3 +112,34 @@ export function limit(max: number, byDefault: number) {
 
 /** Opaque ids: short strings of a safe alphabet. Unknown ids are NOT_FOUND later, not here. */
 export const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'not an id');
+
+// Built at run time: the `v` flag is newer than the compile target, and every runtime we serve (Node 24, current browsers) has it.
+const RGI_EMOJI = new RegExp('^\\p{RGI_Emoji}$', 'v');
+// A pictograph with an optional presentation selector or skin tone, possibly joined to more by zero-width joiners:
+// ZWJ sequences newer than the runtime's Unicode data still count.
+const EMOJI_SEQUENCE = /^\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?(?:\u200D\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?)*$/u;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** One emoji as Unicode defines it: a single grapheme (ZWJ sequences, skin tones, flags, keycaps), at most `maxBytes` of UTF-8. */
+export function isEmoji(s: string, maxBytes: number): boolean {
+  if (s.length === 0 || !wellFormed(s) || new TextEncoder().encode(s).length > maxBytes) return false;
+  let count = 0;
+  for (const _ of graphemes.segment(s)) if (++count > 1) return false;
+  return RGI_EMOJI.test(s) || EMOJI_SEQUENCE.test(s);
+}
+
+export function emojiString(maxBytes: number) {
+  return z.string().refine((s) => isEmoji(s, maxBytes), { message: `must be one emoji of at most ${maxBytes} bytes` });
+}
+
+/** A search query: trimmed, 1..max code points. */
+export function searchQuery(max: number) {
+  return z
+    .string()
+    .transform((s) => s.trim())
+    .superRefine((s, ctx) => {
+      if (!wellFormed(s)) ctx.addIssue({ code: 'custom', message: 'invalid unicode' });
+      else if (s.length === 0) ctx.addIssue({ code: 'custom', message: 'query must not be blank' });
+      else if (codePointLength(s) > max) ctx.addIssue({ code: 'custom', message: `query is longer than ${max} characters` });
+    });
+}

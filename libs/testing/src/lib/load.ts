@@ -89,6 +89,9 @@ class Follower {
   }
 }
 
+/** The emoji the load reacts with. */
+const REACTION = '👍';
+
 export interface LoadOptions {
   /** Gateway URLs, asked again at each reconnect (a killed gateway drops out). */
   urls: () => string[];
@@ -129,6 +132,10 @@ export interface LoadReport {
   caughtUp: number;
   /** Pushes of one message to one socket beyond the first. */
   duplicatePushes: number;
+  /** Acked replies whose stored copy does not answer the message they named. */
+  repliesBroken: number;
+  /** Acked reactions missing from their message's history. */
+  reactionsLost: number;
   /** Longest time between two acks (how long service was interrupted). */
   longestGapMs: number;
   reconnects: number;
@@ -152,6 +159,12 @@ export class ChatLoad {
   private readonly retryCauses: Record<string, number> = {};
   private ackTimes: number[] = [];
   private readonly progress: { atLeast: number; resolve: () => void }[] = [];
+  /** The latest acked message of each conversation, which the next reply there answers. */
+  private readonly latest = new Map<string, string>();
+  /** Acked replies: reply id → the id it answers. */
+  private readonly replies = new Map<string, string>();
+  /** Acked reactions: message id → who reacted with REACTION. */
+  private readonly reactions = new Map<string, Set<string>>();
 
   constructor(opts: LoadOptions) {
     this.o = { members: 4, senders: 2, conversations: 8, messagesPerSender: 100, intervalMs: 30, ackTimeoutMs: 3000, deadlineMs: 120_000, ...opts };
@@ -192,6 +205,7 @@ export class ChatLoad {
 
   private onAck(message: Message): void {
     this.acked.set(message.id, message);
+    this.latest.set(message.conversationId, message.id);
     this.ackTimes.push(Date.now());
     for (const p of this.progress.filter((x) => this.acked.size >= x.atLeast)) {
       this.progress.splice(this.progress.indexOf(p), 1);
@@ -215,7 +229,10 @@ export class ChatLoad {
     for (let i = 0; i < this.o.messagesPerSender && Date.now() < deadline; i++) {
       const clientMsgId = `s${index}-m${i}`;
       const conversationId = this.conversationIds[(index + i) % this.conversationIds.length]!;
+      // Every fourth message answers the conversation's latest; chosen once, so a retry asks the same.
+      const replyTo = i % 4 === 1 ? this.latest.get(conversationId) : undefined;
       this.sent++;
+      let stored: Message | undefined;
       let cause = '';
       for (let attempt = 0; Date.now() < deadline; attempt++) {
         if (attempt > 0) {
@@ -224,9 +241,12 @@ export class ChatLoad {
         }
         await ensure();
         if (!socket) break;
-        const ack = await request(socket, 'message:send', { conversationId, text: `load ${clientMsgId}`, clientMsgId }, this.o.ackTimeoutMs).catch(() => null);
+        const payload = { conversationId, text: `load ${clientMsgId}`, clientMsgId, ...(replyTo ? { replyTo } : {}) };
+        const ack = await request(socket, 'message:send', payload, this.o.ackTimeoutMs).catch(() => null);
         if (ack?.ok) {
-          this.onAck(ack.data.message);
+          stored = ack.data.message;
+          if (replyTo) this.replies.set(stored.id, replyTo);
+          this.onAck(stored);
           break;
         }
         // Only what the protocol says may be retried with the same clientMsgId; anything else is a failure.
@@ -236,9 +256,27 @@ export class ChatLoad {
         cause = ack ? ack.error.code : 'timeout';
         await new Promise((r) => setTimeout(r, 200));
       }
+      // Every fifth acked message gets its sender's reaction (idempotent, so retried like a send).
+      if (stored && i % 5 === 0) await this.react(stored, () => ensure().then(() => socket), deadline);
       await new Promise((r) => setTimeout(r, this.o.intervalMs));
     }
     socket?.close();
+  }
+
+  private async react(message: Message, socketOf: () => Promise<ChatSocket | undefined>, deadline: number): Promise<void> {
+    while (Date.now() < deadline) {
+      const socket = await socketOf();
+      if (!socket) return;
+      const ack = await request(socket, 'reaction:add', { messageId: message.id, emoji: REACTION }, this.o.ackTimeoutMs).catch(() => null);
+      if (ack?.ok) {
+        this.reactions.set(message.id, new Set([...(this.reactions.get(message.id) ?? []), message.senderId]));
+        return;
+      }
+      if (ack && !ack.ok && ack.error.code !== 'UNAVAILABLE' && ack.error.code !== 'INTERNAL') {
+        throw new Error(`reaction refused: ${ack.error.code} ${ack.error.message}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   /** Checks the outcome through the protocol: history, seq, and what each socket heard. */
@@ -276,6 +314,12 @@ export class ChatLoad {
       caughtUp += [...f.caughtUp].filter((id) => stored.has(id) && !f.live.has(id)).length;
       for (const n of f.live.values()) duplicatePushes += n - 1;
     }
+    const byId = new Map(history.map((m) => [m.id, m]));
+    const repliesBroken = [...this.replies].filter(([id, original]) => byId.has(id) && byId.get(id)!.replyTo?.messageId !== original).length;
+    const reactionsLost = [...this.reactions].filter(([id, who]) => {
+      const held = byId.get(id)?.reactions.find((r) => r.emoji === REACTION)?.userIds ?? [];
+      return [...who].some((u) => !held.includes(u));
+    }).length;
     const times = [...this.ackTimes].sort((a, b) => a - b);
     let longestGapMs = 0;
     for (let i = 1; i < times.length; i++) longestGapMs = Math.max(longestGapMs, times[i]! - times[i - 1]!);
@@ -292,6 +336,8 @@ export class ChatLoad {
       steadySocketsMissingLive,
       caughtUp,
       duplicatePushes,
+      repliesBroken,
+      reactionsLost,
       longestGapMs,
       reconnects: this.followers.reduce((n, f) => n + f.reconnects, 0),
     };

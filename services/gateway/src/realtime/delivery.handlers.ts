@@ -14,7 +14,7 @@ export class DeliveryHandlers {
 
   @OnEvent('delivery')
   deliver(delivery: EventPayload<'delivery'>): void {
-    for (const item of delivery.items) this.gateway.push(item.userIds, item.event, item.data, delivery.sentAtMs);
+    for (const item of delivery.items) this.gateway.push(item.userIds, item.event, item.data, delivery.sentAtMs, item.exceptSocketId);
   }
 
   /**

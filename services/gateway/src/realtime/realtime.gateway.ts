@@ -148,7 +148,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
       if (!this.limiter.take(userId)) throw new ChatError('RATE_LIMITED', 'too many requests; slow down');
       const input = parse(RequestSchemas[event], payload);
       const route = ROUTES[event] as (p: unknown, ctx: Parameters<(typeof ROUTES)['typing']>[1]) => Promise<unknown>;
-      const data = await route(input, { bus: this.bus, userId, correlationId, timeoutMs: this.timeoutMs });
+      const data = await route(input, { bus: this.bus, userId, socketId: socket.id, correlationId, timeoutMs: this.timeoutMs });
       answer = { ok: true, data };
     } catch (err) {
       const error = ChatError.from(err);
@@ -163,7 +163,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
   }
 
   /** Pushes one delivery item to every socket of the given users on this gateway. */
-  push(userIds: string[], event: PushEvent, data: unknown, sentAtMs?: number): void {
+  push(userIds: string[], event: PushEvent, data: unknown, sentAtMs?: number, exceptSocketId?: string): void {
     if (userIds.length === 0) return;
     if (event === 'message:new') {
       const { message } = data as { message: { conversationId: string; seq: number } };
@@ -172,7 +172,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
         return;
       }
     }
-    this.server.to(userIds.map(userRoom)).emit(event, data);
+    // Every socket is in a room named by its id, so one socket is left out by leaving out its room.
+    const to = this.server.to(userIds.map(userRoom));
+    (exceptSocketId ? to.except(exceptSocketId) : to).emit(event, data);
     if (sentAtMs) this.e2e.observe((Date.now() - sentAtMs) / 1000);
   }
 

@@ -5,6 +5,8 @@ import type { KafkaBus } from '@chat/platform-kafka';
 export interface RouteContext {
   bus: KafkaBus;
   userId: string;
+  /** The asking socket (pushes caused by the caller's own request may skip it). */
+  socketId: string;
   correlationId: string;
   timeoutMs: number;
 }
@@ -45,6 +47,14 @@ function messageConversation(messageId: string): string {
   return conversationId;
 }
 
+/** A request about one message: sent to its conversation's partition, which the message id names. */
+function aboutMessage(type: 'messages.edit' | 'messages.delete' | 'reactions.add' | 'reactions.remove') {
+  return (p: { messageId: string }, ctx: RouteContext) => {
+    const conversationId = messageConversation(p.messageId);
+    return call(ctx, type, conversationId, { ...p, conversationId, actorId: ctx.userId }) as never;
+  };
+}
+
 /**
  * Every socket request and the service that answers it. The gateway only
  * routes: it validates the shape at the edge, adds the caller, and the owning
@@ -74,20 +84,19 @@ export const ROUTES: { [E in RequestEvent]: Route<E> } = {
   'group:leave': (p, ctx) => call(ctx, 'groups.leave', p.conversationId, { ...p, actorId: ctx.userId }) as never,
   'group:delete': (p, ctx) => call(ctx, 'groups.delete', p.conversationId, { ...p, actorId: ctx.userId }) as never,
   'message:send': (p, ctx) => call(ctx, 'messages.send', p.conversationId, { ...p, actorId: ctx.userId }) as never,
-  'message:edit': (p, ctx) => {
-    const conversationId = messageConversation(p.messageId);
-    return call(ctx, 'messages.edit', conversationId, { ...p, conversationId, actorId: ctx.userId }) as never;
-  },
-  'message:delete': (p, ctx) => {
-    const conversationId = messageConversation(p.messageId);
-    return call(ctx, 'messages.delete', conversationId, { ...p, conversationId, actorId: ctx.userId }) as never;
-  },
+  'message:edit': aboutMessage('messages.edit'),
+  'message:delete': aboutMessage('messages.delete'),
+  'reaction:add': aboutMessage('reactions.add'),
+  'reaction:remove': aboutMessage('reactions.remove'),
+  'message:search': (p, ctx) => call(ctx, 'messages.search', ctx.userId, { ...p, actorId: ctx.userId }) as never,
   'message:history': (p, ctx) => call(ctx, 'messages.history', p.conversationId, { ...p, actorId: ctx.userId }) as never,
   'conversation:read': (p, ctx) => call(ctx, 'conversations.read', p.conversationId, { ...p, actorId: ctx.userId }) as never,
   'read:list': (p, ctx) => call(ctx, 'conversations.reads', p.conversationId, { ...p, actorId: ctx.userId }) as never,
   'user:block': (p, ctx) => call(ctx, 'blocks.add', ctx.userId, { ...p, actorId: ctx.userId }) as never,
   'user:unblock': (p, ctx) => call(ctx, 'blocks.remove', ctx.userId, { ...p, actorId: ctx.userId }) as never,
   'user:blocked': (p, ctx) => call(ctx, 'blocks.list', ctx.userId, { ...p, actorId: ctx.userId }) as never,
+  'conversation:mute': (p, ctx) =>
+    call(ctx, 'conversations.mute', p.conversationId, { ...p, actorId: ctx.userId, socketId: ctx.socketId }) as never,
   typing: async (p, ctx) => {
     // A relay, not a command: the presence service checks membership and fans it out.
     await ctx.bus.emit('typing.changed', p.conversationId, { ...p, userId: ctx.userId }, ctx.correlationId);

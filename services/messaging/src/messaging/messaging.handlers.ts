@@ -55,6 +55,22 @@ export class MessagingHandlers {
     return this.messaging.sentBy(p.actorId);
   }
 
+  @OnCommand('reactions.add')
+  react(p: CommandPayload<'reactions.add'>, ctx: KafkaContext) {
+    return this.messaging.react(p, true, this.origin(ctx));
+  }
+
+  @OnCommand('reactions.remove')
+  unreact(p: CommandPayload<'reactions.remove'>, ctx: KafkaContext) {
+    return this.messaging.react(p, false, this.origin(ctx));
+  }
+
+  @OnCommand('messages.search')
+  search(p: CommandPayload<'messages.search'>, ctx: KafkaContext) {
+    this.origin(ctx);
+    return this.messaging.search(p);
+  }
+
   @OnCommand('messages.history')
   history(p: CommandPayload<'messages.history'>, ctx: KafkaContext) {
     return this.messaging.history(p, this.origin(ctx));
@@ -79,6 +95,11 @@ export class MessagingHandlers {
   @OnCommand('conversations.reads')
   reads(p: CommandPayload<'conversations.reads'>, ctx: KafkaContext) {
     return this.messaging.reads(p, this.origin(ctx));
+  }
+
+  @OnCommand('conversations.mute')
+  mute(p: CommandPayload<'conversations.mute'>, ctx: KafkaContext) {
+    return this.messaging.mute(p, this.origin(ctx));
   }
 
   @OnEvent('conversation.projected')

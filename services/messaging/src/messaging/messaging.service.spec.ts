@@ -2,7 +2,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Env as MessagingEnv } from '../config';
 import { ChatError, type Conversation, type Message } from '@chat/contracts';
 import { ProjectionService } from '../projection/projection.service';
-import { changedEvent, FakeBlocks, FakeConversations, FakeMessages, FakePublisher, FakeTimelines, tickingClock } from '../testing/fakes';
+import { changedEvent, FakeBlocks, FakeConversations, FakeMessages, FakePublisher, FakeTimelines, FakeUsers, tickingClock } from '../testing/fakes';
 import { MessagingService, type Origin } from './messaging.service';
 
 const at: Origin = { partition: 0 };
@@ -12,15 +12,16 @@ function setup(opts: { getWaitMs?: number } = {}) {
   const timelines = new FakeTimelines();
   const messages = new FakeMessages();
   const pushes = new FakePublisher();
+  const users = new FakeUsers();
   const now = tickingClock();
   const metrics = { histogram: () => ({ observe: () => undefined }), counter: () => ({ inc: () => undefined }) };
   const config = new ConfigService<MessagingEnv, true>({ CONVERSATION_WAIT_MS: opts.getWaitMs ?? 200 });
   const blocks = new FakeBlocks();
-  const service = new MessagingService(conversations as never, timelines as never, messages as never, pushes as never, blocks as never, config, metrics as never);
+  const service = new MessagingService(conversations as never, timelines as never, messages as never, pushes as never, blocks as never, config, metrics as never, users as never);
   Object.assign(service.opts, { now, getPollMs: 5 });
-  const projection = new ProjectionService(conversations as never, timelines as never, pushes as never, blocks as never);
+  const projection = new ProjectionService(conversations as never, timelines as never, pushes as never, blocks as never, users as never);
   projection.now = now;
-  return { conversations, timelines, messages, pushes, service, projection, blocks };
+  return { conversations, timelines, messages, pushes, users, service, projection, blocks };
 }
 
 type Env = ReturnType<typeof setup>;
@@ -436,5 +437,69 @@ describe('conversations.get', () => {
     await later;
     expect(conversation.name).toBe('renamed');
     expect(await refusal(env.service.get({ actorId: 'olga', conversationId: 'new', minVersion: 1 }, at))).toBe('UNAVAILABLE');
+  });
+});
+
+describe('v1.1: replies, mentions, reactions, mute', () => {
+  async function team() {
+    const env = setup();
+    await withConversations(env);
+    for (const u of ['alice', 'bob', 'olga', 'adam', 'mia']) await env.users.save({ _id: u, username: u });
+    return env;
+  }
+  const conv = async (env: Env, actorId: string, id: string) => (await env.service.list({ actorId })).conversations.find((c) => c.id === id)!;
+
+  it('a reply quotes its original as it is now, in history and in the last message', async () => {
+    const env = await team();
+    const original = await send(env, 'alice', 'c1', 'first');
+    const reply = (await env.service.send({ actorId: 'bob', conversationId: 'c1', text: 'answer', clientMsgId: 'r1', replyTo: original.id }, at)).message;
+    expect(reply.replyTo).toEqual({ messageId: 'c1-1', seq: 1, senderId: 'alice', excerpt: 'first', deleted: false });
+    await env.service.edit({ actorId: 'alice', conversationId: 'c1', messageId: original.id, text: 'edited' }, at);
+    expect((await env.service.history({ actorId: 'bob', conversationId: 'c1', limit: 10 }, at)).messages[1]!.replyTo?.excerpt).toBe('edited');
+    await env.service.remove({ actorId: 'alice', conversationId: 'c1', messageId: original.id }, at);
+    expect((await conv(env, 'bob', 'c1')).lastMessage?.replyTo).toMatchObject({ excerpt: '', deleted: true });
+    expect(await refusal(env.service.send({ actorId: 'bob', conversationId: 'c1', text: 'x', clientMsgId: 'r2', replyTo: 'g1-1' }, at))).toBe('VALIDATION_FAILED');
+  });
+
+  it('counts mentions from others above the read marker; an edit dropping one and a read lower it', async () => {
+    const env = await team();
+    const m = await send(env, 'olga', 'g1', '@adam and @mia, @carol');
+    expect(m.mentions).toEqual(['adam', 'mia']);
+    await send(env, 'adam', 'g1', '@adam me');
+    expect((await conv(env, 'adam', 'g1')).mentions).toBe(1);
+    await env.service.edit({ actorId: 'olga', conversationId: 'g1', messageId: m.id, text: 'only @mia' }, at);
+    expect((await conv(env, 'adam', 'g1')).mentions).toBe(0);
+    expect((await conv(env, 'mia', 'g1')).mentions).toBe(1);
+    await env.service.read({ actorId: 'mia', conversationId: 'g1', seq: 1 }, at);
+    expect((await conv(env, 'mia', 'g1')).mentions).toBe(0);
+  });
+
+  it('reactions are idempotent, limited to 20 emoji, refused on a deleted message, and push message:updated only on change', async () => {
+    const env = await team();
+    const m = await send(env, 'alice', 'c1', 'hi');
+    env.pushes.clear();
+    const react = (actorId: string, emoji: string, add = true) => env.service.react({ actorId, conversationId: 'c1', messageId: m.id, emoji }, add, at);
+    await react('bob', '👍');
+    await react('bob', '👍');
+    expect((await react('alice', '👍')).message.reactions).toEqual([{ emoji: '👍', userIds: ['bob', 'alice'] }]);
+    expect(env.pushes.of('message:updated')).toHaveLength(2);
+    for (let i = 0; i < 19; i++) await react('bob', String.fromCodePoint(0x1f600 + i));
+    expect(await refusal(react('bob', '🤔'))).toBe('CONFLICT');
+    await react('bob', '👍', false);
+    await react('alice', '👍', false);
+    expect((await react('alice', '👍', false)).message.reactions.map((r) => r.emoji)).not.toContain('👍');
+    await env.service.remove({ actorId: 'alice', conversationId: 'c1', messageId: m.id }, at);
+    expect(await refusal(react('bob', '🤔'))).toBe('CONFLICT');
+  });
+
+  it('mute is per member, idempotent, and tells only the caller\'s other sockets', async () => {
+    const env = await team();
+    env.pushes.clear();
+    await env.service.mute({ actorId: 'bob', conversationId: 'c1', muted: true, socketId: 's1' }, at);
+    await env.service.mute({ actorId: 'bob', conversationId: 'c1', muted: true, socketId: 's1' }, at);
+    expect(env.pushes.of('conversation:prefs')).toEqual([{ userIds: ['bob'], event: 'conversation:prefs', data: { conversationId: 'c1', muted: true }, exceptSocketId: 's1' }]);
+    expect((await conv(env, 'bob', 'c1')).muted).toBe(true);
+    expect((await conv(env, 'alice', 'c1')).muted).toBe(false);
+    expect(await refusal(env.service.mute({ actorId: 'mia', conversationId: 'c1', muted: true }, at))).toBe('NOT_FOUND');
   });
 });

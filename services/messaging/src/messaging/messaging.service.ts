@@ -1,5 +1,18 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ChatError, conversationOfMessage, messageId, newestFirst, type Conversation } from '@chat/contracts';
+import {
+  ChatError,
+  conversationOfMessage,
+  LIMITS,
+  matchesTerms,
+  mentionCandidates,
+  mentionsIn,
+  messageId,
+  newestFirst,
+  searchTerms,
+  wordsOf,
+  type Conversation,
+  type Message,
+} from '@chat/contracts';
 import { MAX_PAYLOAD_BYTES, type CommandPayload, type CommandReply } from '@chat/contracts/bus';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -8,12 +21,14 @@ import type { Env } from '../config';
 import { MessagingPublisher } from '../publisher/messaging.publisher';
 import { OwnerCache, type OwnedConversation } from '../domain/owner-cache';
 import { fitPage } from '../domain/page-budget';
-import { advance, emptyTimeline, memberOf, readMarker, toConversation, toMessage } from '../domain/views';
+import { advance, emptyTimeline, memberOf, readMarker, remention, replyRef, toConversation, toMessage } from '../domain/views';
+import { decodeCursor, encodeCursor } from '../domain/search-cursor';
 import { BlocksRepository } from '../store/blocks.repository';
 import { ConversationsRepository } from '../store/conversations.repository';
 import { MessagesRepository } from '../store/messages.repository';
-import type { ConversationDoc, MemberDoc, MessageDoc, TimelineDoc } from '../store/store.schema';
+import type { ConversationDoc, MemberDoc, MessageDoc, ReactionDoc, TimelineDoc } from '../store/store.schema';
 import { TimelinesRepository } from '../store/timelines.repository';
+import { UsersRepository } from '../store/users.repository';
 
 /** Where a command came from: the partition it arrived on (the owner cache is per partition) and its correlation id. */
 export interface Origin {
@@ -78,6 +93,7 @@ export class MessagingService {
     private readonly blocks: BlocksRepository,
     config: ConfigService<Env, true>,
     metrics: Metrics,
+    private readonly users: UsersRepository,
   ) {
     const steps = metrics.histogram('chat_messaging_send_step_seconds', 'Time of each step of messages.send', ['step'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
     const taken = metrics.counter('chat_messaging_seq_taken_total', 'Sends that found their seq taken, by whom: a retry of theirs, or another writer (the seq fence acting)', ['by']);
@@ -103,8 +119,13 @@ export class MessagingService {
     origin: Origin,
     onStored?: (reply: CommandReply<'messages.send'>) => void,
   ): Promise<CommandReply<'messages.send'>> {
-    let { state } = await this.asMember(p.conversationId, p.actorId, origin);
-    await this.assertNotBlocked(state.conv!, p.actorId);
+    const caller = await this.asMember(p.conversationId, p.actorId, origin);
+    let state = caller.state;
+    const conv = caller.conv;
+    await this.assertNotBlocked(conv, p.actorId);
+    const replyTo = p.replyTo ? replyRef(await this.original(p.conversationId, p.replyTo)) : null;
+    const mentions = await this.mentionsOf(p.text, conv);
+    const words = wordsOf(p.text);
     const createdAt = this.opts.now();
     for (let attempt = 0; attempt < MAX_SEND_ATTEMPTS; attempt++) {
       const seq = state.timeline.lastSeq + 1;
@@ -118,6 +139,10 @@ export class MessagingService {
         createdAt,
         editedAt: null,
         deletedAt: null,
+        replyTo,
+        mentions,
+        reactions: [],
+        words,
       };
       const outcome = await this.timed('store', () => this.messages.insert(doc));
       if (outcome === 'inserted') {
@@ -134,7 +159,7 @@ export class MessagingService {
       const original = await this.messages.findByClientMsgId(p.conversationId, p.actorId, p.clientMsgId);
       this.opts.seqTaken(original ? 'retry' : 'another-writer');
       state = await this.timed('catchUp', () => this.catchUp(p.conversationId, origin));
-      if (original) return { message: toMessage(original) };
+      if (original) return { message: (await this.view([original]))[0]! };
       if (!memberOf(state.conv, p.actorId)) throw notFound();
     }
     throw new ChatError('UNAVAILABLE', 'the conversation is busy; try again');
@@ -145,10 +170,11 @@ export class MessagingService {
     const doc = await this.findMessage(p.conversationId, p.messageId);
     if (doc.senderId !== p.actorId) throw new ChatError('FORBIDDEN', 'only its sender may edit a message');
     if (doc.deletedAt) throw new ChatError('CONFLICT', 'the message was deleted');
-    const updated: MessageDoc = { ...doc, text: p.text, editedAt: this.opts.now() };
-    await this.messages.setContent(doc._id, { text: updated.text, editedAt: updated.editedAt, deletedAt: null });
-    await this.announceUpdate(state, updated, origin);
-    return { message: toMessage(updated) };
+    const mentions = await this.mentionsOf(p.text, state.conv!);
+    const updated: MessageDoc = { ...doc, text: p.text, editedAt: this.opts.now(), mentions, words: wordsOf(p.text) };
+    await this.messages.setContent(doc._id, { text: updated.text, editedAt: updated.editedAt, deletedAt: null, mentions, words: updated.words! });
+    await this.recordMentions(state, doc, mentions);
+    return { message: await this.announceUpdate(state, updated, origin) };
   }
 
   async remove(p: CommandPayload<'messages.delete'>, origin: Origin): Promise<CommandReply<'messages.delete'>> {
@@ -158,11 +184,57 @@ export class MessagingService {
     if (doc.senderId !== p.actorId && !moderates) {
       throw new ChatError('FORBIDDEN', 'only its sender (or, in a group, an admin or the owner) may delete a message');
     }
-    if (doc.deletedAt) return { message: toMessage(doc) };
-    const tombstone: MessageDoc = { ...doc, text: '', deletedAt: this.opts.now() };
-    await this.messages.setContent(doc._id, { text: '', editedAt: doc.editedAt, deletedAt: tombstone.deletedAt });
-    await this.announceUpdate(state, tombstone, origin);
-    return { message: toMessage(tombstone) };
+    if (doc.deletedAt) return { message: (await this.view([doc]))[0]! };
+    // A tombstone keeps its replyTo and loses everything else.
+    const tombstone: MessageDoc = { ...doc, text: '', deletedAt: this.opts.now(), mentions: [], reactions: [], words: [] };
+    await this.messages.setContent(doc._id, { text: '', editedAt: doc.editedAt, deletedAt: tombstone.deletedAt, mentions: [], words: [], reactions: [] });
+    await this.recordMentions(state, doc, []);
+    return { message: await this.announceUpdate(state, tombstone, origin) };
+  }
+
+  /**
+   * Adds or takes back the caller's reaction. Idempotent: a reaction already
+   * held (or not held) changes and pushes nothing. Never touches seq, unread,
+   * updatedAt or editedAt.
+   */
+  async react(p: CommandPayload<'reactions.add'>, add: boolean, origin: Origin): Promise<CommandReply<'reactions.add'>> {
+    const { state } = await this.asMember(p.conversationId, p.actorId, origin);
+    const doc = await this.findMessage(p.conversationId, p.messageId);
+    if (doc.deletedAt) throw new ChatError('CONFLICT', 'the message was deleted');
+    const reactions = nextReactions(doc.reactions ?? [], p.emoji, p.actorId, add);
+    if (!reactions) return { message: (await this.view([doc]))[0]! };
+    const updated: MessageDoc = { ...doc, reactions };
+    await this.messages.setReactions(doc._id, reactions);
+    return { message: await this.announceUpdate(state, updated, origin) };
+  }
+
+  /**
+   * Messages whose current text has, for each term, a word the term begins;
+   * newest first. Keyed by the caller: it only reads what owners wrote.
+   */
+  async search(p: CommandPayload<'messages.search'>): Promise<CommandReply<'messages.search'>> {
+    let conversationIds: string[];
+    if (p.conversationId !== undefined) {
+      const conv = await this.conversations.find(p.conversationId);
+      if (!memberOf(conv, p.actorId)) throw notFound();
+      conversationIds = [p.conversationId];
+    } else {
+      conversationIds = (await this.conversations.findForMember(p.actorId)).filter((c) => memberOf(c, p.actorId)).map((c) => c._id);
+    }
+    const after = p.cursor === undefined ? null : decodeCursor(p.cursor);
+    const terms = searchTerms(p.query);
+    // A term with a separator in it is a prefix of no word.
+    if (terms.some((t) => wordsOf(t).length !== 1 || wordsOf(t)[0] !== t)) return { messages: [], cursor: null };
+    const found = await this.messages.search(conversationIds, terms, after, p.limit + 1);
+    const docs = found.slice(0, p.limit).filter((d) => !d.deletedAt && matchesTerms(d.words ?? [], terms));
+    // Newest first, so the head is kept when the page must be cut to fit one Kafka message.
+    const fitted = fitPage(await this.view(docs), MAX_PAYLOAD_BYTES, 'oldest');
+    const last = fitted.messages[fitted.messages.length - 1];
+    const more = found.length > p.limit || fitted.cut;
+    return {
+      messages: fitted.messages,
+      cursor: more && last ? encodeCursor({ createdAt: new Date(last.createdAt), seq: last.seq, id: last.id }) : null,
+    };
   }
 
   /**
@@ -194,7 +266,7 @@ export class MessagingService {
     if (to < from) return { messages: [], hasMore: false };
     const docs = await this.messages.range(p.conversationId, from, to);
     // Long messages: the page is cut to fit one Kafka message, and says there is more.
-    const page = fitPage(docs.map(toMessage), MAX_PAYLOAD_BYTES, afterSeq !== undefined ? 'oldest' : 'newest');
+    const page = fitPage(await this.view(docs), MAX_PAYLOAD_BYTES, afterSeq !== undefined ? 'oldest' : 'newest');
     return { messages: page.messages, hasMore: hasMore || page.cut };
   }
 
@@ -244,8 +316,9 @@ export class MessagingService {
     const sent = t.sent[p.actorId] ?? 0;
     const own = target === t.lastSeq ? sent : sent - (await this.messages.countFromSender(p.conversationId, p.actorId, target, t.lastSeq));
     const read = { seq: target, own, joinedAt: member.joinedAt };
-    await this.timelines.recordRead(p.conversationId, p.actorId, read);
-    state.timeline = { ...t, reads: { ...t.reads, [p.actorId]: read } };
+    const mentioned = (t.mentioned[p.actorId] ?? []).filter((seq) => seq > target);
+    await this.timelines.recordRead(p.conversationId, p.actorId, read, mentioned);
+    state.timeline = { ...t, reads: { ...t.reads, [p.actorId]: read }, mentioned: { ...t.mentioned, [p.actorId]: mentioned } };
     await this.events.push(
       p.conversationId,
       [{ userIds: this.memberIds(state), event: 'read:update', data: { conversationId: p.conversationId, userId: p.actorId, seq: target } }],
@@ -258,6 +331,21 @@ export class MessagingService {
   async reads(p: CommandPayload<'conversations.reads'>, origin: Origin): Promise<CommandReply<'conversations.reads'>> {
     const { state, conv } = await this.asMember(p.conversationId, p.actorId, origin);
     return { reads: conv.members.map((m) => ({ userId: m.userId, seq: readMarker(m, state.timeline).seq })) };
+  }
+
+  /** The caller's mute, told to their other sockets when it changes. Others see nothing of it. */
+  async mute(p: CommandPayload<'conversations.mute'>, origin: Origin): Promise<CommandReply<'conversations.mute'>> {
+    const { state, member } = await this.asMember(p.conversationId, p.actorId, origin);
+    const t = state.timeline;
+    if ((t.muted[p.actorId] === member.joinedAt) === p.muted) return {};
+    await this.timelines.recordMute(p.conversationId, p.actorId, p.muted ? member.joinedAt : null);
+    const muted = { ...t.muted };
+    if (p.muted) muted[p.actorId] = member.joinedAt;
+    else delete muted[p.actorId];
+    state.timeline = { ...t, muted };
+    const item = { userIds: [p.actorId], event: 'conversation:prefs' as const, data: { conversationId: p.conversationId, muted: p.muted } };
+    await this.events.push(p.conversationId, [p.socketId ? { ...item, exceptSocketId: p.socketId } : item], { correlationId: origin.correlationId });
+    return {};
   }
 
   /** The projection of a conversation moved: forget its cached membership (it is read again on next use). */
@@ -298,7 +386,7 @@ export class MessagingService {
 
   /** Every message the user sent, for the export. */
   async sentBy(userId: string): Promise<CommandReply<'messages.export'>> {
-    return { messages: (await this.messages.bySender(userId)).map(toMessage) };
+    return { messages: await this.view(await this.messages.bySender(userId)) };
   }
 
   /** The conversation and the caller's membership, or NOT_FOUND (outsiders learn nothing more). */
@@ -325,12 +413,47 @@ export class MessagingService {
     return doc;
   }
 
+  /** The message a reply names: of the same conversation (deleted is fine), else VALIDATION_FAILED. */
+  private async original(conversationId: string, id: string): Promise<MessageDoc> {
+    const doc = conversationOfMessage(id) === conversationId ? await this.messages.findById(id) : null;
+    if (!doc || doc.conversationId !== conversationId) throw new ChatError('VALIDATION_FAILED', 'replyTo: no such message in this conversation');
+    return doc;
+  }
+
+  /** The members a text names as `@username`; no read unless the text has an `@` name. */
+  private async mentionsOf(text: string, conv: ConversationDoc): Promise<string[]> {
+    const candidates = mentionCandidates(text);
+    if (candidates.length === 0) return [];
+    const names = [...new Set(candidates.flatMap((c) => [c.run, c.trimmed]).filter((n) => n.length > 0))];
+    const members = new Set(conv.memberIds);
+    const byName = new Map((await this.users.findByUsernames(names)).filter((u) => members.has(u._id)).map((u) => [u.username, u._id]));
+    return mentionsIn(text, (name) => byName.get(name));
+  }
+
+  /** Messages as the protocol shows them, replies quoting their originals as they are now (one read for the page). */
+  private async view(docs: MessageDoc[]): Promise<Message[]> {
+    const ids = [...new Set(docs.flatMap((d) => (d.replyTo ? [d.replyTo.messageId] : [])))];
+    if (ids.length === 0) return docs.map((d) => toMessage(d));
+    const originals = new Map((await this.messages.findMany(ids)).map((o) => [o._id, o]));
+    for (const d of docs) originals.set(d._id, d);
+    return docs.map((d) => toMessage(d, originals));
+  }
+
+  /** Who a message mentions changed from `before.mentions` to `after`: the members' counts follow. */
+  private async recordMentions(state: OwnedConversation, before: MessageDoc, after: string[]): Promise<void> {
+    const changed = remention(state.timeline, before.seq, before.senderId, before.mentions ?? [], after);
+    if (Object.keys(changed).length === 0) return;
+    await this.timelines.recordMentioned(before.conversationId, changed);
+    state.timeline = { ...state.timeline, mentioned: { ...state.timeline.mentioned, ...changed } };
+  }
+
   private memberIds(state: OwnedConversation): string[] {
     return state.conv ? state.conv.members.map((m) => m.userId) : [];
   }
 
   private announceNew(state: OwnedConversation, docs: MessageDoc[], origin: Origin): Promise<void> {
     const userIds = this.memberIds(state);
+    // Quotes as stored: a send has just read its original, and a caught-up message's quote is at most as old as the crash.
     return this.events.push(
       state.timeline._id,
       docs.map((d) => ({ userIds, event: 'message:new' as const, data: { message: toMessage(d) } })),
@@ -338,20 +461,28 @@ export class MessagingService {
     );
   }
 
-  private async announceUpdate(state: OwnedConversation, doc: MessageDoc, origin: Origin): Promise<void> {
-    await this.events.push(doc.conversationId, [{ userIds: this.memberIds(state), event: 'message:updated', data: { message: toMessage(doc) } }], {
+  /**
+   * Pushes a changed message to every member and keeps the timeline's last
+   * message current: when it is that message, or a reply quoting it.
+   */
+  private async announceUpdate(state: OwnedConversation, doc: MessageDoc, origin: Origin): Promise<Message> {
+    const [message] = await this.view([doc]);
+    await this.events.push(doc.conversationId, [{ userIds: this.memberIds(state), event: 'message:updated', data: { message } }], {
       correlationId: origin.correlationId,
     });
-    if (state.timeline.lastMessage?._id === doc._id) {
-      await this.timelines.recordLastMessage(doc.conversationId, doc);
-      state.timeline = { ...state.timeline, lastMessage: doc };
+    const last = state.timeline.lastMessage;
+    const next = last?._id === doc._id ? doc : last?.replyTo?.messageId === doc._id ? { ...last, replyTo: replyRef(doc) } : null;
+    if (next) {
+      await this.timelines.recordLastMessage(doc.conversationId, next);
+      state.timeline = { ...state.timeline, lastMessage: next };
     }
+    return message!;
   }
 
   /** Records stored and announced messages; the cached timeline follows only once the write is done. */
   private async commitProgress(state: OwnedConversation, docs: MessageDoc[]): Promise<void> {
     const next = advance(state.timeline, docs);
-    await this.timelines.recordProgress(next, docs.map((d) => d.senderId));
+    await this.timelines.recordProgress(next, docs.map((d) => d.senderId), docs.flatMap((d) => d.mentions ?? []));
     state.timeline = next;
   }
 
@@ -382,4 +513,18 @@ export class MessagingService {
     this.cache.set(conversationId, entry);
     return entry;
   }
+}
+
+/** The reactions after the change, or null when there is none to make (idempotent). */
+export function nextReactions(current: ReactionDoc[], emoji: string, userId: string, add: boolean): ReactionDoc[] | null {
+  const held = current.find((r) => r.emoji === emoji);
+  if (add) {
+    if (held?.userIds.includes(userId)) return null;
+    if (!held && current.length >= LIMITS.reactionsPerMessage) {
+      throw new ChatError('CONFLICT', `a message holds at most ${LIMITS.reactionsPerMessage} different emoji`);
+    }
+    return held ? current.map((r) => (r === held ? { emoji, userIds: [...r.userIds, userId] } : r)) : [...current, { emoji, userIds: [userId] }];
+  }
+  if (!held?.userIds.includes(userId)) return null;
+  return current.flatMap((r) => (r !== held ? [r] : r.userIds.length > 1 ? [{ emoji, userIds: r.userIds.filter((u) => u !== userId) }] : []));
 }

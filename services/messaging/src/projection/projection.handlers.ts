@@ -3,7 +3,7 @@ import type { EventPayload } from '@chat/contracts/bus';
 import { OnEvent, type KafkaContext } from '@chat/platform-kafka';
 import { ProjectionService } from './projection.service';
 
-/** The users service's conversation events (keyed by conversation, so one conversation's arrive in order) and blocks. */
+/** The users service's conversation events (keyed by conversation, so one conversation's arrive in order), blocks, and its new users' names. */
 @Controller()
 export class ProjectionHandlers {
   constructor(private readonly projection: ProjectionService) {}
@@ -17,6 +17,11 @@ export class ProjectionHandlers {
   @OnEvent('block.changed')
   blockChanged(e: EventPayload<'block.changed'>): Promise<void> {
     return this.projection.blockChanged(e);
+  }
+
+  @OnEvent('user.registered')
+  registered(e: EventPayload<'user.registered'>): Promise<void> {
+    return this.projection.registered(e);
   }
 
   @OnEvent('conversation.deleted')

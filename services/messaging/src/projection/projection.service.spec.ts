@@ -1,12 +1,12 @@
 import type { Conversation } from '@chat/contracts';
-import { changedEvent, FakeBlocks, FakeConversations, FakePublisher, FakeTimelines, tickingClock } from '../testing/fakes';
+import { changedEvent, FakeBlocks, FakeConversations, FakePublisher, FakeTimelines, FakeUsers, tickingClock } from '../testing/fakes';
 import { ProjectionService } from './projection.service';
 
 function setup() {
   const conversations = new FakeConversations();
   const timelines = new FakeTimelines();
   const pushes = new FakePublisher();
-  const projection = new ProjectionService(conversations as never, timelines as never, pushes as never, new FakeBlocks() as never);
+  const projection = new ProjectionService(conversations as never, timelines as never, pushes as never, new FakeBlocks() as never, new FakeUsers() as never);
   projection.now = tickingClock();
   return { conversations, timelines, pushes, projection };
 }
@@ -58,6 +58,8 @@ describe('ProjectionService', () => {
       lastAt: null,
       sent: { olga: 3, mia: 2 },
       reads: { mia: { seq: 3, own: 1, joinedAt: '2030-01-01T00:00:00.000Z' } },
+      mentioned: {},
+      muted: {},
     });
     env.pushes.clear();
     await env.projection.changed(changedEvent('g1', 2, [...trio, { userId: 'neo', joinedAt: '2030-05-01T00:00:00.000Z' }], { type: 'group' }));
@@ -87,7 +89,7 @@ describe('ProjectionService', () => {
   it('a member who left and came back (a new joinedAt) starts reading anew', async () => {
     const env = setup();
     await env.projection.changed(changedEvent('g1', 1, trio, { type: 'group' }));
-    env.timelines.docs.set('g1', { _id: 'g1', lastSeq: 7, lastMessage: null, lastAt: null, sent: { mia: 4 }, reads: {} });
+    env.timelines.docs.set('g1', { _id: 'g1', lastSeq: 7, lastMessage: null, lastAt: null, sent: { mia: 4 }, reads: {}, mentioned: {}, muted: {} });
     await env.projection.changed(changedEvent('g1', 2, [trio[0]!, trio[1]!], { type: 'group', removed: [{ userId: 'mia', reason: 'left' }] }));
     await env.projection.changed(changedEvent('g1', 3, [...trio.slice(0, 2), { userId: 'mia', joinedAt: '2030-06-01T00:00:00.000Z' }], { type: 'group' }));
     expect(env.conversations.docs.get('g1')!.members.find((m) => m.userId === 'mia')).toMatchObject({ joinSeq: 7, joinOwn: 4 });

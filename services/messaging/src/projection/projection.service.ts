@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { RemovedReason } from '@chat/contracts';
 import type { ConversationCore, EventPayload } from '@chat/contracts/bus';
 import { MessagingPublisher, type DeliveryItem } from '../publisher/messaging.publisher';
-import { emptyTimeline, toConversation, unreadOf } from '../domain/views';
+import { emptyTimeline, mentionsOf, mutedBy, toConversation, unreadOf } from '../domain/views';
 import { BlocksRepository } from '../store/blocks.repository';
 import { ConversationsRepository } from '../store/conversations.repository';
 import type { ConversationDoc, MemberDoc, TimelineDoc } from '../store/store.schema';
 import { TimelinesRepository } from '../store/timelines.repository';
+import { UsersRepository } from '../store/users.repository';
 
 /**
  * Messaging's copy of conversations' membership, from the users service's
@@ -26,6 +27,7 @@ export class ProjectionService {
     private readonly timelines: TimelinesRepository,
     private readonly events: MessagingPublisher,
     private readonly blocks: BlocksRepository,
+    private readonly users: UsersRepository,
   ) {}
 
   /** The event carries the resulting state, so applying it again changes nothing. */
@@ -48,6 +50,11 @@ export class ProjectionService {
     const present = new Set(doc.memberIds);
     const removed = e.removed.filter((r) => !present.has(r.userId));
     await this.events.push(doc._id, [...updatedItems(doc, timeline), ...removedItems(doc._id, removed)], { correlationId });
+  }
+
+  /** Usernames, for mentions: they never change, so the latest write is always right. */
+  async registered(user: EventPayload<'user.registered'>): Promise<void> {
+    await this.users.save({ _id: user.id, username: user.username.toLowerCase() });
   }
 
   async deleted(e: EventPayload<'conversation.deleted'>, correlationId?: string): Promise<void> {
@@ -99,11 +106,11 @@ export function project(incoming: ConversationCore, current: ConversationDoc | n
   };
 }
 
-/** `conversation:updated` for every member, each with their own unread (members who see the same are one item). */
+/** `conversation:updated` for every member, each with their own unread, mentions and mute (members who see the same are one item). */
 function updatedItems(doc: ConversationDoc, timeline: TimelineDoc): DeliveryItem[] {
-  const byUnread = new Map<number, { view: MemberDoc; userIds: string[] }>();
+  const byUnread = new Map<string, { view: MemberDoc; userIds: string[] }>();
   for (const m of doc.members) {
-    const n = unreadOf(m, timeline);
+    const n = `${unreadOf(m, timeline)}:${mentionsOf(m, timeline)}:${mutedBy(m, timeline)}`;
     const group = byUnread.get(n);
     if (group) group.userIds.push(m.userId);
     else byUnread.set(n, { view: m, userIds: [m.userId] });

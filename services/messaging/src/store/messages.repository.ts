@@ -4,7 +4,16 @@ import { WriteBatcher } from '@chat/platform-batching';
 import { findByIds } from '@chat/platform-mongo';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, mongo } from 'mongoose';
-import { MESSAGE_MODEL, type MessageDoc } from './store.schema';
+import { MESSAGE_MODEL, type MessageDoc, type ReactionDoc } from './store.schema';
+
+/** Where a search page ended: the last message it answered, in the order of the answers. */
+export interface SearchPosition {
+  createdAt: Date;
+  seq: number;
+  id: string;
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export type InsertOutcome = 'inserted' | 'duplicate';
 
@@ -94,7 +103,46 @@ export class MessagesRepository {
   }
 
   /** Writes an edit or a delete (the owner of the conversation is the only writer). */
-  async setContent(id: string, change: Pick<MessageDoc, 'text' | 'editedAt' | 'deletedAt'>): Promise<void> {
+  async setContent(id: string, change: Pick<MessageDoc, 'text' | 'editedAt' | 'deletedAt' | 'mentions' | 'words'> & Partial<Pick<MessageDoc, 'reactions'>>): Promise<void> {
     await this.messages.updateOne({ _id: id }, { $set: change });
+  }
+
+  async setReactions(id: string, reactions: ReactionDoc[]): Promise<void> {
+    await this.messages.updateOne({ _id: id }, { $set: { reactions } });
+  }
+
+  /** Messages by id, in no particular order (unknown ids left out). */
+  findMany(ids: string[]): Promise<MessageDoc[]> {
+    return findByIds(
+      ids,
+      (id) => this.messages.findOne({ _id: id }),
+      (many) => this.messages.find({ _id: { $in: many } }).toArray(),
+      LIMITS.historyLimitMax,
+    );
+  }
+
+  /**
+   * Undeleted messages of the conversations with, for each term, a word it is
+   * a prefix of; newest first (createdAt, then seq, then id), strictly after
+   * `after` in that order, at most `limit`. Terms are lower-cased words
+   * (see wordsOf), so an anchored regex on the lower-cased `words` is exact.
+   */
+  search(conversationIds: string[], terms: string[], after: SearchPosition | null, limit: number): Promise<MessageDoc[]> {
+    if (conversationIds.length === 0 || terms.length === 0) return Promise.resolve([]);
+    const and: mongo.Filter<MessageDoc>[] = terms.map((t) => ({ words: { $regex: `^${escapeRegex(t)}` } }));
+    if (after) {
+      and.push({
+        $or: [
+          { createdAt: { $lt: after.createdAt } },
+          { createdAt: after.createdAt, seq: { $lt: after.seq } },
+          { createdAt: after.createdAt, seq: after.seq, _id: { $lt: after.id } },
+        ],
+      });
+    }
+    return this.messages
+      .find({ conversationId: { $in: conversationIds }, deletedAt: null, $and: and })
+      .sort({ createdAt: -1, seq: -1, _id: -1 })
+      .limit(limit)
+      .toArray();
   }
 }

@@ -12,8 +12,11 @@ import {
   MessageMongoSchema,
   TIMELINE_MODEL,
   TimelineMongoSchema,
+  USER_MODEL,
+  UserMongoSchema,
 } from './store.schema';
 import { TimelinesRepository } from './timelines.repository';
+import { UsersRepository } from './users.repository';
 
 /**
  * Messaging's data access: the collections and their repositories,
@@ -27,9 +30,10 @@ import { TimelinesRepository } from './timelines.repository';
       { name: TIMELINE_MODEL, schema: TimelineMongoSchema },
       { name: MESSAGE_MODEL, schema: MessageMongoSchema },
       { name: BLOCK_MODEL, schema: BlockMongoSchema },
+      { name: USER_MODEL, schema: UserMongoSchema },
     ]),
   ],
-  providers: [ConversationsRepository, TimelinesRepository, MessagesRepository, BlocksRepository],
-  exports: [ConversationsRepository, TimelinesRepository, MessagesRepository, BlocksRepository],
+  providers: [ConversationsRepository, TimelinesRepository, MessagesRepository, BlocksRepository, UsersRepository],
+  exports: [ConversationsRepository, TimelinesRepository, MessagesRepository, BlocksRepository, UsersRepository],
 })
 export class StoreModule {}

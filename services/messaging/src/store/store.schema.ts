@@ -22,6 +22,7 @@ export const CONVERSATION_MODEL = 'MessagingConversation';
 export const TIMELINE_MODEL = 'MessagingTimeline';
 export const MESSAGE_MODEL = 'Message';
 export const BLOCK_MODEL = 'MessagingBlock';
+export const USER_MODEL = 'MessagingUser';
 
 export interface MemberDoc {
   userId: string;
@@ -50,6 +51,25 @@ export interface ConversationDoc {
   deleted: boolean;
 }
 
+/**
+ * The message a reply answers. `excerpt` and `deleted` are what the original
+ * was when last written here: answers read the original again (history,
+ * search, pushes), and the copy in a timeline's lastMessage is kept current by
+ * the owner when the original changes.
+ */
+export interface ReplyRefDoc {
+  messageId: string;
+  seq: number;
+  senderId: string;
+  excerpt: string;
+  deleted: boolean;
+}
+
+export interface ReactionDoc {
+  emoji: string;
+  userIds: string[];
+}
+
 export interface MessageDoc {
   /** messageId(conversationId, seq): unique, so it fences seq. */
   _id: string;
@@ -61,6 +81,18 @@ export interface MessageDoc {
   createdAt: Date;
   editedAt: Date | null;
   deletedAt: Date | null;
+  /** v1.1 fields: absent on messages stored before them (read as none). */
+  replyTo?: ReplyRefDoc | null;
+  mentions?: string[];
+  reactions?: ReactionDoc[];
+  /** The current text's words (wordsOf), what search matches; empty once deleted. */
+  words?: string[];
+}
+
+/** Messaging's copy of the usernames (from `user.registered`), to find `@username` mentions. */
+export interface UserDoc {
+  _id: string;
+  username: string;
 }
 
 /** A member's read marker: the seq read and how many of the messages up to it were their own. */
@@ -80,6 +112,10 @@ export interface TimelineDoc {
   /** Messages sent per member (user ids as keys: ids are [A-Za-z0-9_-]). */
   sent: Record<string, number>;
   reads: Record<string, ReadDoc>;
+  /** Per member, seqs of messages from others whose current mentions include them, ascending; seqs at or below their read marker are dropped as they read. */
+  mentioned: Record<string, number[]>;
+  /** Members who muted the conversation, with the membership (joinedAt) they muted it in. */
+  muted: Record<string, string>;
 }
 
 const MemberMongoSchema = new Schema<MemberDoc>(
@@ -117,6 +153,8 @@ export const TimelineMongoSchema = new Schema<TimelineDoc>(
     lastAt: { type: Date, default: null },
     sent: { type: Schema.Types.Mixed, required: true },
     reads: { type: Schema.Types.Mixed, required: true },
+    mentioned: { type: Schema.Types.Mixed, default: {} },
+    muted: { type: Schema.Types.Mixed, default: {} },
   },
   { versionKey: false, collection: 'messaging_timelines', minimize: false },
 );
@@ -132,6 +170,10 @@ export const MessageMongoSchema = new Schema<MessageDoc>(
     createdAt: { type: Date, required: true },
     editedAt: { type: Date, default: null },
     deletedAt: { type: Date, default: null },
+    replyTo: { type: Schema.Types.Mixed, default: null },
+    mentions: { type: [String], default: [] },
+    reactions: { type: Schema.Types.Mixed, default: [] },
+    words: { type: [String], default: [] },
   },
   { versionKey: false, collection: 'messages' },
 );
@@ -155,3 +197,15 @@ export const BlockMongoSchema = new Schema<BlockDoc>(
   },
   { versionKey: false, collection: 'messaging_blocks' },
 );
+// Search: each term is an anchored prefix of a lower-cased word, which MongoDB answers from this
+// multikey index as one key range per searched conversation (FerretDB's SQLite backend scans instead; see the README).
+MessageMongoSchema.index({ conversationId: 1, words: 1 });
+
+export const UserMongoSchema = new Schema<UserDoc>(
+  {
+    _id: { type: String, required: true },
+    username: { type: String, required: true },
+  },
+  { versionKey: false, collection: 'messaging_users' },
+);
+UserMongoSchema.index({ username: 1 });

@@ -7,7 +7,7 @@ import { TIMELINE_MODEL, type MessageDoc, type ReadDoc, type TimelineDoc } from 
 
 /** A timeline written piecemeal ($set upserts) may lack a map it has not needed yet. */
 function complete(doc: TimelineDoc): TimelineDoc {
-  return { ...doc, lastSeq: doc.lastSeq ?? 0, lastMessage: doc.lastMessage ?? null, lastAt: doc.lastAt ?? null, sent: doc.sent ?? {}, reads: doc.reads ?? {} };
+  return { ...doc, lastSeq: doc.lastSeq ?? 0, lastMessage: doc.lastMessage ?? null, lastAt: doc.lastAt ?? null, sent: doc.sent ?? {}, reads: doc.reads ?? {}, mentioned: doc.mentioned ?? {}, muted: doc.muted ?? {} };
 }
 
 /** The only code that touches the timelines (seq, last message, read markers). */
@@ -51,14 +51,29 @@ export class TimelinesRepository {
   }, 16);
 
   /** Records stored messages: seq, last message and the counts of the senders among them. */
-  recordProgress(next: TimelineDoc, senders: string[]): Promise<void> {
+  recordProgress(next: TimelineDoc, senders: string[], mentioned: string[] = []): Promise<void> {
     const set: Record<string, unknown> = { lastSeq: next.lastSeq, lastMessage: next.lastMessage, lastAt: next.lastAt };
     for (const s of new Set(senders)) set[`sent.${s}`] = next.sent[s] ?? 0;
+    for (const u of new Set(mentioned)) set[`mentioned.${u}`] = next.mentioned[u] ?? [];
     return this.progress.add({ id: next._id, set });
   }
 
-  async recordRead(id: string, userId: string, read: ReadDoc): Promise<void> {
-    await this.timelines.updateOne({ _id: id }, { $set: { [`reads.${userId}`]: read } }, { upsert: true });
+  /** A read marker, and the member's mentions left above it. */
+  async recordRead(id: string, userId: string, read: ReadDoc, mentioned: number[] = []): Promise<void> {
+    await this.timelines.updateOne({ _id: id }, { $set: { [`reads.${userId}`]: read, [`mentioned.${userId}`]: mentioned } }, { upsert: true });
+  }
+
+  /** The mentioned seqs of some members, after an edit or a delete changed a message's mentions. */
+  async recordMentioned(id: string, mentioned: Record<string, number[]>): Promise<void> {
+    const set = Object.fromEntries(Object.entries(mentioned).map(([u, seqs]) => [`mentioned.${u}`, seqs]));
+    if (Object.keys(set).length > 0) await this.timelines.updateOne({ _id: id }, { $set: set }, { upsert: true });
+  }
+
+  /** A member's mute: the membership it holds for, or none. */
+  async recordMute(id: string, userId: string, joinedAt: string | null): Promise<void> {
+    const field = `muted.${userId}`;
+    if (joinedAt === null) await this.timelines.updateOne({ _id: id }, { $unset: { [field]: 1 as const } }, { upsert: true });
+    else await this.timelines.updateOne({ _id: id }, { $set: { [field]: joinedAt } }, { upsert: true });
   }
 
   /** The last message after an edit or a delete. */

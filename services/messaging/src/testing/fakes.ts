@@ -1,7 +1,8 @@
 import type { EventPayload } from '@chat/contracts/bus';
 import type { DeliveryItem } from '../publisher/messaging.publisher';
-import type { InsertOutcome } from '../store/messages.repository';
-import type { ConversationDoc, MessageDoc, ReadDoc, TimelineDoc } from '../store/store.schema';
+import { matchesTerms } from '@chat/contracts';
+import type { InsertOutcome, SearchPosition } from '../store/messages.repository';
+import type { ConversationDoc, MessageDoc, ReactionDoc, ReadDoc, TimelineDoc, UserDoc } from '../store/store.schema';
 
 const copy = <T>(v: T): T => structuredClone(v);
 
@@ -50,7 +51,7 @@ export class FakeTimelines extends Faults {
   writes = 0;
 
   private current(id: string): TimelineDoc {
-    return this.docs.get(id) ?? { _id: id, lastSeq: 0, lastMessage: null, lastAt: null, sent: {}, reads: {} };
+    return this.docs.get(id) ?? { _id: id, lastSeq: 0, lastMessage: null, lastAt: null, sent: {}, reads: {}, mentioned: {}, muted: {} };
   }
 
   async find(id: string) {
@@ -68,20 +69,37 @@ export class FakeTimelines extends Faults {
     this.docs.set(doc._id, copy(doc));
   }
 
-  async recordProgress(next: TimelineDoc, senders: string[]) {
+  async recordProgress(next: TimelineDoc, senders: string[], mentioned: string[] = []) {
     this.check('recordProgress');
     this.writes++;
     const cur = this.current(next._id);
     const sent = { ...cur.sent };
     for (const s of senders) sent[s] = next.sent[s] ?? 0;
-    this.docs.set(next._id, copy({ ...cur, lastSeq: next.lastSeq, lastMessage: next.lastMessage, lastAt: next.lastAt, sent }));
+    const m = { ...cur.mentioned };
+    for (const u of mentioned) m[u] = next.mentioned[u] ?? [];
+    this.docs.set(next._id, copy({ ...cur, lastSeq: next.lastSeq, lastMessage: next.lastMessage, lastAt: next.lastAt, sent, mentioned: m }));
   }
 
-  async recordRead(id: string, userId: string, read: ReadDoc) {
+  async recordRead(id: string, userId: string, read: ReadDoc, mentioned: number[] = []) {
     this.check('recordRead');
     this.writes++;
     const cur = this.current(id);
-    this.docs.set(id, copy({ ...cur, reads: { ...cur.reads, [userId]: read } }));
+    this.docs.set(id, copy({ ...cur, reads: { ...cur.reads, [userId]: read }, mentioned: { ...cur.mentioned, [userId]: mentioned } }));
+  }
+
+  async recordMentioned(id: string, mentioned: Record<string, number[]>) {
+    this.writes++;
+    const cur = this.current(id);
+    this.docs.set(id, copy({ ...cur, mentioned: { ...cur.mentioned, ...mentioned } }));
+  }
+
+  async recordMute(id: string, userId: string, joinedAt: string | null) {
+    this.writes++;
+    const cur = this.current(id);
+    const muted = { ...cur.muted };
+    if (joinedAt === null) delete muted[userId];
+    else muted[userId] = joinedAt;
+    this.docs.set(id, copy({ ...cur, muted }));
   }
 
   async recordLastMessage(id: string, message: MessageDoc) {
@@ -133,9 +151,41 @@ export class FakeMessages extends Faults {
     return this.of(conversationId).filter((m) => m.senderId === senderId && m.seq > afterSeq && m.seq <= uptoSeq).length;
   }
 
-  async setContent(id: string, change: Pick<MessageDoc, 'text' | 'editedAt' | 'deletedAt'>) {
+  async setContent(id: string, change: Partial<MessageDoc>) {
     const d = this.docs.get(id);
     if (d) this.docs.set(id, { ...d, ...copy(change) });
+  }
+
+  async setReactions(id: string, reactions: ReactionDoc[]) {
+    return this.setContent(id, { reactions });
+  }
+
+  async findMany(ids: string[]) {
+    return ids.flatMap((id) => (this.docs.has(id) ? [copy(this.docs.get(id)!)] : []));
+  }
+
+  async search(conversationIds: string[], terms: string[], after: SearchPosition | null, limit: number) {
+    const key = (m: { createdAt: Date; seq: number; _id?: string; id?: string }) => [m.createdAt.getTime(), m.seq, m._id ?? m.id ?? ''] as const;
+    const older = (a: ReturnType<typeof key>, b: ReturnType<typeof key>) => a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2])));
+    return [...this.docs.values()]
+      .filter((m) => conversationIds.includes(m.conversationId) && !m.deletedAt && matchesTerms(m.words ?? [], terms))
+      .filter((m) => !after || older(key(m), key(after)))
+      .sort((a, b) => (older(key(a), key(b)) ? 1 : -1))
+      .slice(0, limit)
+      .map(copy);
+  }
+}
+
+/** Messaging's copy of usernames. */
+export class FakeUsers {
+  readonly docs = new Map<string, UserDoc>();
+
+  async save(doc: UserDoc) {
+    this.docs.set(doc._id, copy(doc));
+  }
+
+  async findByUsernames(usernames: string[]) {
+    return [...this.docs.values()].filter((u) => usernames.includes(u.username)).map(copy);
   }
 }
 

@@ -1,8 +1,9 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject } from '@angular/core';
 import { MatSnackBar } from '@angular/material/snack-bar';
-import { RouterOutlet } from '@angular/router';
+import { Router, RouterOutlet } from '@angular/router';
 import { AuthStore } from '../../core/auth/auth.store';
 import { Icon } from '../../core/ui/icon';
+import { TabBadge } from '../../core/ui/tab-badge';
 import { ChatStore } from './chat.store';
 import { Sidebar } from './sidebar';
 
@@ -60,6 +61,12 @@ export class ChatShell {
   });
 
   constructor() {
+    const router = inject(Router);
+    const badge = inject(TabBadge);
+    this.chat.openConversation = (id) => void router.navigate(['/c', id]);
+    // The total unread in the tab's title and favicon, seen from other tabs.
+    effect(() => badge.setCount(this.chat.totalUnread()));
+    inject(DestroyRef).onDestroy(() => badge.setCount(0));
     this.chat.start();
     inject(DestroyRef).onDestroy(() => this.chat.stop());
     effect(() => {

@@ -1,9 +1,11 @@
 import { Injectable, inject, signal } from '@angular/core';
-import { LIMITS, codePointLength, type Conversation, type Message, type PushPayload, type RemovedReason, type Role, type User } from '@chat/contracts';
+import { LIMITS, REPLY_EXCERPT_MAX, codePointLength, excerptOf, type AckData, type Conversation, type Message, type PushPayload, type RemovedReason, type Role, type User } from '@chat/contracts';
 import { ApiError, describeError } from '../../core/api-error';
 import { ChatSocket } from '../../core/socket/socket.service';
 import { ConversationsStore } from './state/conversations.store';
+import type { MentionContext } from './format/markdown';
 import { DraftsStore } from './state/drafts.store';
+import { NotificationsStore } from './state/notifications.store';
 import { OutboxStore, type PendingMessage } from './state/outbox.store';
 import { PeopleStore, type Presence } from './state/people.store';
 import { ReadsStore } from './state/reads.store';
@@ -41,7 +43,12 @@ export class ChatStore {
   private readonly people = inject(PeopleStore);
   private readonly drafts = inject(DraftsStore);
   private readonly reads = inject(ReadsStore);
+  private readonly notifications = inject(NotificationsStore);
   private readonly _notice = signal<Notice | null>(null);
+  /** Per conversation, the message the composer is answering. */
+  private readonly replying = signal<ReadonlyMap<string, Message>>(new Map());
+  /** A message a reply's quote asked to show: the pane scrolls to it and highlights it. */
+  readonly focusRequest = signal<{ conversationId: string; seq: number; at: number } | null>(null);
 
   /** The conversation on screen, set by the conversation pane. */
   readonly activeId = signal<string | null>(null);
@@ -60,6 +67,7 @@ export class ChatStore {
   /** Newest activity first. */
   readonly conversations = this.convs.list;
   readonly totalUnread = this.convs.totalUnread;
+  readonly totalMentions = this.convs.totalMentions;
 
   private started = false;
   private syncFailures = 0;
@@ -78,6 +86,8 @@ export class ChatStore {
     s.on('user:updated', (p) => this.people.updated(p.user));
     s.on('typing', (p) => this.typingStore.onPush(p));
     s.on('read:update', (p) => this.onRead(p));
+    s.on('conversation:prefs', (p) => this.convs.patch(p.conversationId, { muted: p.muted }));
+    this.notifications.opened = (id) => this.openConversation(id);
     this.outbox.delivered = (m) => this.onMessageNew(m);
     if (typeof document !== 'undefined') {
       document.addEventListener('visibilitychange', () => {
@@ -93,6 +103,13 @@ export class ChatStore {
   start(): void {
     if (this.started) return;
     this.started = true;
+    // What was typed or unsent before a reload goes again (same clientMsgId) once connected.
+    const me = this.me()?.id;
+    if (me) {
+      this.outbox.restore(me);
+      this.drafts.restore(me);
+      this.notifications.restore(me);
+    }
     this.socket.connect();
   }
 
@@ -100,7 +117,8 @@ export class ChatStore {
   stop(): void {
     this.started = false;
     this.socket.stop();
-    for (const s of [this.convs, this.timelines, this.outbox, this.typingStore, this.people, this.drafts, this.reads]) s.reset();
+    for (const s of [this.convs, this.timelines, this.outbox, this.typingStore, this.people, this.drafts, this.reads, this.notifications]) s.reset();
+    this.replying.set(new Map());
     this.syncFailures = 0;
     this.activeId.set(null);
   }
@@ -352,6 +370,7 @@ export class ChatStore {
     this.reads.noteSent(id, sent);
     const unread = this.unreadAbove(conv, sent);
     if (unread !== conv.unread) this.convs.patch(id, { unread });
+    if (unread === 0 && conv.mentions) this.convs.patch(id, { mentions: 0 });
     this.socket.request('conversation:read', { conversationId: id, seq: sent }).catch(() => this.reads.forgetSent(id));
   }
 
@@ -368,15 +387,50 @@ export class ChatStore {
 
   // ---- sending ------------------------------------------------------------
 
-  /** Queues a message; it shows as pending until its ack (or its own message:new) arrives. */
+  /** Queues a message (answering the one being replied to, if any); it shows as pending until its ack (or its own message:new) arrives. */
   send(conversationId: string, raw: string): string | null {
     const text = raw.trim();
     if (!text) return 'Type a message first.';
     if (codePointLength(text) > LIMITS.textMax) return `A message can be at most ${LIMITS.textMax} characters.`;
     this.setDraft(conversationId, '');
     this.stopTyping(conversationId);
-    this.outbox.add(conversationId, text);
+    this.outbox.add(conversationId, text, this.replyTarget(conversationId)?.id);
+    this.cancelReply(conversationId);
     return null;
+  }
+
+  replyTarget(conversationId: string): Message | undefined {
+    return this.replying().get(conversationId);
+  }
+
+  startReply(message: Message): void {
+    this.replying.update((m) => new Map(m).set(message.conversationId, message));
+  }
+
+  cancelReply(conversationId: string): void {
+    if (!this.replying().has(conversationId)) return;
+    this.replying.update((m) => {
+      const next = new Map(m);
+      next.delete(conversationId);
+      return next;
+    });
+  }
+
+  /**
+   * Shows a message of the open conversation: loads older pages until it is
+   * in the window (bounded), then asks the pane to scroll to it.
+   */
+  async showMessage(conversationId: string, seq: number): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const tl = this.timelines.get(conversationId);
+      if (!tl?.loaded) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      if (!tl.hasOlder || (tl.messages[0]?.seq ?? 0) <= seq) break;
+      await this.loadOlder(conversationId);
+    }
+    this.focusRequest.set({ conversationId, seq, at: Date.now() });
   }
 
   /** Tries a failed message again, with the same clientMsgId (the server stores it at most once). */
@@ -398,6 +452,57 @@ export class ChatStore {
   async remove(messageId: string): Promise<void> {
     const { message } = await this.socket.request('message:delete', { messageId });
     this.onMessageUpdated(message);
+  }
+
+  async react(messageId: string, emoji: string, add: boolean): Promise<void> {
+    try {
+      const { message } = await this.socket.request(add ? 'reaction:add' : 'reaction:remove', { messageId, emoji });
+      this.onMessageUpdated(message);
+    } catch (err) {
+      this.say(describeError(err));
+    }
+  }
+
+  async setMuted(conversationId: string, muted: boolean): Promise<void> {
+    await this.socket.request('conversation:mute', { conversationId, muted });
+    this.convs.patch(conversationId, { muted });
+  }
+
+  /** How a conversation notifies: every message (groups, this browser), direct messages and mentions, or muted. */
+  notifyLevel(conversation: Conversation): 'every' | 'default' | 'muted' {
+    if (conversation.muted) return 'muted';
+    return conversation.type === 'group' && this.notifications.notifiesEvery(conversation.id) ? 'every' : 'default';
+  }
+
+  async setNotifyLevel(conversation: Conversation, level: 'every' | 'default' | 'muted'): Promise<void> {
+    this.notifications.setEvery(conversation.id, level === 'every');
+    if (conversation.muted !== (level === 'muted')) await this.setMuted(conversation.id, level === 'muted');
+  }
+
+  search(query: string, conversationId?: string, cursor?: string): Promise<AckData<'message:search'>> {
+    return this.socket.request('message:search', { query, ...(conversationId ? { conversationId } : {}), ...(cursor ? { cursor } : {}) });
+  }
+
+  /** Who `@name` names in a conversation: its members by username. */
+  mentionContext(conversationId: string): MentionContext {
+    const conv = this.convs.get(conversationId);
+    const byName = new Map<string, string>();
+    for (const m of conv?.members ?? []) {
+      const u = this.people.user(m.userId);
+      if (u) byName.set(u.username.toLowerCase(), u.id);
+    }
+    return { byUsername: (name) => byName.get(name), meId: this.me()?.id };
+  }
+
+  /** The members as the `@` picker offers them (not the user), filtered by a typed prefix. */
+  mentionable(conversationId: string, prefix: string): User[] {
+    const me = this.me()?.id;
+    const p = prefix.toLowerCase();
+    return (this.convs.get(conversationId)?.members ?? [])
+      .filter((m) => m.userId !== me)
+      .map((m) => this.people.user(m.userId))
+      .filter((u): u is User => !!u && (u.username.startsWith(p) || u.displayName.toLowerCase().startsWith(p)))
+      .slice(0, 8);
   }
 
   /** May the signed-in user delete this message (theirs, or as a group admin or owner)? */
@@ -485,8 +590,13 @@ export class ChatStore {
     const fresh = message.seq > conv.lastSeq;
     this.convs.summarize(id, [message]);
     if (fresh && !mine) {
+      const mentioned = message.mentions.includes(this.me()?.id ?? '');
       if (this.isReading(id)) this.markRead(id);
-      else this.convs.patch(id, { unread: (this.convs.get(id)?.unread ?? 0) + 1 });
+      else {
+        const now = this.convs.get(id);
+        this.convs.patch(id, { unread: (now?.unread ?? 0) + 1, mentions: (now?.mentions ?? 0) + (mentioned ? 1 : 0) });
+      }
+      if (!(this.activeId() === id && this.tabVisible())) this.notifications.onMessage(conv, message, this.title(conv), this.userName(message.senderId), mentioned);
     }
     if (!mine) this.typingStore.clear(id, message.senderId);
     const tl = this.timelines.get(id);
@@ -501,6 +611,12 @@ export class ChatStore {
   private onMessageUpdated(message: Message): void {
     const id = message.conversationId;
     this.timelines.replace(id, message);
+    // Replies held here quote the original: they follow its edit or delete (the protocol leaves this to clients).
+    const quoting = this.timelines.get(id)?.messages.filter((m) => m.replyTo?.messageId === message.id) ?? [];
+    for (const r of quoting) {
+      const excerpt = message.deletedAt ? '' : excerptOf(message.text, REPLY_EXCERPT_MAX);
+      this.timelines.replace(id, { ...r, replyTo: { ...r.replyTo!, excerpt, deleted: !!message.deletedAt } });
+    }
     const conv = this.convs.get(id);
     if (conv?.lastMessage && conv.lastMessage.seq === message.seq) this.convs.patch(id, { lastMessage: message });
   }
@@ -525,7 +641,11 @@ export class ChatStore {
     this.reads.noteSent(p.conversationId, p.seq);
     const unread = this.unreadAbove(conv, p.seq);
     if (unread !== conv.unread) this.convs.patch(p.conversationId, { unread });
+    if (unread === 0 && conv.mentions) this.convs.patch(p.conversationId, { mentions: 0 });
   }
+
+  /** Opens a conversation on screen (a clicked notification); set by the shell, which holds the router. */
+  openConversation: (id: string) => void = () => undefined;
 
   // ---- helpers ------------------------------------------------------------
 

@@ -11,6 +11,10 @@ describe('Composer', () => {
       setDraft: (id: string, text: string) => drafts.set(id, text),
       typed: vi.fn(),
       stopTyping: vi.fn(),
+      replyTarget: () => undefined,
+      cancelReply: vi.fn(),
+      userName: () => '',
+      mentionable: () => [],
       send: (_id: string, text: string) => {
         if (!text.trim()) return 'Type a message first.';
         sent.push(text);

@@ -3,25 +3,49 @@ import { ChangeDetectionStrategy, Component, ElementRef, computed, inject, input
 import { MatIconButton } from '@angular/material/button';
 import { MatFormField, MatHint } from '@angular/material/form-field';
 import { MatInput } from '@angular/material/input';
-import { LIMITS, codePointLength } from '@chat/contracts';
+import { LIMITS, codePointLength, type User } from '@chat/contracts';
 import { Icon } from '../../core/ui/icon';
 import { ChatStore } from './chat.store';
+
+/** An `@` being typed just before the caret: where it starts and the name typed so far. */
+const MENTION_AT_CARET = /(?:^|[^\p{L}\p{N}A-Za-z0-9_.-])@([A-Za-z0-9_.-]{0,32})$/u;
 
 /**
  * Writes and sends messages: Enter sends, Shift+Enter breaks the line. The
  * text is the conversation's draft in the store, so it survives switching
- * conversations.
+ * conversations. Typing `@` opens a member picker driven by the keyboard
+ * (arrows move, Enter or Tab picks, Escape closes); a reply being written
+ * shows what it answers above the box.
  */
 @Component({
   selector: 'chat-composer',
   imports: [CdkTextareaAutosize, MatFormField, MatHint, MatInput, MatIconButton, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
+    @if (replyTo(); as r) {
+      <div class="replying" data-testid="replying-to">
+        <span class="replying-text">Replying to <strong>{{ replyName() }}</strong>: {{ r.text }}</span>
+        <button matIconButton type="button" aria-label="Cancel reply" data-testid="cancel-reply" (click)="cancelReply()"><chat-icon name="close" /></button>
+      </div>
+    }
+    @if (picker(); as p) {
+      <ul class="mention-picker" role="listbox" id="mention-picker" aria-label="Members to mention" data-testid="mention-picker">
+        @for (u of p.users; track u.id; let i = $index) {
+          <li role="option" [id]="'mention-' + u.id" [attr.aria-selected]="i === p.active" [class.active]="i === p.active"
+            data-testid="mention-option" [attr.data-username]="u.username" (mousedown)="$event.preventDefault(); pick(u)">
+            <strong>{{ u.displayName }}</strong> <span class="handle">&#64;{{ u.username }}</span>
+          </li>
+        }
+      </ul>
+    }
     <div class="composer">
       <mat-form-field appearance="outline" subscriptSizing="dynamic" class="field">
         <textarea #box matInput cdkTextareaAutosize cdkAutosizeMinRows="1" cdkAutosizeMaxRows="6"
           placeholder="Write a message" aria-label="Message" data-testid="composer-input"
-          [value]="text()" (input)="onInput(box.value)" (keydown)="onKey($event)" (blur)="stopTyping()"></textarea>
+          role="combobox" aria-autocomplete="list" [attr.aria-expanded]="!!picker()" [attr.aria-controls]="picker() ? 'mention-picker' : null"
+          [attr.aria-activedescendant]="activeOption()"
+          [value]="text()" (input)="onInput(box.value)" (keydown)="onKey($event)" (blur)="stopTyping(); mention.set(null)"
+          (click)="findMention()"></textarea>
         @if (counter(); as c) {
           <mat-hint align="end" [class.over]="c.over" data-testid="composer-counter">{{ c.text }}</mat-hint>
         }
@@ -42,6 +66,14 @@ import { ChatStore } from './chat.store';
     .send { margin-bottom: 4px; color: var(--mat-sys-primary); }
     .over { color: var(--mat-sys-error); }
     .error { margin: 4px 0 0; color: var(--mat-sys-error); font: var(--mat-sys-body-small); }
+    :host { position: relative; }
+    .replying { display: flex; align-items: center; gap: 8px; padding: 0 4px 4px; font: var(--mat-sys-body-small); }
+    .replying-text { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; border-left: 3px solid var(--mat-sys-primary); padding-left: 6px; }
+    .mention-picker { position: absolute; bottom: 100%; left: 12px; z-index: 2; min-width: 240px; margin: 0; padding: 4px 0; list-style: none;
+      background: var(--mat-sys-surface-container); border-radius: 8px; box-shadow: var(--mat-sys-level2); }
+    .mention-picker li { padding: 6px 12px; cursor: pointer; }
+    .mention-picker li.active { background: var(--mat-sys-secondary-container); }
+    .handle { color: var(--mat-sys-on-surface-variant); }
   `,
 })
 export class Composer {
@@ -50,6 +82,23 @@ export class Composer {
   private readonly box = viewChild.required<ElementRef<HTMLTextAreaElement>>('box');
 
   protected readonly text = computed(() => this.chat.draft(this.conversationId()));
+  protected readonly replyTo = computed(() => this.chat.replyTarget(this.conversationId()));
+  protected readonly replyName = computed(() => {
+    const r = this.replyTo();
+    return r ? this.chat.userName(r.senderId) : '';
+  });
+  /** The `@name` being typed (its start in the text, the prefix) and the highlighted option. */
+  protected readonly mention = signal<{ start: number; prefix: string; active: number } | null>(null);
+  protected readonly picker = computed(() => {
+    const m = this.mention();
+    if (!m) return null;
+    const users = this.chat.mentionable(this.conversationId(), m.prefix);
+    return users.length ? { users, active: Math.min(m.active, users.length - 1) } : null;
+  });
+  protected readonly activeOption = computed(() => {
+    const p = this.picker();
+    return p ? `mention-${p.users[p.active]!.id}` : null;
+  });
   protected readonly error = signal<string | null>(null);
   private readonly length = computed(() => codePointLength(this.text().trim()));
   protected readonly canSend = computed(() => this.length() > 0 && this.length() <= LIMITS.textMax);
@@ -67,9 +116,64 @@ export class Composer {
     this.error.set(null);
     this.chat.setDraft(this.conversationId(), value);
     this.chat.typed(this.conversationId(), value);
+    this.findMention();
+  }
+
+  /** Opens, narrows or closes the picker from the text before the caret. */
+  protected findMention(): void {
+    const el = this.box().nativeElement;
+    const before = el.value.slice(0, el.selectionStart ?? el.value.length);
+    const m = MENTION_AT_CARET.exec(before);
+    if (!m) return this.mention.set(null);
+    const prefix = m[1]!;
+    const prev = this.mention();
+    this.mention.set({ start: before.length - prefix.length - 1, prefix, active: prev && prev.prefix === prefix ? prev.active : 0 });
+  }
+
+  protected pick(user: User): void {
+    const m = this.mention();
+    const el = this.box().nativeElement;
+    if (!m) return;
+    const caret = el.selectionStart ?? el.value.length;
+    const value = `${el.value.slice(0, m.start)}@${user.username} ${el.value.slice(caret)}`;
+    el.value = value;
+    const at = m.start + user.username.length + 2;
+    el.setSelectionRange(at, at);
+    this.mention.set(null);
+    this.chat.setDraft(this.conversationId(), value);
+  }
+
+  protected cancelReply(): void {
+    this.chat.cancelReply(this.conversationId());
+    this.focus();
   }
 
   protected onKey(event: KeyboardEvent): void {
+    const p = this.picker();
+    if (p && !event.isComposing) {
+      const m = this.mention()!;
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        const step = event.key === 'ArrowDown' ? 1 : -1;
+        this.mention.set({ ...m, active: (p.active + step + p.users.length) % p.users.length });
+        return;
+      }
+      if (event.key === 'Enter' || event.key === 'Tab') {
+        event.preventDefault();
+        this.pick(p.users[p.active]!);
+        return;
+      }
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        this.mention.set(null);
+        return;
+      }
+    }
+    if (event.key === 'Escape' && this.replyTo()) {
+      event.preventDefault();
+      this.cancelReply();
+      return;
+    }
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       this.send();

@@ -17,17 +17,19 @@ import { MatButton, MatIconButton } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatMenu, MatMenuItem, MatMenuTrigger } from '@angular/material/menu';
 import { MatProgressSpinner } from '@angular/material/progress-spinner';
-import { Title } from '@angular/platform-browser';
 import { Router, RouterLink } from '@angular/router';
-import type { Message } from '@chat/contracts';
+import type { Message, ReplyTo } from '@chat/contracts';
 import { describeError } from '../../core/api-error';
 import { Icon } from '../../core/ui/icon';
+import { TabBadge } from '../../core/ui/tab-badge';
 import { lastSeen } from '../../core/ui/time';
 import { ChatStore, type PendingMessage } from './chat.store';
 import { Composer } from './composer';
 import { ConfirmDialog, confirmThen, type ConfirmData } from './confirm-dialog';
 import { GroupAdminDialog, type GroupAdminData } from './group-admin-dialog';
+import { EmojiPickerDialog } from './emoji-picker-dialog';
 import { MessageItem } from './message-item';
+import { SearchDialog, type SearchDialogData } from './search-dialog';
 import { groupByDay } from './timeline';
 
 interface MessageView {
@@ -61,7 +63,7 @@ export class ConversationPane {
   protected readonly chat = inject(ChatStore);
   private readonly dialog = inject(MatDialog);
   private readonly router = inject(Router);
-  private readonly pageTitle = inject(Title);
+  private readonly pageTitle = inject(TabBadge);
   private readonly scroller = viewChild<ElementRef<HTMLElement>>('scroller');
   private readonly content = viewChild<ElementRef<HTMLElement>>('content');
   private readonly composer = viewChild(Composer);
@@ -90,6 +92,9 @@ export class ConversationPane {
     return id ? { id, blocked: this.chat.isBlocked(id) } : null;
   });
   protected readonly timeline = computed(() => this.chat.timeline(this.id()));
+  protected readonly mentions = computed(() => (this.conversation() ? this.chat.mentionContext(this.id()) : undefined));
+  protected readonly meId = computed(() => this.chat.me()?.id);
+  protected readonly nameOf = (userId: string) => this.chat.userName(userId);
   protected readonly pending = computed<PendingMessage[]>(() => this.chat.pendingIn(this.id()));
 
   protected readonly days = computed(() => {
@@ -181,6 +186,27 @@ export class ConversationPane {
     effect(() => {
       const t = this.title();
       this.pageTitle.setTitle(t ? `${t} · Chat` : 'Chat');
+    });
+
+    // A reply's quote asked for its original: it is loaded by now; bring it into view and highlight it.
+    afterRenderEffect(() => {
+      const req = this.chat.focusRequest();
+      if (!req || req.conversationId !== this.id()) return;
+      const el = this.scroller()?.nativeElement.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${req.seq}"]`);
+      if (!el) return;
+      untracked(() => {
+        this.chat.focusRequest.set(null);
+        this.stick = false;
+        this.anchor = null;
+        el.scrollIntoView({ block: 'center' });
+        const host = el.closest('chat-message-item');
+        host?.classList.add('flash');
+        host?.setAttribute('data-highlighted', 'true');
+        setTimeout(() => {
+          host?.classList.remove('flash');
+          host?.removeAttribute('data-highlighted');
+        }, 2500);
+      });
     });
 
     // Layout that settles after the render (the composer sizing itself, fonts, a
@@ -344,6 +370,41 @@ export class ConversationPane {
         (err: unknown) => this.chat.say(`Could not block: ${describeError(err)}`),
       ),
     );
+  }
+
+  protected onReply(message: Message): void {
+    this.chat.startReply(message);
+    this.focusComposer();
+  }
+
+  protected onJump(replyTo: ReplyTo): void {
+    void this.chat.showMessage(this.id(), replyTo.seq);
+  }
+
+  protected onReact(message: Message, change: { emoji: string; add: boolean }): void {
+    void this.chat.react(message.id, change.emoji, change.add);
+  }
+
+  protected pickEmoji(message: Message): void {
+    const ref = this.dialog.open<EmojiPickerDialog, void, string>(EmojiPickerDialog, { panelClass: 'chat-dialog', restoreFocus: false });
+    ref.afterClosed().subscribe((emoji) => {
+      if (emoji) void this.chat.react(message.id, emoji, true);
+    });
+  }
+
+  protected readonly notifyLevel = computed(() => {
+    const c = this.conversation();
+    return c ? this.chat.notifyLevel(c) : 'default';
+  });
+
+  protected setNotify(level: 'every' | 'default' | 'muted'): void {
+    const c = this.conversation();
+    if (!c) return;
+    this.chat.setNotifyLevel(c, level).catch((err: unknown) => this.chat.say(`Could not change notifications: ${describeError(err)}`));
+  }
+
+  protected searchHere(): void {
+    this.dialog.open<SearchDialog, SearchDialogData>(SearchDialog, { data: { conversationId: this.id() }, panelClass: 'chat-dialog' });
   }
 
   protected openAdmin(): void {

@@ -10,6 +10,8 @@ import { Icon } from '../../core/ui/icon';
 import { lastSeen, shortStamp } from '../../core/ui/time';
 import { ChatStore } from './chat.store';
 import { NewGroupDialog } from './new-group-dialog';
+import { SearchDialog, type SearchDialogData } from './search-dialog';
+import { NotificationsStore } from './state/notifications.store';
 import { UserPicker } from './user-picker';
 
 interface Row {
@@ -18,6 +20,8 @@ interface Row {
   preview: string;
   stamp: string;
   unread: number;
+  mentions: number;
+  muted: boolean;
   group: boolean;
   online: boolean | null;
   presenceText: string;
@@ -44,6 +48,7 @@ export class Sidebar {
   private readonly dialog = inject(MatDialog);
   private readonly router = inject(Router);
   protected readonly me = this.auth.user;
+  protected readonly notifications = inject(NotificationsStore);
   /** Ticks so that "last seen 5 min ago" and stamps stay true. */
   private readonly now = signal(new Date());
 
@@ -78,6 +83,8 @@ export class Sidebar {
       preview,
       stamp: last ? shortStamp(last.createdAt, now) : '',
       unread: c.unread,
+      mentions: c.mentions,
+      muted: c.muted,
       group: c.type === 'group',
       online,
       presenceText,
@@ -92,6 +99,15 @@ export class Sidebar {
     } catch (err) {
       this.chat.say(describeError(err));
     }
+  }
+
+  protected searchMessages(): void {
+    this.dialog.open<SearchDialog, SearchDialogData>(SearchDialog, { data: {}, panelClass: 'chat-dialog' });
+  }
+
+  /** From the user's click: browsers only ask for permission from a user action. */
+  protected enableNotifications(): void {
+    void this.notifications.enable();
   }
 
   protected newGroup(): void {

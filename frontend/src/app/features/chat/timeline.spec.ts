@@ -12,6 +12,10 @@ function msg(seq: number, patch: Partial<Message> = {}): Message {
     createdAt: new Date(Date.UTC(2026, 0, 1, 12, seq)).toISOString(),
     editedAt: null,
     deletedAt: null,
+    replyTo: null,
+    mentions: [],
+    reactions: [],
+    attachments: [],
     ...patch,
   };
 }

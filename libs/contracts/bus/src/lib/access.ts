@@ -34,7 +34,7 @@ export const TOPIC_ACCESS: Readonly<Record<ServiceName, TopicAccess>> = {
   },
   messaging: {
     produce: ['replies', 'deadLetters', 'deliveries', 'messagingCommands'],
-    consume: ['messagingCommands', 'conversationEvents', 'contactEvents'],
+    consume: ['messagingCommands', 'conversationEvents', 'contactEvents', 'userEvents'],
   },
   presence: {
     produce: ['replies', 'deadLetters', 'deliveries', 'gatewayEvents'],

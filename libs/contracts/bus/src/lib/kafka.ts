@@ -135,6 +135,13 @@ const Actor = { actorId: Id };
 // Generic over the shape, not the schema: `S extends z.ZodObject` widens S's shape and the parsed type becomes unknown.
 const asCommand = <Shape extends z.ZodRawShape, Config extends z.core.$ZodObjectConfig>(s: z.ZodObject<Shape, Config>) => s.extend(Actor);
 
+/** A request about one message: the gateway adds its conversation (from the message id) and keys it by that. */
+const aboutMessage = <Shape extends z.ZodRawShape, Config extends z.core.$ZodObjectConfig, Reply extends z.ZodType>(s: z.ZodObject<Shape, Config>, reply: Reply) => ({
+  topic: TOPICS.messagingCommands,
+  request: asCommand(s).extend({ conversationId: Id }),
+  reply,
+});
+
 const ConversationCore = z.object({
   id: z.string(),
   type: ConversationTypeSchema,
@@ -245,16 +252,12 @@ export const COMMANDS = {
   'groups.leave': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['group:leave']), reply: AckSchemas['group:leave'] },
   'groups.delete': { topic: TOPICS.usersCommands, request: asCommand(RequestSchemas['group:delete']), reply: AckSchemas['group:delete'] },
   'messages.send': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['message:send']), reply: AckSchemas['message:send'] },
-  'messages.edit': {
-    topic: TOPICS.messagingCommands,
-    request: asCommand(RequestSchemas['message:edit']).extend({ conversationId: Id }),
-    reply: AckSchemas['message:edit'],
-  },
-  'messages.delete': {
-    topic: TOPICS.messagingCommands,
-    request: asCommand(RequestSchemas['message:delete']).extend({ conversationId: Id }),
-    reply: AckSchemas['message:delete'],
-  },
+  'messages.edit': aboutMessage(RequestSchemas['message:edit'], AckSchemas['message:edit']),
+  'messages.delete': aboutMessage(RequestSchemas['message:delete'], AckSchemas['message:delete']),
+  'reactions.add': aboutMessage(RequestSchemas['reaction:add'], AckSchemas['reaction:add']),
+  'reactions.remove': aboutMessage(RequestSchemas['reaction:remove'], AckSchemas['reaction:remove']),
+  /** Keyed by the caller: it reads stored messages and changes nothing. */
+  'messages.search': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['message:search']), reply: AckSchemas['message:search'] },
   'messages.history': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['message:history']), reply: AckSchemas['message:history'] },
   'conversations.list': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['conversation:list']), reply: AckSchemas['conversation:list'] },
   /** The caller's view of one conversation (members from the projection, seq and unread). */
@@ -267,6 +270,12 @@ export const COMMANDS = {
   /** Every message the actor sent, for the export. */
   'messages.export': { topic: TOPICS.messagingCommands, request: z.object({ actorId: Id }), reply: z.object({ messages: z.array(MessageSchema) }) },
   'conversations.reads': { topic: TOPICS.messagingCommands, request: asCommand(RequestSchemas['read:list']), reply: AckSchemas['read:list'] },
+  /** `socketId`: the asking socket, which the conversation:prefs push skips. */
+  'conversations.mute': {
+    topic: TOPICS.messagingCommands,
+    request: asCommand(RequestSchemas['conversation:mute']).extend({ socketId: z.string().max(64).optional() }),
+    reply: AckSchemas['conversation:mute'],
+  },
   'presence.query': {
     topic: TOPICS.presenceCommands,
     /** With viewerId, presence the viewer may not see (not a contact, no shared conversation) answers offline, never seen. */
@@ -365,6 +374,8 @@ export const EVENTS = {
           userIds: z.array(z.string()),
           event: z.enum(Object.keys(PushSchemas) as [PushEvent, ...PushEvent[]]),
           data: z.unknown(),
+          /** A socket of those users that is not to get it (the one whose request caused it). */
+          exceptSocketId: z.string().optional(),
         }),
       ),
       /** Set when this delivery also answers a pending request (message:send acks from it). */

@@ -21,6 +21,7 @@ export function mergeConversation(held: Conversation | undefined, incoming: Conv
     lastSeq: held.lastSeq,
     lastMessage: held.lastMessage,
     unread: held.unread,
+    mentions: held.mentions,
     updatedAt: later(held.updatedAt, incoming.updatedAt),
   };
 }
@@ -38,6 +39,7 @@ export class ConversationsStore {
   /** Newest activity first. */
   readonly list = computed(() => [...this.byId().values()].sort(byUpdatedDesc));
   readonly totalUnread = computed(() => this.list().reduce((n, c) => n + c.unread, 0));
+  readonly totalMentions = computed(() => this.list().reduce((n, c) => n + c.mentions, 0));
 
   get(id: string): Conversation | undefined {
     return this.byId().get(id);

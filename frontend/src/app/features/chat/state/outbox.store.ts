@@ -1,12 +1,15 @@
-import { Injectable, inject, signal } from '@angular/core';
+import { Injectable, effect, inject, signal } from '@angular/core';
 import type { Message } from '@chat/contracts';
 import { ApiError, describeError } from '../../../core/api-error';
 import { ChatSocket } from '../../../core/socket/socket.service';
+import { readStored, writeStored } from './browser-storage';
 
 export interface PendingMessage {
   readonly clientMsgId: string;
   readonly conversationId: string;
   readonly text: string;
+  /** The message it answers, if any. */
+  readonly replyTo?: string;
   readonly createdAt: string;
   /** sending: waiting for the ack (retried with the same clientMsgId); failed: the server refused it or gave up. */
   readonly state: 'sending' | 'failed';
@@ -18,14 +21,37 @@ const SEND_ATTEMPTS = 6;
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Messages on their way: queued per conversation, sent in order, retried with the same clientMsgId. */
+/**
+ * Messages on their way: queued per conversation, sent in order, retried with
+ * the same clientMsgId. Kept in the browser's storage (per user) until
+ * acknowledged, so a reload sends them again with their clientMsgId and the
+ * server stores each once.
+ */
 @Injectable({ providedIn: 'root' })
 export class OutboxStore {
   private readonly socket = inject(ChatSocket);
   private readonly pending = signal<readonly PendingMessage[]>([]);
   private readonly flushing = new Set<string>();
+  private storageKey: string | null = null;
   /** Told about each message the server stored (set by the store that owns the timelines). */
   delivered: (message: Message) => void = () => undefined;
+
+  constructor() {
+    effect(() => {
+      const list = this.pending();
+      if (this.storageKey) writeStored(this.storageKey, list);
+    });
+  }
+
+  /** Takes back what this user left unsent in this browser; all of it goes again on the next handshake. */
+  restore(userId: string): void {
+    this.storageKey = `chat.outbox.v1.${userId}`;
+    const saved = readStored<PendingMessage[]>(this.storageKey, []);
+    const valid = Array.isArray(saved) ? saved.filter((p) => p && typeof p.clientMsgId === 'string' && typeof p.conversationId === 'string' && typeof p.text === 'string') : [];
+    const held = new Set(this.pending().map((p) => p.clientMsgId));
+    const back = valid.filter((p) => !held.has(p.clientMsgId)).map((p) => ({ ...p, state: 'sending' as const, error: null }));
+    if (back.length) this.pending.update((list) => [...back, ...list]);
+  }
 
   in(conversationId: string): PendingMessage[] {
     return this.pending().filter((p) => p.conversationId === conversationId);
@@ -35,11 +61,12 @@ export class OutboxStore {
     return new Set(this.pending().map((p) => p.conversationId));
   }
 
-  add(conversationId: string, text: string): void {
+  add(conversationId: string, text: string, replyTo?: string): void {
     const pending: PendingMessage = {
       clientMsgId: crypto.randomUUID(),
       conversationId,
       text,
+      ...(replyTo ? { replyTo } : {}),
       createdAt: new Date().toISOString(),
       state: 'sending',
       error: null,
@@ -75,7 +102,10 @@ export class OutboxStore {
     for (const id of this.conversationIds()) void this.flush(id);
   }
 
+  /** Signed out: nothing of this user stays in memory or in the browser. */
   reset(): void {
+    if (this.storageKey) writeStored(this.storageKey, null);
+    this.storageKey = null;
     this.pending.set([]);
   }
 
@@ -97,6 +127,7 @@ export class OutboxStore {
             conversationId,
             text: next.text,
             clientMsgId: next.clientMsgId,
+            ...(next.replyTo ? { replyTo: next.replyTo } : {}),
           });
           this.discard(message.clientMsgId);
           this.delivered(message);
