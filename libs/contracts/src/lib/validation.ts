@@ -40,7 +40,7 @@ function wellFormed(s: string): boolean {
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Co}]/u;
 const PICTOGRAPHIC = /\p{Extended_Pictographic}/u;
 // What may sit between a pictograph and a zero-width joiner: variation selector 16, skin tones.
-const EMOJI_TRAIL = /[\uFE0F\u{1F3FB}-\u{1F3FF}]/u;
+const EMOJI_TRAIL = /\uFE0F|\p{Emoji_Modifier}/u;
 const ZWJ = '\u200D';
 const BLACK_FLAG = '\u{1F3F4}';
 const TAG = /[\u{E0020}-\u{E007F}]/u;
