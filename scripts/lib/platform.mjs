@@ -54,7 +54,10 @@ export async function buildAll({ logFile, projects = BUILD_PROJECTS, tag = 'buil
   say(tag, `building ${projects.join(', ')} with Nx (cached after the first run)…`);
   const result = await run(
     'npx',
-    ['nx', 'run-many', '-t', 'build', '-p', ...projects, '--outputStyle=static', '--parallel=2'],
+    // CI builds from its own sources only: Nx's cache lives outside the checkout and may hold
+    // another checkout's output for the same source hash (assets copied from node_modules are
+    // not part of that hash).
+    ['nx', 'run-many', '-t', 'build', '-p', ...projects, '--outputStyle=static', '--parallel=2', ...(process.env.CI ? ['--skip-nx-cache'] : [])],
     {
       env: toolEnv(),
       onLine: (line) => {
