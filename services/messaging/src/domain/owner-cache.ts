@@ -8,6 +8,11 @@ export interface OwnedConversation {
   timeline: TimelineDoc;
   /** The messaging-commands partition the conversation's commands arrive on. */
   partition: number;
+  /**
+   * In a direct conversation, whether the peer blocks a sender, as read once: a block change
+   * sends `conversation.projected` for the pair's conversation, which drops this entry.
+   */
+  blockedSenders?: Map<string, boolean>;
 }
 
 /**

@@ -74,7 +74,15 @@ describe('messages.send', () => {
     expect(await refusal(send(env, 'bob', 'c1', 'hi'))).toBe('FORBIDDEN');
     expect((await send(env, 'alice', 'c1', 'hello')).seq).toBe(1);
     expect((await send(env, 'mia', 'g1', 'still here')).seq).toBe(1);
+    // The owner caches the answer: the next refusal costs no read.
+    const reads = env.blocks.reads;
+    expect(await refusal(send(env, 'bob', 'c1', 'again'))).toBe('FORBIDDEN');
+    expect(env.blocks.reads).toBe(reads);
+    env.pushes.projections.length = 0;
     await env.projection.blockChanged({ blockerId: 'alice', blockedId: 'bob', blocked: false });
+    // The unblock tells the owner of the pair's conversation (and only it) to read it again.
+    expect(env.pushes.projections.map((p) => p.conversationId)).toEqual(['c1']);
+    for (const p of env.pushes.projections) env.service.projected(p.conversationId);
     expect((await send(env, 'bob', 'c1', 'hi')).seq).toBe(2);
   });
 

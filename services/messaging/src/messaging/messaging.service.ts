@@ -122,7 +122,7 @@ export class MessagingService {
     const caller = await this.asMember(p.conversationId, p.actorId, origin);
     let state = caller.state;
     const conv = caller.conv;
-    await this.assertNotBlocked(conv, p.actorId);
+    await this.assertNotBlocked(state, conv, p.actorId);
     const replyTo = p.replyTo ? replyRef(await this.original(p.conversationId, p.replyTo)) : null;
     const mentions = await this.mentionsOf(p.text, conv);
     const words = wordsOf(p.text);
@@ -378,10 +378,18 @@ export class MessagingService {
   }
 
   /** In a direct conversation, a peer who blocks the sender refuses their messages (FORBIDDEN); groups go on. */
-  private async assertNotBlocked(conv: ConversationDoc, senderId: string): Promise<void> {
+  /** In a direct conversation, refuses a sender the peer blocks; read once per cached conversation. */
+  private async assertNotBlocked(state: OwnedConversation, conv: ConversationDoc, senderId: string): Promise<void> {
     if (conv.type !== 'direct') return;
     const peer = conv.memberIds.find((id) => id !== senderId);
-    if (peer && (await this.blocks.blocks(peer, senderId))) throw new ChatError('FORBIDDEN', 'this user does not accept messages from you');
+    if (!peer) return;
+    state.blockedSenders ??= new Map();
+    let blocked = state.blockedSenders.get(senderId);
+    if (blocked === undefined) {
+      blocked = await this.blocks.blocks(peer, senderId);
+      state.blockedSenders.set(senderId, blocked);
+    }
+    if (blocked) throw new ChatError('FORBIDDEN', 'this user does not accept messages from you');
   }
 
   /** Every message the user sent, for the export. */

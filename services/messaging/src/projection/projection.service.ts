@@ -30,9 +30,14 @@ export class ProjectionService {
     private readonly users: UsersRepository,
   ) {}
 
-  /** The event carries the resulting state, so applying it again changes nothing. */
-  blockChanged(e: EventPayload<'block.changed'>): Promise<void> {
-    return this.blocks.set(e.blockerId, e.blockedId, e.blocked);
+  /**
+   * The event carries the resulting state, so applying it again changes nothing. The owner of
+   * the pair's direct conversation caches who may send there: it hears of the change as
+   * `conversation.projected`, in order with the conversation's messages, and reads it again.
+   */
+  async blockChanged(e: EventPayload<'block.changed'>): Promise<void> {
+    await this.blocks.set(e.blockerId, e.blockedId, e.blocked);
+    for (const conv of await this.conversations.findDirect(e.blockerId, e.blockedId)) await this.events.projected(conv._id, conv.version);
   }
 
   async changed(e: EventPayload<'conversation.changed'>, correlationId?: string): Promise<void> {

@@ -5,7 +5,7 @@ import { BLOCK_MODEL, type BlockDoc } from './store.schema';
 
 const blockKey = (blockerId: string, blockedId: string) => `${blockerId}:${blockedId}`;
 
-/** The only code that touches messaging's copy of blocks: one `_id` lookup per direct send. */
+/** The only code that touches messaging's copy of blocks: one `_id` lookup per sender of a direct conversation the owner caches. */
 @Injectable()
 export class BlocksRepository {
   constructor(@InjectModel(BLOCK_MODEL) private readonly model: Model<BlockDoc>) {}

@@ -17,6 +17,11 @@ export class ConversationsRepository {
   }
 
   /** The user's conversations (deleted ones have no members). */
+  /** The direct conversations of a pair (one, normally). */
+  findDirect(a: string, b: string): Promise<ConversationDoc[]> {
+    return this.conversations.find({ memberIds: { $all: [a, b] }, type: 'direct' }).toArray();
+  }
+
   findForMember(userId: string): Promise<ConversationDoc[]> {
     return this.conversations.find({ memberIds: userId }).toArray();
   }

@@ -40,6 +40,10 @@ export class FakeConversations extends Faults {
     return [...this.docs.values()].filter((d) => d.memberIds.includes(userId)).map(copy);
   }
 
+  async findDirect(a: string, b: string) {
+    return [...this.docs.values()].filter((d) => d.type === 'direct' && d.memberIds.includes(a) && d.memberIds.includes(b)).map(copy);
+  }
+
   async save(doc: ConversationDoc) {
     this.check('save');
     this.docs.set(doc._id, copy(doc));
@@ -255,11 +259,13 @@ export function changedEvent(
 /** Messaging's copy of blocks, as `blocker:blocked` pairs. */
 export class FakeBlocks {
   readonly pairs = new Set<string>();
+  reads = 0;
   async set(blockerId: string, blockedId: string, blocked: boolean) {
     if (blocked) this.pairs.add(`${blockerId}:${blockedId}`);
     else this.pairs.delete(`${blockerId}:${blockedId}`);
   }
   async blocks(blockerId: string, blockedId: string) {
+    this.reads++;
     return this.pairs.has(`${blockerId}:${blockedId}`);
   }
 }
