@@ -82,6 +82,19 @@ app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{- join "," $parts -}}
 {{- end -}}
 
+{{/* Whether the in-cluster MongoDB gives each service a user of its own. */}}
+{{- define "chat.mongodb.perService" -}}
+{{- if and (include "chat.mongodb.internal" .) .Values.mongodb.perServiceUsers -}}true{{- end -}}
+{{- end -}}
+
+{{/* The services with their own MongoDB user (files/mongodb-access.json). */}}
+{{- define "chat.mongodb.owners" -}}
+{{- $access := .Files.Get "files/mongodb-access.json" | fromJson -}}
+{{- $names := list -}}
+{{- range $name, $_ := $access }}{{ if ne $name "//" }}{{ $names = append $names $name }}{{ end }}{{ end -}}
+{{- join " " (sortAlpha $names) -}}
+{{- end -}}
+
 {{/* The Secret holding each service's Kafka password under the service's name. */}}
 {{- define "chat.kafka.usersSecretName" -}}
 {{- .Values.kafka.auth.existingSecret | default (printf "%s-kafka-users" (include "chat.fullname" .)) -}}

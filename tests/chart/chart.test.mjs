@@ -509,7 +509,24 @@ describe('specific values', () => {
     for (const name of withMongo) {
       assert.deepEqual(envOf(find(objs, 'Deployment', fullname(name)).spec.template.spec.containers[0]).MONGO_URL.valueFrom.secretKeyRef, { name: 'chat-mongo-users', key: name });
     }
-    assert.equal(envOf(find(render(), 'Deployment', fullname('users')).spec.template.spec.containers[0]).MONGO_URL.valueFrom.secretKeyRef.key, 'uri');
+    // The in-cluster MongoDB: each service its own user and URI, made by the pod's `users` sidecar.
+    const trial = render();
+    for (const name of withMongo) {
+      assert.deepEqual(envOf(find(trial, 'Deployment', fullname(name)).spec.template.spec.containers[0]).MONGO_URL.valueFrom.secretKeyRef, { name: fullname('mongodb'), key: `uri-${name}` });
+      const uri = Buffer.from(find(trial, 'Secret', fullname('mongodb')).data[`uri-${name}`], 'base64').toString();
+      assert.match(uri, new RegExp(`^mongodb://${name}:[^@]+@chat-mongodb-0\\.chat-mongodb-headless\\.chat\\.svc:27017/\\?authSource=chat$`));
+    }
+    const sidecar = find(trial, 'StatefulSet', fullname('mongodb')).spec.template.spec.containers.find((c) => c.name === 'users');
+    assert.match(sidecar.command.join(' '), /mongosh [\s\S]*--file \/opt\/chat\/mongodb-users\.js/);
+    assert.deepEqual(
+      Object.keys(envOf(sidecar)).filter((k) => k.startsWith('MONGO_PASSWORD_')).sort(),
+      withMongo.map((n) => `MONGO_PASSWORD_${n.toUpperCase()}`).sort(),
+    );
+    const files = find(trial, 'ConfigMap', `${fullname('mongodb')}-users`).data;
+    assert.deepEqual(JSON.parse(files['mongodb-access.json']), access);
+    // Turned off, or with an external MongoDB: the one shared URI.
+    assert.equal(envOf(find(render({ mongodb: { perServiceUsers: false } }), 'Deployment', fullname('users')).spec.template.spec.containers[0]).MONGO_URL.valueFrom.secretKeyRef.key, 'uri');
+    assert.equal(envOf(find(render(EXTERNAL), 'Deployment', fullname('users')).spec.template.spec.containers[0]).MONGO_URL.valueFrom.secretKeyRef.key, 'uri');
   });
 
   test('a given JWT secret is used as is', () => {
