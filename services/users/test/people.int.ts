@@ -157,10 +157,22 @@ describe('blocking: user:block, user:unblock, user:blocked', () => {
     const dm = (await call(b, 'conversation:direct', { userId: a.user.id })).conversation.id;
     const before = await send(b, dm, 'before the block');
     await blocks(a, b);
-    await eventually(() => code(b, 'message:send', { conversationId: dm, text: 'after', clientMsgId: uniqueName('m') }), 'FORBIDDEN');
+    // The block reaches messaging a moment after its ack: a send in between is still accepted,
+    // and counted. Once refused, nothing more is stored or pushed.
+    const accepted: string[] = [];
+    await eventually(async () => {
+      const ack = await request(b.socket, 'message:send', { conversationId: dm, text: 'after', clientMsgId: uniqueName('m') }, ACK_MS);
+      if (!ack.ok) return ack.error.code;
+      accepted.push(ack.data.message.id);
+      return 'ok';
+    }, 'FORBIDDEN');
+    expect(await code(b, 'message:send', { conversationId: dm, text: 'still blocked', clientMsgId: uniqueName('m') })).toBe('FORBIDDEN');
     const { messages } = await call(a, 'message:history', { conversationId: dm });
-    expect(messages.map((m) => m.id)).toEqual([before.id]);
-    expect(a.pushes.of('message:new').filter((p) => p.message.conversationId === dm).map((p) => p.message.id)).toEqual([before.id]);
+    expect(messages.map((m) => m.id)).toEqual([before.id, ...accepted]);
+    // The fence: a's own next message is pushed after anything b's refused sends could have pushed.
+    const fence = await send(a, dm, 'fence');
+    await a.pushes.waitFor('message:new', (p) => p.message.id === fence.id);
+    expect(a.pushes.of('message:new').filter((p) => p.message.conversationId === dm).map((p) => p.message.id)).toEqual([before.id, ...accepted, fence.id]);
   });
 
   it('the blocked user cannot add the blocker to a group, nor make a group with them (FORBIDDEN)', async () => {
