@@ -80,6 +80,17 @@ describe('AuthStore', () => {
     expect(store.endedReason()).toContain('session has ended');
   });
 
+  it('keeps the reason it shows when a refresh already on its way is refused after the account was deleted', async () => {
+    api.login.mockResolvedValue(result('t'));
+    await store.login('alice', 'password1');
+    api.refresh.mockRejectedValue(new ApiError('UNAUTHENTICATED', 'no session'));
+    const pending = store.refresh();
+    store.accountDeleted();
+    await expect(pending).rejects.toBeInstanceOf(ApiError);
+    expect(store.status()).toBe('signed-out');
+    expect(store.endedReason()).toBe('Your account has been deleted.');
+  });
+
   it('keeps the session through a network failure', async () => {
     api.login.mockResolvedValue(result('t'));
     await store.login('alice', 'password1');

@@ -140,7 +140,9 @@ export class AuthStore {
       .catch((err: unknown) => {
         const e = ApiError.fromHttp(err);
         if (e.code === 'UNAUTHENTICATED') {
-          this.clear(this._status() === 'signed-in' ? 'Your session has ended. Please sign in again.' : null);
+          // Already signed out (the account was deleted, say): keep the reason the page shows.
+          if (this._status() === 'signed-in') this.clear('Your session has ended. Please sign in again.');
+          else if (this._status() === 'restoring') this.clear(null);
         } else if (this._status() === 'restoring') {
           this._status.set('signed-out');
         }
