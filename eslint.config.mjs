@@ -32,19 +32,34 @@ export default [
   },
   {
     // Build configuration, not code of the service: it loads the one shared webpack config by path.
-    files: ['services/*/webpack.config.js'],
+    // (Patterns for both the root and a service's own config, which imports this one from its folder.)
+    files: ['services/*/webpack.config.js', 'webpack.config.js'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {
     // A service's integration tests (services/*/test) drive the built platform
     // through the test harness; its runtime sources (src/) still may not.
-    files: ['services/*/test/**/*.ts'],
+    files: ['services/*/test/**/*.ts', 'test/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
         {
           enforceBuildableLibDependency: true,
           depConstraints: [{ sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:util', 'type:platform', 'scope:test'] }],
+        },
+      ],
+    },
+  },
+  {
+    // The fault and infrastructure suites drive the launcher itself (scripts/ is not an Nx project).
+    files: ['tests/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: ['../../scripts/**'],
+          depConstraints: [{ sourceTag: 'scope:test', onlyDependOnLibsWithTags: ['type:util', 'type:platform'] }],
         },
       ],
     },

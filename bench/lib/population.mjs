@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, login, pool, register, requestRetry } from './client.mjs';
 
 export class Population {
-  constructor(target, { registerConcurrency, connectConcurrency = 50, say = () => {} }) {
+  constructor(target, { registerConcurrency, connectConcurrency = 50, say = () => undefined }) {
     this.target = target;
     this.url = target.url;
     this.tag = randomBytes(3).toString('hex');

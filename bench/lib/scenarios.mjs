@@ -282,7 +282,7 @@ export async function sockets(target, pop, o, say) {
     if (why && !stoppedEarly) {
       stoppedEarly = why;
       say(`${target.name}: sockets: stopping early (${why})`);
-      for (const c of children) c.connected && c.send({ cmd: 'stop-connecting' });
+      for (const c of children) if (c.connected) c.send({ cmd: 'stop-connecting' });
     }
   }, 500);
   const progress = setInterval(() => say(`${target.name}: sockets: ${sum('connected')} connected, ${sum('failed')} failed`), 10000);
@@ -292,7 +292,7 @@ export async function sockets(target, pop, o, say) {
   const connected = sum('connected');
   say(`${target.name}: sockets: ${connected} connected in ${round(connectS, 1)} s; holding ${o.holdS} s`);
   await sleep(o.holdS * 1000);
-  for (const c of children) c.connected && c.send({ cmd: 'report' });
+  for (const c of children) if (c.connected) c.send({ cmd: 'report' });
   await sleep(500);
   clearInterval(guard);
   const after = await settledHeap(target);
@@ -300,7 +300,7 @@ export async function sockets(target, pop, o, say) {
   const procs = watch.end();
   const stillConnected = sum('connected') - sum('drops');
   const clientRss = sum('rssBytes');
-  for (const c of children) c.connected && c.send({ cmd: 'close' });
+  for (const c of children) if (c.connected) c.send({ cmd: 'close' });
   await Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r)))));
   await sleep(3000); // let the gateway see the disconnects before the next scenario
   const perSocket = (bytes) => (connected ? round(bytes / connected, 0) : null);

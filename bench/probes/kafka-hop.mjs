@@ -38,7 +38,7 @@ try {
     await consumer.connect();
     await consumer.subscribe({ topic: 'hop', fromBeginning: false });
     const consumed = [];
-    let arrived = () => {};
+    let arrived = () => undefined;
     await consumer.run({
       partitionsConsumedConcurrently: 4,
       eachMessage: async ({ message }) => {
