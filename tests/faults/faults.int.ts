@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -151,6 +152,60 @@ describe('faults: nothing acked is lost or doubled while processes die', () => {
     for (const username of names) {
       const login = await http(platform.url, 'POST', '/api/v1/auth/login', { username, password: 'correct horse battery' });
       expect({ username, status: login.status }).toEqual({ username, status: 200 });
+    }
+  }, 300_000);
+
+  it('SIGKILL of auth while sessions refresh: no session ends, a retry with the same Idempotency-Key gets the same pair', async () => {
+    const sessions = await Promise.all(Array.from({ length: 8 }, () => register(platform.url)));
+    const rounds = 15;
+    const causes: Record<string, number> = {};
+    let refreshed = 0;
+    let repeatedAnswers = 0;
+    const refresher = async (start: { refreshToken: string }) => {
+      let token = start.refreshToken;
+      let access = '';
+      for (let i = 0; i < rounds; i++) {
+        // One attempt, one key; asked again with the same key and token while no answer comes.
+        const key = randomBytes(16).toString('base64url');
+        let answered = false;
+        for (let attempt = 0; attempt < 60 && !answered; attempt++) {
+          const res = await http<{ refreshToken: string; accessToken: string }>(platform.url, 'POST', '/api/v1/auth/refresh', { refreshToken: token }, { 'idempotency-key': key }).catch(() => null);
+          if (res?.status === 200) {
+            if (attempt > 0) repeatedAnswers++;
+            token = res.body.refreshToken;
+            access = res.body.accessToken;
+            answered = true;
+            refreshed++;
+            break;
+          }
+          const cause = res ? String(res.status) : 'network';
+          causes[cause] = (causes[cause] ?? 0) + 1;
+          // Only "no answer" may be asked again; a 401 here is a session the crash ended.
+          if (res && res.status !== 503 && res.status !== 504) throw new Error(`refresh ${i}: ${res.status} ${JSON.stringify(res.body)}`);
+          await sleep(250);
+        }
+        if (!answered) throw new Error(`refresh ${i}: no answer after 60 attempts`);
+        await sleep(40);
+      }
+      return { token, access };
+    };
+    const running = Promise.all(sessions.map(refresher));
+    // Strike on progress: once a fifth of the refreshes went through.
+    for (let waited = 0; refreshed < (sessions.length * rounds) / 5 && waited < 600; waited++) await sleep(100);
+    const before = refreshed;
+    await platform.signal('auth', 0, 'SIGKILL');
+    await sleep(1000);
+    await platform.restart('auth', 0);
+    const finals = await running;
+    console.log(`[fault] sigkill-auth-refreshing: ${JSON.stringify({ sessions: sessions.length, refreshes: sessions.length * rounds, atKill: before, causes, retriedAndAnswered: repeatedAnswers })}`);
+    // The kill landed mid-stream: some refreshes before, and some went unanswered and were asked again.
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(sessions.length * rounds);
+    expect(repeatedAnswers).toBeGreaterThan(0);
+    // Every session lives: its last access token works, and its last refresh token rotates once more.
+    for (const { token, access } of finals) {
+      expect((await http(platform.url, 'GET', '/api/v1/me', undefined, { authorization: `Bearer ${access}` })).status).toBe(200);
+      expect((await http(platform.url, 'POST', '/api/v1/auth/refresh', { refreshToken: token })).status).toBe(200);
     }
   }, 300_000);
 

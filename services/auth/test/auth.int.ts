@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, http, request, uniqueName, type ChatSocket, type Platform, startPlatform } from '@chat/testing';
 import type { AuthResult } from '@chat/contracts';
@@ -284,6 +285,61 @@ describe('refresh', () => {
     // so the winner's new refresh token is dead too.
     const winner = answers.find((a) => a.status === 200)!.body;
     expect((await post(url, '/api/v1/auth/refresh', { refreshToken: winner.refreshToken })).status).toBe(401);
+  });
+
+  describe('Idempotency-Key (extension): a retry of a lost answer', () => {
+    const key = () => randomBytes(16).toString('base64url');
+
+    it('the same key and token again answer the same pair, and the session lives on', async () => {
+      const reg = await registerUser(url, uniqueName('ik'));
+      const k = key();
+      const first = await post<AuthResult>(url, '/api/v1/auth/refresh', { refreshToken: reg.refreshToken }, { 'idempotency-key': k });
+      expect(first.status).toBe(200);
+      // The answer was "lost": the client sends the same request again.
+      const again = await post<AuthResult>(url, '/api/v1/auth/refresh', { refreshToken: reg.refreshToken }, { 'idempotency-key': k });
+      expect(again.status).toBe(200);
+      expect(again.body.refreshToken).toBe(first.body.refreshToken);
+      expect(refreshCookie(again)).toContain(encodeURIComponent(first.body.refreshToken));
+      expect((await me(again.body.accessToken)).status).toBe(200);
+      // The new token works, and once it is used the old attempt cannot be asked again: that is a replay.
+      const next = await post<AuthResult>(url, '/api/v1/auth/refresh', { refreshToken: first.body.refreshToken }, { 'idempotency-key': key() });
+      expect(next.status).toBe(200);
+      const late = await post(url, '/api/v1/auth/refresh', { refreshToken: reg.refreshToken }, { 'idempotency-key': k });
+      expect(late.status).toBe(401);
+      expect((await post(url, '/api/v1/auth/refresh', { refreshToken: next.body.refreshToken })).status).toBe(401);
+    });
+
+    it('two racing requests with one key and token both get the one new pair', async () => {
+      const reg = await registerUser(url, uniqueName('ir'));
+      const k = key();
+      const answers = await Promise.all([0, 1].map(() => post<AuthResult>(url, '/api/v1/auth/refresh', { refreshToken: reg.refreshToken }, { 'idempotency-key': k })));
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      expect(answers[1]!.body.refreshToken).toBe(answers[0]!.body.refreshToken);
+      expect((await post(url, '/api/v1/auth/refresh', { refreshToken: answers[0]!.body.refreshToken })).status).toBe(200);
+    });
+
+    it('a rotated token with another key, or with none, is a replay and ends the session', async () => {
+      for (const second of [key(), undefined]) {
+        const reg = await registerUser(url, uniqueName('iw'));
+        const first = await post<AuthResult>(url, '/api/v1/auth/refresh', { refreshToken: reg.refreshToken }, { 'idempotency-key': key() });
+        expect(first.status).toBe(200);
+        const replay = await post(url, '/api/v1/auth/refresh', { refreshToken: reg.refreshToken }, second ? { 'idempotency-key': second } : {});
+        expect(replay.status).toBe(401);
+        expect(replay.body).toEqual(errorBody('UNAUTHENTICATED'));
+        expect((await post(url, '/api/v1/auth/refresh', { refreshToken: first.body.refreshToken })).status).toBe(401);
+      }
+    });
+
+    it.each([['too short', 'abc'], ['a space', 'a'.repeat(20) + ' x'], ['too long', 'a'.repeat(129)]])(
+      'a malformed key (%s) is 400 VALIDATION_FAILED and rotates nothing',
+      async (_what, bad) => {
+        const reg = await registerUser(url, uniqueName('ib'));
+        const res = await post(url, '/api/v1/auth/refresh', { refreshToken: reg.refreshToken }, { 'idempotency-key': bad });
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual(errorBody('VALIDATION_FAILED'));
+        expect((await post(url, '/api/v1/auth/refresh', { refreshToken: reg.refreshToken })).status).toBe(200);
+      },
+    );
   });
 
   it('reads the cookie when the body has none, and sets the rotated one', async () => {

@@ -32,6 +32,14 @@ export type LoginBody = z.infer<typeof LoginBodySchema>;
 
 export const RefreshTokenSchema = z.string().min(1).max(256);
 export const RefreshBodySchema = z.strictObject({ refreshToken: RefreshTokenSchema.optional() });
+/**
+ * Extension: `POST /api/v1/auth/refresh` takes an optional `Idempotency-Key` header. A refresh
+ * whose answer was lost (a timeout, a 503, a dropped connection) may be sent again with the same
+ * key and the same refresh token, and gets the pair the first one made instead of being taken for
+ * a replay. Only the last rotation can be asked again, and only until its new token is used.
+ */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+export const IdempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'an Idempotency-Key is 16 to 128 characters of A-Z, a-z, 0-9, _ and -');
 /** v1.1: `all: true` ends every session of the user, the caller's too. */
 export const LogoutBodySchema = RefreshBodySchema.extend({ all: z.boolean().optional() });
 export type LogoutBody = z.infer<typeof LogoutBodySchema>;

@@ -16,7 +16,10 @@ export class SessionsHandlers {
   @OnCommand('auth.refresh')
   async refresh(p: CommandPayload<'auth.refresh'>, ctx: KafkaContext) {
     const refreshToken = this.sealer.unseal(p.refreshToken, SEALED.refreshToken);
-    return sealSession(this.sealer, await this.sessions.refresh(refreshToken, ctx.envelope.correlationId, p.userAgent, ctx.envelope.id));
+    // The client's Idempotency-Key names the attempt when it sent one, so its retry is the same
+    // request; else the command's own id does, which covers a redelivery after a crash.
+    const requestId = p.requestKey ? `key:${p.requestKey}` : ctx.envelope.id;
+    return sealSession(this.sealer, await this.sessions.refresh(refreshToken, ctx.envelope.correlationId, p.userAgent, requestId));
   }
 
   @OnCommand('auth.logout')

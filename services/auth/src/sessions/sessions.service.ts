@@ -85,10 +85,12 @@ export class SessionsService {
   }
 
   /**
-   * Rotates the session's refresh token. `requestId` is the refresh command's own id: the new
-   * token is derived from it, so when the same command comes again (redelivered because auth
-   * died after rotating and before answering) it answers the token it made. Any other use of
-   * a rotated-away token is a replay, as the protocol says: no grace window.
+   * Rotates the session's refresh token. `requestId` names the attempt: the client's
+   * Idempotency-Key when it sent one, else the refresh command's own id. The new token is
+   * derived from it, so the same attempt again (the command redelivered because auth died after
+   * rotating and before answering, or the client's retry of a lost answer with the same key)
+   * answers the token it made. Any other use of a rotated-away token is a replay, as the
+   * protocol says: no grace window.
    */
   async refresh(refreshToken: string, correlationId?: string, userAgent?: string, requestId?: string): Promise<AuthReply> {
     const m = TOKEN.exec(refreshToken);

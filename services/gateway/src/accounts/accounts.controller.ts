@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import {
   ChangePasswordBodySchema,
   ChatError,
+  IDEMPOTENCY_KEY_HEADER,
   Id,
+  IdempotencyKeySchema,
   LoginBodySchema,
   LogoutBodySchema,
   parse,
@@ -74,14 +76,17 @@ export class AccountsController {
   @ApiOperation({ summary: 'Rotate the refresh token (body or cookie) for a new pair' })
   @ApiResponse({ status: 200, type: AuthResultBody })
   @ApiBody({ type: RefreshBody })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Extension: the same key and token again, after a lost answer, get the same new pair instead of ending the session as a replay' })
   async refresh(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<AuthResult> {
     const input = parse(RefreshBodySchema, body ?? {});
+    const requestKey = idempotencyKey(req);
     const refreshToken = input.refreshToken ?? this.cookie(req);
     if (!refreshToken) throw new ChatError('UNAUTHENTICATED', 'no refresh token');
     try {
       const reply = await this.bus.request('auth.refresh', refreshToken.split('.')[0] ?? refreshToken, {
         refreshToken: this.sealer.seal(refreshToken, SEALED.refreshToken),
         ...client(req),
+        ...(requestKey ? { requestKey } : {}),
       });
       return this.session(res, reply);
     } catch (err) {
@@ -186,6 +191,13 @@ export class AccountsController {
 }
 
 /** The client's address and User-Agent, as a session records them. */
+/** The optional Idempotency-Key of a refresh (protocol extension): one well-formed value, or VALIDATION_FAILED. */
+function idempotencyKey(req: Request): string | undefined {
+  const value = req.headers[IDEMPOTENCY_KEY_HEADER];
+  if (value === undefined) return undefined;
+  return parse(IdempotencyKeySchema, Array.isArray(value) ? value.join(',') : value);
+}
+
 function client(req: Request): { address: string; userAgent?: string } {
   const agent = req.headers['user-agent'];
   return { address: req.ip ?? '', ...(typeof agent === 'string' && agent ? { userAgent: agent.slice(0, USER_AGENT_MAX) } : {}) };

@@ -27,9 +27,17 @@ export class AuthApi {
     return this.post(`${BASE}/auth/login`, { username, password }).then(parseAuth);
   }
 
-  /** The refresh token travels in its HttpOnly cookie; the body stays empty. */
-  refresh(): Promise<AuthResult> {
-    return this.post(`${BASE}/auth/refresh`, {}).then(parseAuth);
+  /**
+   * The refresh token travels in its HttpOnly cookie; the body stays empty. `attemptKey` is the
+   * Idempotency-Key: the same key again after a lost answer gets the same pair (see refresh-attempt.ts).
+   */
+  async refresh(attemptKey: string): Promise<AuthResult> {
+    try {
+      const body = await firstValueFrom(this.http.post<unknown>(`${BASE}/auth/refresh`, {}, { headers: new HttpHeaders({ 'Idempotency-Key': attemptKey }) }));
+      return parseAuth(body);
+    } catch (err) {
+      throw ApiError.fromHttp(err);
+    }
   }
 
   async logout(accessToken: string, all = false): Promise<void> {

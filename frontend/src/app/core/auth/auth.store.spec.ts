@@ -99,6 +99,29 @@ describe('AuthStore', () => {
     expect(store.status()).toBe('signed-in');
   });
 
+  it('asks again with the same Idempotency-Key after a lost answer, so the retry is not a replay', async () => {
+    localStorage.removeItem('chat.refresh-attempt');
+    api.login.mockResolvedValue(result('t'));
+    await store.login('alice', 'password1');
+    api.refresh.mockRejectedValueOnce(new ApiError('UNAVAILABLE', 'timed out')).mockResolvedValueOnce(result('t2')).mockResolvedValueOnce(result('t3'));
+    await expect(store.refresh()).rejects.toBeInstanceOf(ApiError);
+    expect(await store.refresh()).toBe('t2');
+    const [first, retry] = api.refresh.mock.calls.map((c) => c[0] as string);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{16,128}$/);
+    expect(retry).toBe(first);
+    // Answered: the next refresh is a new attempt with a new key.
+    expect(await store.refresh()).toBe('t3');
+    expect(api.refresh.mock.calls[2]![0]).not.toBe(first);
+  });
+
+  it('shares the pending key with other tabs through storage, and drops it on a definite refusal', async () => {
+    localStorage.setItem('chat.refresh-attempt', 'k'.repeat(22));
+    api.refresh.mockRejectedValueOnce(new ApiError('UNAUTHENTICATED', 'replayed'));
+    await expect(store.refresh()).rejects.toBeInstanceOf(ApiError);
+    expect(api.refresh).toHaveBeenCalledWith('k'.repeat(22));
+    expect(localStorage.getItem('chat.refresh-attempt')).toBeNull();
+  });
+
   it('forgets the token at logout and tells the server', async () => {
     api.login.mockResolvedValue(result('t9'));
     await store.login('alice', 'password1');

@@ -2,6 +2,7 @@ import { Injectable, computed, inject, signal } from '@angular/core';
 import type { AuthResult, User } from '@chat/contracts';
 import { ApiError } from '../api-error';
 import { AuthApi } from './auth-api';
+import { refreshAttemptKey, settleRefreshAttempt } from './refresh-attempt';
 import { withRefreshLock } from './refresh-lock';
 
 export type AuthStatus = 'restoring' | 'signed-in' | 'signed-out';
@@ -132,7 +133,7 @@ export class AuthStore {
    * (401) means the session is over; other failures leave it as it was.
    */
   refresh(): Promise<string> {
-    this.refreshing ??= withRefreshLock(() => this.api.refresh())
+    this.refreshing ??= withRefreshLock(() => this.attempt())
       .then((result) => {
         this.accept(result);
         return result.accessToken;
@@ -152,6 +153,22 @@ export class AuthStore {
         this.refreshing = null;
       });
     return this.refreshing;
+  }
+
+  /**
+   * One refresh request, under the lock. An attempt that got no answer keeps its key for the
+   * next one, so asking again is not a replay; any answer settles it.
+   */
+  private async attempt(): Promise<AuthResult> {
+    try {
+      const result = await this.api.refresh(refreshAttemptKey());
+      settleRefreshAttempt();
+      return result;
+    } catch (err) {
+      const e = ApiError.fromHttp(err);
+      if (e.code !== 'UNAVAILABLE' && e.code !== 'INTERNAL') settleRefreshAttempt();
+      throw e;
+    }
   }
 
   /** The server ended the session (logout elsewhere, replay): forget everything. */

@@ -6,6 +6,7 @@ import {
   ConversationTypeSchema,
   ERROR_CODES,
   Id,
+  IdempotencyKeySchema,
   LoginBodySchema,
   MessageSchema,
   PushSchemas,
@@ -181,7 +182,8 @@ export const COMMANDS = {
   },
   'auth.refresh': {
     topic: TOPICS.authCommands,
-    request: z.object({ refreshToken: SealedSchema, address: z.string(), userAgent: UserAgent }),
+    /** requestKey: the client's Idempotency-Key, when it sent one (a retry of a lost answer reuses it). */
+    request: z.object({ refreshToken: SealedSchema, address: z.string(), userAgent: UserAgent, requestKey: IdempotencyKeySchema.optional() }),
     reply: SealedSessionSchema,
   },
   'auth.logout': {
