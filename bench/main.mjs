@@ -39,6 +39,7 @@ const { values: a } = parseArgs({
     'sockets-per-worker': { type: 'string', default: '12500' },
     'sockets-hold': { type: 'string' },
     'min-free-mib': { type: 'string', default: '2048' },
+    'idle-seconds': { type: 'string' },
     'max-minutes': { type: 'string', default: '90' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
     help: { type: 'boolean', short: 'h', default: false },
@@ -46,7 +47,7 @@ const { values: a } = parseArgs({
 });
 
 if (a.help) {
-  process.stdout.write(`usage: npm run bench -- [--scenario latency|throughput|fanout|sockets|all] [--quick]
+  process.stdout.write(`usage: npm run bench -- [--scenario latency|throughput|fanout|sockets|idle|all] [--quick] [--idle-seconds 30]
   [--target both|floor|platform] [--profile <service>|floor|all] [--build] [--fresh-infra] [--direct]
   latency/throughput: [--users 2000] [--rate 200] [--duration 60] [--warmup 5] [--rates 250,500,...] [--step-seconds 10] [--p99-limit 100]
   fan-out: [--fanout-members 1000] [--fanout-rate 50] [--fanout-duration 30] [--fanout-chunk 250]
@@ -60,7 +61,8 @@ CHAT_URL=http://127.0.0.1:<port> benches a platform that is already running; oth
 const q = a.quick;
 const num = (v, full, quick) => (v !== undefined ? Number(v) : q ? quick : full);
 const chosen = a.scenario === 'all' ? ALL : a.scenario.split(',');
-for (const s of chosen) if (!ALL.includes(s)) throw new Error(`unknown scenario ${s} (one of ${ALL.join(', ')}, all)`);
+// `idle`: the platform at rest only, longer than the probe every run starts with.
+for (const s of chosen) if (![...ALL, 'idle'].includes(s)) throw new Error(`unknown scenario ${s} (one of ${ALL.join(', ')}, idle, all)`);
 const targetsWanted = a.target === 'both' ? ['floor', 'platform'] : [a.target];
 const opts = {
   latency: { users: num(a.users, 2000, 200), rate: num(a.rate, 200, 200), durationS: num(a.duration, 60, 10), warmupS: num(a.warmup, 5, 2) },
@@ -80,6 +82,7 @@ const opts = {
     warmupS: num(a.warmup, 5, 2),
     chunk: Number(a['fanout-chunk']),
   },
+  idle: { seconds: num(a['idle-seconds'], 30, 10) },
   sockets: {
     sockets: num(a.sockets, 50000, 2000),
     socketUsers: num(a['sockets-users'], 200, 50),
@@ -166,7 +169,7 @@ async function main() {
       const loadBefore = loadAverage();
       try {
         if (all.length > 0) report.settleS = { ...report.settleS, [t.name]: await scenarios.settle(t, t.pop, say) };
-        report.targets[t.name] = await scenarios[scenario](t, t.pop, opts[scenario], say);
+        report.targets[t.name] = scenario === 'idle' ? await scenarios.idle(t, opts.idle.seconds, { profile: true }) : await scenarios[scenario](t, t.pop, opts[scenario], say);
       } catch (err) {
         say(`${t.name}: ${scenario} failed: ${err.stack ?? err}`);
         report.targets[t.name] = { error: String(err.message ?? err) };
@@ -207,6 +210,8 @@ function verdicts(scenario, t) {
   if (!p || p.error) return [];
   const lossless = (r) => r && r.lost === 0 && r.unacked === 0 && r.duplicates === 0 && Object.keys(r.ackErrors ?? {}).length === 0;
   switch (scenario) {
+    case 'idle':
+      return [{ target: 'idle under 10 % of one core', measured: `${p.cpuPctTotal} % (${Object.entries(p.perProcess).map(([k, v]) => `${k} ${v}`).join(', ')})`, met: p.cpuPctTotal < 10 }];
     case 'latency':
       return [
         { target: 'e2e p50 ≤ 8 ms', measured: `${p.e2e?.p50} ms`, met: p.e2e?.p50 <= 8 },
@@ -270,6 +275,8 @@ function rowsFor(scenario) {
     ['capacity on idle cores (msg/s, from CPU cost)', 'cpu.capacityMsgPerS'],
   ];
   switch (scenario) {
+    case 'idle':
+      return [['idle CPU (% of one core, all processes)', 'cpuPctTotal'], ['measured for (s)', 'wallS']];
     case 'throughput':
       return [['last rate that held (msg/s)', 'heldRate'], ['first rate that failed', 'firstFailed.offeredRate'], ...load('held.')];
     case 'sockets':

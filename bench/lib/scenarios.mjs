@@ -25,11 +25,6 @@ function profiling(target) {
 }
 
 /**
- * What the target burns with no load at all (consumers polling, heartbeats,
- * timers): CPU % of one core per process over a quiet window. The cost per
- * message is then also given net of it.
- */
-/**
  * Waits until the target answers a message:send within `withinMs` again (at
  * most `maxS` seconds): a scenario that overloaded it leaves a backlog in its
  * queues, which would otherwise be charged to the next scenario. Returns the
@@ -53,9 +48,18 @@ export async function settle(target, pop, say, { withinMs = 500, maxS = 180 } = 
   return waited;
 }
 
-export async function idle(target, seconds) {
+/**
+ * What the target burns with no load at all (consumers polling, heartbeats,
+ * timers): CPU % of one core per process over a quiet window. The cost per
+ * message is then also given net of it. With `profile`, the processes chosen by
+ * --profile are profiled over the window (the `idle` scenario).
+ */
+export async function idle(target, seconds, { profile = false } = {}) {
   const watch = new ProcWatch([...target.procs, { name: 'generator', pid: process.pid, own: false }]).begin();
+  const prof = profile ? profiling(target) : null;
+  prof?.start();
   await sleep(seconds * 1000);
+  prof?.stop();
   const r = watch.end();
   const perProcess = Object.fromEntries(r.procs.filter((p) => !p.gone).map((p) => [p.name, p.cpuPct]));
   const total = r.procs.filter((p) => !p.gone && p.name !== 'generator').reduce((a, p) => a + p.cpuPct, 0);
