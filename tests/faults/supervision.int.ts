@@ -34,7 +34,8 @@ describe('npm start supervises its services', () => {
     await platform?.stop();
   });
 
-  for (const name of ['messaging', 'users'] as const) {
+  // Every service, the gateway too: its clients reconnect to the restarted one and catch up.
+  for (const name of ['messaging', 'users', 'auth', 'presence', 'gateway'] as const) {
     it(`SIGKILL of ${name} under load: restarted and healthy within seconds, nothing lost or doubled`, async () => {
       const service = platform.services.find((s) => s.name === name);
       if (!service) throw new Error(`no ${name}`);
