@@ -23,7 +23,7 @@ export const BaseEnvSchema = z.object({
    * meanwhile answers it at once, so this costs no latency; it is what an idle
    * consumer costs (a fetch per wait per consumer).
    */
-  KAFKA_FETCH_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(100),
+  KAFKA_FETCH_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(1000),
   /**
    * The service's own Kafka principal: SASL mechanism and credentials (the chart
    * gives each service its own, with ACLs on its topics). Empty: an open broker.

@@ -7,6 +7,10 @@ import { WriteBatcher } from '@chat/platform-batching';
 import { isTransient } from './errors';
 import { watchConsumer } from './consumer-watch';
 import { groupName, KAFKA_OPTIONS, topicName, type KafkaOptions } from './options';
+import { fixKafkajsRequestQueue } from './request-queue-fix';
+
+// Before any connection exists: no broker connection spins a 1 ms timer at rest.
+fixKafkajsRequestQueue();
 
 interface Pending {
   resolve: (data: unknown) => void;
@@ -209,8 +213,9 @@ export class KafkaBus implements OnApplicationShutdown {
       // Named after the service, so its principal's group ACL (`<service>` prefixed) covers it.
       groupId: this.group(`${this.options.service}.replies-${this.options.instanceId}`),
       maxWaitTimeInMs: this.options.fetchWaitMs,
+      // The only member of its group: no rebalance to hear about, so a heartbeat now and then.
       sessionTimeout: 15000,
-      heartbeatInterval: 1500,
+      heartbeatInterval: 5000,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
     });
     this.replyConsumer = consumer;
