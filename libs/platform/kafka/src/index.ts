@@ -5,3 +5,4 @@ export * from './lib/kafka-transport';
 export * from './lib/kafka.module';
 export * from './lib/consumer-watch';
 export * from './lib/handlers';
+export * from './lib/own-key-assigner';

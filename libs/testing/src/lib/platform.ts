@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { AssignerProtocol, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { SERVICE_NAMES, TOPICS, type ServiceName, type TopicKey } from '@chat/contracts/bus';
+import { partitionOfKey } from '@chat/platform-kafka';
 
 export type { ServiceName };
 /** In start order: the gateway last, once everything it asks is up. */
@@ -184,7 +185,7 @@ export class Platform {
     await admin.connect();
     try {
       const meta = await admin.fetchTopicMetadata({ topics: [name] });
-      const partition = Partitioners.DefaultPartitioner()({ topic: name, partitionMetadata: meta.topics[0]!.partitions, message: { key, value: null } });
+      const partition = partitionOfKey(name, meta.topics[0]!.partitions, key);
       const until = Date.now() + timeoutMs;
       for (;;) {
         const { groups } = await admin.describeGroups([`${this.namespace}.${service}`]);

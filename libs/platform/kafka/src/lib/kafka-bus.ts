@@ -7,6 +7,7 @@ import { WriteBatcher } from '@chat/platform-batching';
 import { isTransient } from './errors';
 import { watchConsumer } from './consumer-watch';
 import { groupName, KAFKA_OPTIONS, topicName, type KafkaOptions } from './options';
+import { ownKeyAssigner } from './own-key-assigner';
 import { fixKafkajsRequestQueue } from './request-queue-fix';
 
 // Before any connection exists: no broker connection spins a 1 ms timer at rest.
@@ -216,6 +217,8 @@ export class KafkaBus implements OnApplicationShutdown {
       // The only member of its group: no rebalance to hear about, so a heartbeat now and then.
       sessionTimeout: 15000,
       heartbeatInterval: 5000,
+      // Only the partition replies to this process land on (they are keyed by its instance id).
+      partitionAssigners: [ownKeyAssigner(this.options.instanceId)],
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
     });
     this.replyConsumer = consumer;
