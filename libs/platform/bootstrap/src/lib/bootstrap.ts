@@ -18,27 +18,11 @@ export interface ServiceBootOptions {
 }
 
 /**
- * kafkajs 2.2.4's request queue arms a timer with a negative delay (its
- * `throttledUntil` starts at -1); Node runs it after 1 ms and prints a
- * TimeoutNegativeWarning at every start, which reads like a fault. Drop that
- * one warning; every other still prints.
- */
-function quietKafkajsTimerWarning(): void {
-  const original = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-    if (type === 'TimeoutNegativeWarning' || (warning as Error)?.name === 'TimeoutNegativeWarning') return;
-    original(warning, ...rest);
-  }) as typeof process.emitWarning;
-}
-
-/**
  * Starts a service the same way everywhere: pino logger, HTTP for health and
  * metrics, the Kafka transport for its handlers, graceful shutdown on SIGTERM
  * and SIGINT (the consumer commits what it finished and leaves its group).
  */
 export async function bootstrapService(module: Type, opts: ServiceBootOptions | ((app: INestApplication) => ServiceBootOptions)): Promise<INestApplication> {
-  quietKafkajsTimerWarning();
   const app = await NestFactory.create(module, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
