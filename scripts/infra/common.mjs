@@ -47,7 +47,7 @@ export async function ensurePortFree(tag, port, hint) {
  * free, then waiting for `ready`), stop() and kill(). `fields` are merged into
  * the handle (its url, ports…). Resolves to the handle once the server is ready.
  */
-export async function startServer({ name, label = name, cmd, args, marker, pidFile, logFile, ports, portHint, ready, readyTimeoutMs, fields = {}, readyMessage }) {
+export async function startServer({ name, label = name, cmd, args, env = process.env, marker, pidFile, logFile, ports, portHint, ready, readyTimeoutMs, fields = {}, readyMessage }) {
   const handle = {
     name,
     logFile,
@@ -61,7 +61,7 @@ export async function startServer({ name, label = name, cmd, args, marker, pidFi
       await reclaim(name, pidFile, marker);
       for (const port of ports) await ensurePortFree(name, port, portHint);
       const started = Date.now();
-      const proc = spawnManaged({ name, cmd, args, logFile });
+      const proc = spawnManaged({ name, cmd, args, env, logFile });
       handle.process = proc;
       writePidFile(pidFile, proc.pid);
       proc.exited.then(() => {

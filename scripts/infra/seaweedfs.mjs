@@ -79,10 +79,11 @@ export async function startSeaweedFS({ port = 8333, dataDir = '.data/dev', cache
     `-master.port=${ports.master}`,
     `-master.port.grpc=${ports.masterGrpc}`,
     '-master.telemetry=false',
-    '-master.volumeSizeLimitMB=256',
+    '-master.volumeSizeLimitMB=1024',
     `-volume.port=${ports.volume}`,
     `-volume.port.grpc=${ports.volumeGrpc}`,
-    '-volume.max=5',
+    // Volume slots are files that grow as written, not space taken up front.
+    '-volume.max=200',
     '-filer',
     `-filer.port=${ports.filer}`,
     `-filer.port.grpc=${ports.filerGrpc}`,
@@ -101,6 +102,10 @@ export async function startSeaweedFS({ port = 8333, dataDir = '.data/dev', cache
     label: 'SeaweedFS S3',
     cmd: bin,
     args,
+    // Each bucket is a collection of its own, and weed grows 7 volumes for each new one by default:
+    // with a bucket per test platform the slots ran out after a few buckets ("No writable volumes").
+    // One at a time, as weed's own single-process mode does; no wait for older volume servers on a fresh folder.
+    env: { ...process.env, WEED_MASTER_VOLUME_GROWTH_COPY_1: '1', WEED_MASTER_VOLUME_GROWTH_ALLOCATION_DEFERRAL: '0s' },
     marker: home,
     pidFile,
     logFile,

@@ -90,6 +90,10 @@ export class MediaController {
 
   /** Sends the request (its body streamed) to media; resolves with media's answer, its body unread. */
   private forward(req: Request, method: string, path: string): Promise<IncomingMessage> {
+    // Any other body was read here already (JSON), or is not a file.
+    if (method !== 'GET' && !req.is('multipart/form-data')) {
+      return Promise.reject(new ChatError('VALIDATION_FAILED', 'send the file as multipart/form-data in the field "file"'));
+    }
     const headers: Record<string, string> = {};
     for (const h of PASSED_REQUEST) {
       const v = req.headers[h];

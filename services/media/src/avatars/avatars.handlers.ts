@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import type { EventPayload } from '@chat/contracts/bus';
-import { OnEvent } from '@chat/platform-kafka';
+import { OnEvent, type KafkaContext } from '@chat/platform-kafka';
 import { AvatarsService } from './avatars.service';
 
 @Controller()
@@ -8,7 +8,7 @@ export class AvatarsHandlers {
   constructor(private readonly avatars: AvatarsService) {}
 
   @OnEvent('user.updated')
-  profile(e: EventPayload<'user.updated'>): Promise<void> {
-    return this.avatars.profileChanged(e.user, e.deleted);
+  profile(e: EventPayload<'user.updated'>, ctx: KafkaContext): Promise<void> {
+    return this.avatars.profileChanged(e.user, e.deleted, new Date(ctx.envelope.time));
   }
 }

@@ -14,8 +14,6 @@ import type { AvatarDoc } from './avatars.schema';
 
 /** The side of the square every avatar is stored as. */
 export const AVATAR_SIZE = 256;
-/** How long after a newer avatar is stored an older one may still be on its way to becoming current. */
-const SETTLE_MS = 60_000;
 const key = (id: string) => `avatars/${id}`;
 const YEAR_SEC = 365 * 24 * 3600;
 
@@ -59,12 +57,14 @@ export class AvatarsService {
     return { body: object.body, size: object.size, contentType: 'image/webp', name: 'avatar.webp', maxAgeSec: YEAR_SEC, public: true };
   }
 
-  /** A profile changed: delete the avatars it no longer shows (all of them for a deleted account). */
-  async profileChanged(user: User, deleted: boolean): Promise<void> {
+  /**
+   * A profile changed (published at `at`): delete the avatars it no longer
+   * shows, all of them for a deleted account. Only avatars stored before the
+   * change was published: one stored since may be about to become current.
+   */
+  async profileChanged(user: User, deleted: boolean, at: Date): Promise<void> {
     const current = !deleted && user.avatarUrl?.startsWith(`${AVATARS_PATH}/`) ? user.avatarUrl.slice(AVATARS_PATH.length + 1) : null;
-    const keep = current ? await this.repo.findById(current) : null;
-    const before = keep ? keep.createdAt : new Date(Date.now() - (deleted ? 0 : SETTLE_MS));
-    const replaced = await this.repo.findReplaced(user.id, current, before);
+    const replaced = await this.repo.findReplaced(user.id, current, at);
     if (replaced.length === 0) return;
     await this.store.remove(replaced.map((d) => key(d._id)));
     await this.repo.remove(replaced.map((d) => d._id));

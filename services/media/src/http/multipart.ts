@@ -22,7 +22,8 @@ export function readUpload(req: Request, maxBytes: number): Promise<UploadedFile
   return new Promise<UploadedFile>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 0, parts: 1, fileSize: maxBytes, headerPairs: 20 } });
+      // fileSize one past the limit: busboy reports reaching it, and a file of exactly maxBytes is fine.
+      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 2, fields: 1, parts: 3, fileSize: maxBytes + 1, headerPairs: 20 } });
     } catch {
       reject(new ChatError('VALIDATION_FAILED', `send the file as multipart/form-data in the field "${UPLOAD_FIELD}"`));
       return;
@@ -38,6 +39,11 @@ export function readUpload(req: Request, maxBytes: number): Promise<UploadedFile
       reject(err);
     };
     parser.on('file', (field, stream, info) => {
+      if (reading) {
+        stream.resume();
+        fail(new ChatError('VALIDATION_FAILED', 'one file per upload'));
+        return;
+      }
       if (field !== UPLOAD_FIELD) {
         stream.resume();
         fail(new ChatError('VALIDATION_FAILED', `the file must be in the field "${UPLOAD_FIELD}"`));
@@ -46,9 +52,10 @@ export function readUpload(req: Request, maxBytes: number): Promise<UploadedFile
       const chunks: Buffer[] = [];
       reading = new Promise<void>((done) => {
         stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('limit', () => fail(tooLarge(maxBytes)));
         stream.on('end', () => {
-          if (!(stream as unknown as { truncated?: boolean }).truncated) file = { bytes: Buffer.concat(chunks), filename: info.filename ?? '' };
+          const bytes = Buffer.concat(chunks);
+          if (bytes.length > maxBytes) fail(tooLarge(maxBytes));
+          else file = { bytes, filename: info.filename ?? '' };
           done();
         });
       });

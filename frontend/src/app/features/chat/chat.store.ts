@@ -388,13 +388,13 @@ export class ChatStore {
   // ---- sending ------------------------------------------------------------
 
   /** Queues a message (answering the one being replied to, if any); it shows as pending until its ack (or its own message:new) arrives. */
-  send(conversationId: string, raw: string): string | null {
+  send(conversationId: string, raw: string, attachmentIds: readonly string[] = []): string | null {
     const text = raw.trim();
-    if (!text) return 'Type a message first.';
+    if (!text && attachmentIds.length === 0) return 'Type a message first.';
     if (codePointLength(text) > LIMITS.textMax) return `A message can be at most ${LIMITS.textMax} characters.`;
     this.setDraft(conversationId, '');
     this.stopTyping(conversationId);
-    this.outbox.add(conversationId, text, this.replyTarget(conversationId)?.id);
+    this.outbox.add(conversationId, text, this.replyTarget(conversationId)?.id, attachmentIds);
     this.cancelReply(conversationId);
     return null;
   }

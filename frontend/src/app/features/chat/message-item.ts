@@ -6,6 +6,7 @@ import { LIMITS, codePointLength, type Message, type ReplyTo } from '@chat/contr
 import { Icon } from '../../core/ui/icon';
 import { fullTime, timeOfDay } from '../../core/ui/time';
 import { parseMarkdown, type MentionContext } from './format/markdown';
+import { AttachmentList } from './attachment-list';
 import { RichText } from './format/rich-text';
 
 /** The reactions the message menu offers at once; the picker has the rest. */
@@ -18,7 +19,7 @@ export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'
  */
 @Component({
   selector: 'chat-message-item',
-  imports: [MatIconButton, MatButton, MatMenu, MatMenuItem, MatMenuTrigger, MatTooltip, Icon, RichText],
+  imports: [MatIconButton, MatButton, MatMenu, MatMenuItem, MatMenuTrigger, MatTooltip, Icon, RichText, AttachmentList],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './message-item.html',
   styleUrl: './message-item.scss',
