@@ -7,6 +7,7 @@ import type { MentionContext } from './format/markdown';
 import { DraftsStore } from './state/drafts.store';
 import { NotificationsStore } from './state/notifications.store';
 import { OutboxStore, type PendingMessage } from './state/outbox.store';
+import { UploadsStore } from './state/uploads.store';
 import { PeopleStore, type Presence } from './state/people.store';
 import { ReadsStore } from './state/reads.store';
 import { TimelinesStore } from './state/timelines.store';
@@ -39,6 +40,7 @@ export class ChatStore {
   private readonly convs = inject(ConversationsStore);
   private readonly timelines = inject(TimelinesStore);
   private readonly outbox = inject(OutboxStore);
+  private readonly uploads = inject(UploadsStore);
   private readonly typingStore = inject(TypingStore);
   private readonly people = inject(PeopleStore);
   private readonly drafts = inject(DraftsStore);
@@ -117,7 +119,7 @@ export class ChatStore {
   stop(): void {
     this.started = false;
     this.socket.stop();
-    for (const s of [this.convs, this.timelines, this.outbox, this.typingStore, this.people, this.drafts, this.reads, this.notifications]) s.reset();
+    for (const s of [this.convs, this.timelines, this.outbox, this.typingStore, this.people, this.drafts, this.reads, this.notifications, this.uploads]) s.reset();
     this.replying.set(new Map());
     this.syncFailures = 0;
     this.activeId.set(null);

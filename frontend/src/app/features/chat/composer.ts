@@ -71,8 +71,8 @@ const MENTION_AT_CARET = /(?:^|[^\p{L}\p{N}A-Za-z0-9_.-])@([A-Za-z0-9_.-]{0,32})
       </ul>
     }
     <div class="composer">
-      <input #picker type="file" multiple hidden data-testid="file-input" (change)="picked(picker)" />
-      <button matIconButton type="button" class="attach" aria-label="Attach files" data-testid="attach-button" (click)="picker.click()">
+      <input #fileInput type="file" multiple hidden data-testid="file-input" (change)="picked(fileInput)" />
+      <button matIconButton type="button" class="attach" aria-label="Attach files" data-testid="attach-button" (click)="fileInput.click()">
         <chat-icon name="attach" />
       </button>
       <mat-form-field appearance="outline" subscriptSizing="dynamic" class="field">

@@ -26,6 +26,8 @@ interface Row {
   online: boolean | null;
   presenceText: string;
   initials: string;
+  /** A direct conversation's peer's picture. */
+  avatarUrl: string | null;
 }
 
 export function initials(name: string): string {
@@ -89,6 +91,7 @@ export class Sidebar {
       online,
       presenceText,
       initials: initials(title),
+      avatarUrl: peer ? (this.chat.user(peer)?.avatarUrl ?? null) : null,
     };
   }
 
