@@ -136,7 +136,7 @@ export async function startServices({
   mongoUrl,
   jwtSecret,
   s3,
-  mediaSecret,
+  mediaSecret = randomSecret(),
   ports = {},
   env = {},
   logDir,
@@ -147,6 +147,7 @@ export async function startServices({
   const missing = SERVICES.map((s) => path.join(repoRoot, 'dist', 'services', s.name, 'main.js')).filter((f) => !existsSync(f));
   if (missing.length) throw new Error(`not built: ${missing.map((f) => path.relative(repoRoot, f)).join(', ')}`);
 
+  if (!s3?.endpoint) throw new Error('no object store for the media service: pass s3 (the launcher starts SeaweedFS) or set S3_ENDPOINT');
   const base = { ...process.env };
   delete base.PORT; // each service gets its own below
   const started = Date.now();
