@@ -12,7 +12,7 @@ describe('TOPIC_ACCESS', () => {
     expect(grants).toEqual(Object.fromEntries(SERVICE_NAMES.map((s) => [s, { produce: topicsOf(TOPIC_ACCESS[s].produce), consume: topicsOf(TOPIC_ACCESS[s].consume) }])));
   });
 
-  it('lets every command topic be written by the gateway (media's by messaging, which claims uploads at a send) and read by exactly one service', () => {
+  it("lets every command topic be written by the gateway (media's by messaging, which claims uploads at a send) and read by exactly one service", () => {
     const commandTopics = new Set(Object.values(COMMANDS).map((c) => c.topic));
     for (const t of commandTopics) {
       const writer = t === TOPICS.mediaCommands ? TOPIC_ACCESS.messaging : TOPIC_ACCESS.gateway;
