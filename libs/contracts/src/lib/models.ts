@@ -8,8 +8,8 @@ export const UserSchema = z.object({
   id: z.string(),
   username: z.string(),
   displayName: z.string(),
-  /** v1.1: a stable URL that needs no token and changes whenever the avatar does; null without one. */
-  avatarUrl: z.string().nullable(),
+  /** v1.1: a stable URL that needs no token and changes whenever the avatar does; null without one (and from a v1 server). */
+  avatarUrl: z.string().nullable().default(null),
 });
 export type User = z.infer<typeof UserSchema>;
 
