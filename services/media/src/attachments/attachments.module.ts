@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { ObjectStore } from '../storage/object-store';
 import { AttachmentsController } from './attachments.controller';
 import { AttachmentsHandlers } from './attachments.handlers';
 import { AttachmentsRepository } from './attachments.repository';
@@ -10,7 +9,7 @@ import { AttachmentsService } from './attachments.service';
 @Module({
   imports: [MongooseModule.forFeature([{ name: ATTACHMENT_MODEL, schema: AttachmentMongoSchema }])],
   controllers: [AttachmentsController, AttachmentsHandlers],
-  providers: [AttachmentsRepository, AttachmentsService, ObjectStore],
-  exports: [AttachmentsService, ObjectStore],
+  providers: [AttachmentsRepository, AttachmentsService],
+  exports: [AttachmentsService],
 })
 export class AttachmentsModule {}

@@ -79,6 +79,18 @@ export class ObjectStore implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  readonly name = 'object-store';
+
+  /** Readiness: the bucket answers within two seconds. */
+  async isUp(): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: AbortSignal.timeout(2000) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Deletes the keys; ones already gone are fine. */
   async remove(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {

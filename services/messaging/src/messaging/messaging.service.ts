@@ -122,12 +122,13 @@ export class MessagingService {
     origin: Origin,
     onStored?: (reply: CommandReply<'messages.send'>) => void,
   ): Promise<CommandReply<'messages.send'>> {
+    // The shape first, as the gateway checks every other request's: a blank text without files is refused before any lookup.
+    const attachmentIds = p.attachmentIds ?? [];
+    if (attachmentIds.length === 0 && blank(p.text)) throw new ChatError('VALIDATION_FAILED', 'text must not be blank');
     const caller = await this.asMember(p.conversationId, p.actorId, origin);
     let state = caller.state;
     const conv = caller.conv;
     await this.assertNotBlocked(state, conv, p.actorId);
-    const attachmentIds = p.attachmentIds ?? [];
-    if (attachmentIds.length === 0 && blank(p.text)) throw new ChatError('VALIDATION_FAILED', 'text must not be blank');
     const replyTo = p.replyTo ? replyRef(await this.original(p.conversationId, p.replyTo)) : null;
     // Last of the checks: a send refused after its claim would leave the uploads taken by nothing.
     const attachments = attachmentIds.length ? await this.media.claim(p.actorId, p.conversationId, p.clientMsgId, attachmentIds) : [];

@@ -1,4 +1,4 @@
-import { Injectable, computed, inject, signal } from '@angular/core';
+import { Injectable, computed, inject, signal, untracked } from '@angular/core';
 import { LIMITS, type Attachment } from '@chat/contracts';
 import { describeError, ApiError } from '../../../core/api-error';
 import { AuthStore } from '../../../core/auth/auth.store';
@@ -57,8 +57,14 @@ export class UploadsStore {
     return ready.map((u) => u.attachment!.id);
   }
 
+  /**
+   * Signed out. Runs inside the effect that stops the chat, so it must not
+   * track `list` (writing a signal the effect reads would run it again, forever).
+   */
   reset(): void {
-    for (const u of this.list()) if (u.preview) URL.revokeObjectURL(u.preview);
+    const list = untracked(this.list);
+    if (list.length === 0) return;
+    for (const u of list) if (u.preview) URL.revokeObjectURL(u.preview);
     this.list.set([]);
   }
 
