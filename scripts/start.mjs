@@ -13,7 +13,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startInfra } from './infra/index.mjs';
-import { SERVICES, buildAll, persistentJwtSecret, startServices, superviseServices } from './lib/platform.mjs';
+import { SERVICES, buildAll, persistentJwtSecret, persistentSecret, startServices, superviseServices } from './lib/platform.mjs';
 import { onShutdownSignal } from './lib/proc.mjs';
 import { envInt, fromRoot, portBindable, quietKnownWarnings, say, seconds } from './lib/util.mjs';
 
@@ -72,6 +72,8 @@ async function main() {
       kafkaBrokers: infra.kafkaBrokers,
       mongoUrl: infra.mongoUrl,
       jwtSecret,
+      mediaSecret: process.env.MEDIA_URL_SECRET || persistentSecret(infra.dataDir, 'media-url-secret'),
+      s3: infra.s3,
       ports,
       logDir,
       tag: 'start',
@@ -85,7 +87,7 @@ async function main() {
 
   // A service that dies is started again with back-off, as Kubernetes would: one machine heals by itself.
   superviseServices(platform);
-  for (const h of [infra.kafka, infra.ferretdb].filter(Boolean)) {
+  for (const h of [infra.kafka, infra.ferretdb, infra.seaweedfs].filter(Boolean)) {
     h.process.exited.then(() => {
       if (!stopping && !h.process.alive()) say(h.name, `exited; see ${path.relative(process.cwd(), h.logFile)}`);
     });

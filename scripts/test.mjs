@@ -20,7 +20,7 @@
 import { existsSync, globSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { provisionFerretDB, provisionKafka, startInfra } from './infra/index.mjs';
+import { provisionFerretDB, provisionKafka, provisionSeaweedFS, startInfra } from './infra/index.mjs';
 import { createProjectGraphAsync } from '@nx/devkit';
 import layers from '../tools/nx/test-layers.cjs';
 import { BUILD_PROJECTS, buildAll, randomSecret, startServices, toolEnv } from './lib/platform.mjs';
@@ -181,7 +181,7 @@ async function main() {
   if (buildTask && (buildResult.status === 'rejected' || !buildResult.value.ok)) {
     fail('build', `nx build failed; see ${path.relative(repoRoot, path.join(logDir, 'build.log'))}`);
   }
-  const infraEnv = infra ? { KAFKA_BROKERS: infra.kafkaBrokers, MONGO_URL: infra.mongoUrl } : {};
+  const infraEnv = infra ? infraVariables(infra) : {};
 
   // (c) the suites, in order; each is one Nx target (tools/nx/test-layers.cjs) over the projects that have it.
   const graph = await createProjectGraphAsync({ exitOnError: false });
@@ -232,8 +232,9 @@ async function main() {
 async function startTestInfra() {
   const givenKafka = process.env.KAFKA_BROKERS || undefined;
   const givenMongo = process.env.MONGO_URL || undefined;
+  const givenS3 = process.env.S3_ENDPOINT ? { endpoint: process.env.S3_ENDPOINT, accessKeyId: process.env.S3_ACCESS_KEY_ID ?? '', secretAccessKey: process.env.S3_SECRET_ACCESS_KEY ?? '' } : undefined;
   const dirs = { cacheDir: fromRoot(process.env.CHAT_CACHE_DIR || '.cache'), logDir };
-  await Promise.all([givenKafka ? null : provisionKafka(dirs), givenMongo ? null : provisionFerretDB(dirs)]);
+  await Promise.all([givenKafka ? null : provisionKafka(dirs), givenMongo ? null : provisionFerretDB(dirs), givenS3 ? null : provisionSeaweedFS(dirs)]);
   for (let attempt = 1; ; attempt++) {
     const port = async (envName, usual) => (attempt === 1 ? preferredPort(Number(process.env[envName] || usual)) : freePort());
     try {
@@ -242,10 +243,13 @@ async function startTestInfra() {
         kafkaPort: givenKafka ? undefined : await port('CHAT_TEST_KAFKA_PORT', 29092),
         controllerPort: givenKafka ? undefined : await port('CHAT_TEST_KAFKA_CONTROLLER_PORT', 29093),
         mongoPort: givenMongo ? undefined : await port('CHAT_TEST_MONGO_PORT', 27027),
+        // SeaweedFS takes this port and the next 7; a free one is a single port, so keep to the usual block.
+        s3Port: givenS3 ? undefined : attempt === 1 ? Number(process.env.CHAT_TEST_S3_PORT || 28333) : 28333 + attempt * 10,
         ...dirs,
         dataDir: runDir,
         kafkaBrokers: givenKafka,
         mongoUrl: givenMongo,
+        s3: givenS3,
       });
     } catch (err) {
       if (attempt >= 3 || !/already in use/.test(err.message)) throw err;
@@ -254,16 +258,23 @@ async function startTestInfra() {
   }
 }
 
+/** What the suites learn of the infrastructure: where Kafka, MongoDB and the object store are (the harness passes them on to the services). */
+function infraVariables(i) {
+  return { KAFKA_BROKERS: i.kafkaBrokers, MONGO_URL: i.mongoUrl, S3_ENDPOINT: i.s3.endpoint, S3_ACCESS_KEY_ID: i.s3.accessKeyId, S3_SECRET_ACCESS_KEY: i.s3.secretAccessKey };
+}
+
 /** Browser tests need a running platform: started like `npm start`'s, isolated, on free ports. */
 async function runBrowserSuite(projects) {
   const id = `e2e-${process.pid}-${Date.now().toString(36)}`;
   const ports = {};
-  for (const name of ['gateway', 'auth', 'users', 'messaging', 'presence']) ports[name] = await freePort();
+  for (const name of ['gateway', 'auth', 'users', 'messaging', 'presence', 'media']) ports[name] = await freePort();
   try {
     platform = await startServices({
       kafkaBrokers: infra.kafkaBrokers,
       mongoUrl: infra.mongoUrl,
       jwtSecret: randomSecret(),
+      mediaSecret: randomSecret(),
+      s3: { ...infra.s3, bucket: `chat-${id}` },
       ports,
       env: { KAFKA_NAMESPACE: id, MONGO_DB: id.replace(/-/g, '_'), RATE_LIMITS: 'off' },
       logDir: path.join(logDir, 'e2e'),
@@ -273,7 +284,7 @@ async function runBrowserSuite(projects) {
     fail('browser', `platform did not start: ${err.message}`);
     return;
   }
-  await runLayer('browser', 'e2e', { projects, env: { KAFKA_BROKERS: infra.kafkaBrokers, MONGO_URL: infra.mongoUrl, CHAT_URL: platform.url } });
+  await runLayer('browser', 'e2e', { projects, env: { ...infraVariables(infra), CHAT_URL: platform.url } });
   await platform.stop();
   platform = null;
 }

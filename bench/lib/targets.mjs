@@ -11,7 +11,7 @@ import { discoverPlatform, infraProcs, pidListening } from './procs.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HOOK = join(ROOT, 'bench', 'lib', 'cpu-profile-hook.cjs');
-export const SERVICES = ['auth', 'users', 'messaging', 'presence', 'gateway'];
+export const SERVICES = ['auth', 'users', 'messaging', 'presence', 'media', 'gateway'];
 
 export function freePort() {
   return new Promise((res, rej) => {
@@ -168,7 +168,8 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
     if (existsSync(lib) && !direct) {
       // Exactly as `npm start` starts them (scripts/lib/platform.mjs), on free ports.
       const { startServices } = await import(pathToFileURL(lib).href);
-      const platform = await startServices({ kafkaBrokers, mongoUrl, jwtSecret, ports, env: { ...env, BENCH_PROFILE_NAME: 'service' }, logDir, tag: 'bench' });
+      const s3 = infra?.s3 ?? (process.env.S3_ENDPOINT ? { endpoint: process.env.S3_ENDPOINT, accessKeyId: process.env.S3_ACCESS_KEY_ID ?? '', secretAccessKey: process.env.S3_SECRET_ACCESS_KEY ?? '' } : undefined);
+      const platform = await startServices({ kafkaBrokers, mongoUrl, jwtSecret, s3: s3 && { ...s3, bucket: `chat-${namespace}`.toLowerCase() }, ports, env: { ...env, BENCH_PROFILE_NAME: 'service' }, logDir, tag: 'bench' });
       services = {
         procs: platform.services.map((s) => ({ name: s.name, pid: s.proc.pid, own: true })),
         stop: platform.stop,

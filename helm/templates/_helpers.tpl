@@ -175,3 +175,33 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
+
+{{/* Files: the in-cluster SeaweedFS unless objectStorage.endpoint names a store. */}}
+{{- define "chat.objectStorage.internal" -}}
+{{- if not .Values.objectStorage.endpoint -}}true{{- end -}}
+{{- end -}}
+{{- define "chat.objectStorage.endpoint" -}}
+{{- if include "chat.objectStorage.internal" . -}}
+{{- printf "http://%s:8333" (include "chat.componentName" (dict "root" . "component" "seaweedfs")) -}}
+{{- else -}}
+{{- .Values.objectStorage.endpoint -}}
+{{- end -}}
+{{- end -}}
+{{/* The Secret with the store's access key: the given one, or the chart's for the in-cluster store. */}}
+{{- define "chat.objectStorage.secretName" -}}
+{{- if .Values.objectStorage.existingSecret -}}
+{{- .Values.objectStorage.existingSecret -}}
+{{- else if include "chat.objectStorage.internal" . -}}
+{{- include "chat.componentName" (dict "root" . "component" "seaweedfs") -}}
+{{- end -}}
+{{- end -}}
+{{- define "chat.media.secretName" -}}
+{{- if .Values.media.existingSecret -}}
+{{- .Values.media.existingSecret -}}
+{{- else -}}
+{{- include "chat.componentName" (dict "root" . "component" "media-url") -}}
+{{- end -}}
+{{- end -}}
+{{- define "chat.media.secretKey" -}}
+{{- if .Values.media.existingSecret -}}{{- .Values.media.existingSecretKey -}}{{- else -}}media-url-secret{{- end -}}
+{{- end -}}

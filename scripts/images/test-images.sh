@@ -30,9 +30,9 @@ bad() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
 check() { local name=$1; shift; if "$@" >>"$OUT/checks.log" 2>&1; then ok "$name"; else bad "$name"; fi; }
 finish() { echo; echo "$PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; exit $?; }
 
-SERVICES=(gateway auth users messaging presence)
-declare -A PORT=([gateway]=8080 [auth]=3101 [users]=3102 [messaging]=3103 [presence]=3104)
-declare -A READY=([gateway]=/api/v1/health [auth]=/health [users]=/health [messaging]=/health [presence]=/health)
+SERVICES=(gateway auth users messaging presence media)
+declare -A PORT=([gateway]=8080 [auth]=3101 [users]=3102 [messaging]=3103 [presence]=3104 [media]=3105)
+declare -A READY=([gateway]=/api/v1/health [auth]=/health [users]=/health [messaging]=/health [presence]=/health [media]=/health)
 dockerfile() { if [ "$1" = web ]; then echo frontend/Dockerfile; else echo services/Dockerfile; fi; }
 # The one services/Dockerfile is chosen per service by its build arguments.
 build_args() { [ "$1" = web ] || echo "--build-arg SERVICE=$1 --build-arg PORT=${PORT[$1]} --build-arg HEALTH_PATH=${READY[$1]}"; }
@@ -96,17 +96,21 @@ trap cleanup EXIT
 healthy() { local i; for i in 1 2 3; do podman healthcheck run "$1" && return 0; sleep 2; done; return 1; }
 freeport() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
-if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${MONGO_URL:-}" ]; then
+if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${MONGO_URL:-}" ] || [ -z "${S3_ENDPOINT:-}" ]; then
   kp=$(freeport); cp=$(freeport); mp=$(freeport)
-  node scripts/infra/index.mjs --profile images --kafka-port "$kp" --controller-port "$cp" --mongo-port "$mp" >"$OUT/infra.log" 2>&1 &
+  # SeaweedFS takes its S3 port and the next 7.
+  node scripts/infra/index.mjs --profile images --kafka-port "$kp" --controller-port "$cp" --mongo-port "$mp" --s3-port 48333 >"$OUT/infra.log" 2>&1 &
   INFRA_PID=$!
   for _ in $(seq 1 180); do
-    grep -q '^MONGO_URL=' "$OUT/infra.log" && break
+    grep -q '^S3_SECRET_ACCESS_KEY=' "$OUT/infra.log" && break
     kill -0 "$INFRA_PID" 2>/dev/null || break
     sleep 1
   done
   KAFKA_BROKERS=$(sed -n 's/^KAFKA_BROKERS=//p' "$OUT/infra.log")
   MONGO_URL=$(sed -n 's/^MONGO_URL=//p' "$OUT/infra.log")
+  S3_ENDPOINT=$(sed -n 's/^S3_ENDPOINT=//p' "$OUT/infra.log")
+  S3_ACCESS_KEY_ID=$(sed -n 's/^S3_ACCESS_KEY_ID=//p' "$OUT/infra.log")
+  S3_SECRET_ACCESS_KEY=$(sed -n 's/^S3_SECRET_ACCESS_KEY=//p' "$OUT/infra.log")
   if [ -z "$KAFKA_BROKERS" ] || [ -z "$MONGO_URL" ]; then
     bad "the launcher starts Kafka and FerretDB (see $OUT/infra.log)"
     finish
@@ -117,6 +121,7 @@ fi
 # Own topics and database, so a shared broker or database is not disturbed.
 RUN_ID=img$(date +%s)
 JWT=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')
+MEDIA_SECRET=$(node -e 'console.log(require("crypto").randomBytes(32).toString("hex"))')
 # Ports free on this machine (other platforms may run on the defaults).
 declare -A HOSTPORT
 for name in "${SERVICES[@]}"; do HOSTPORT[$name]=$(freeport); done
@@ -129,6 +134,9 @@ for name in "${SERVICES[@]}"; do
   env=(-e HOST=127.0.0.1 -e "PORT=${HOSTPORT[$name]}" -e "KAFKA_BROKERS=$KAFKA_BROKERS" -e "KAFKA_NAMESPACE=$RUN_ID"
        -e "MONGO_URL=$MONGO_URL" -e "MONGO_DB=$RUN_ID" -e "INSTANCE_ID=$c" -e LOG_LEVEL=info -e RATE_LIMITS=off)
   [ "$name" = gateway ] || [ "$name" = auth ] && env+=(-e "JWT_SECRET=$JWT")
+  [ "$name" = gateway ] || [ "$name" = messaging ] || [ "$name" = media ] && env+=(-e "MEDIA_URL_SECRET=$MEDIA_SECRET")
+  [ "$name" = gateway ] && env+=(-e "MEDIA_URL=http://127.0.0.1:${HOSTPORT[media]}")
+  [ "$name" = media ] && env+=(-e "S3_ENDPOINT=$S3_ENDPOINT" -e "S3_ACCESS_KEY_ID=$S3_ACCESS_KEY_ID" -e "S3_SECRET_ACCESS_KEY=$S3_SECRET_ACCESS_KEY" -e "S3_BUCKET=chat-$RUN_ID")
   if podman run -d --name "$c" --network host "${HARDEN[@]}" "${env[@]}" "chat-$name:$TAG" >/dev/null 2>"$OUT/run-$name.err"; then
     CONTAINERS+=("$c")
   else

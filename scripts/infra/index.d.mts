@@ -10,7 +10,7 @@ export interface ManagedProcess {
 
 /** A server the launcher started; fault tests take it away and bring it back. */
 export interface ServerHandle {
-  readonly name: 'kafka' | 'ferretdb';
+  readonly name: 'kafka' | 'ferretdb' | 'seaweedfs';
   readonly port: number;
   readonly logFile: string;
   readonly pid: number | undefined;
@@ -36,6 +36,21 @@ export interface FerretDBHandle extends ServerHandle {
   readonly url: string;
 }
 
+export interface SeaweedFSHandle extends ServerHandle {
+  readonly name: 'seaweedfs';
+  /** `http://127.0.0.1:<port>`: the S3 API. */
+  readonly endpoint: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** An S3-compatible store and its access key. */
+export interface ObjectStore {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
 export interface InfraOptions {
   /** Names the default data and log folders (.data/<profile>, .logs/<profile>). Default `dev` (CHAT_PROFILE). */
   profile?: string;
@@ -45,6 +60,8 @@ export interface InfraOptions {
   controllerPort?: number;
   /** Default 27017 (CHAT_MONGO_PORT). */
   mongoPort?: number;
+  /** SeaweedFS's S3 port (it takes the next 7 too). Default 8333 (CHAT_S3_PORT). */
+  s3Port?: number;
   /** Default `.data/<profile>` (CHAT_DATA_DIR); relative paths are from the repository root. */
   dataDir?: string;
   /** Default `.cache` (CHAT_CACHE_DIR). */
@@ -55,6 +72,8 @@ export interface InfraOptions {
   kafkaBrokers?: string;
   /** An existing MongoDB: FerretDB is not started. Default MONGO_URL; pass `undefined` to ignore it. */
   mongoUrl?: string;
+  /** An existing S3-compatible store: SeaweedFS is not started. Default S3_ENDPOINT (+ S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY). */
+  s3?: ObjectStore;
 }
 
 export interface Infra {
@@ -63,19 +82,23 @@ export interface Infra {
   readonly logDir: string;
   readonly kafkaBrokers: string;
   readonly mongoUrl: string;
+  readonly s3: ObjectStore;
   /** null when an existing broker was given. */
   readonly kafka: KafkaHandle | null;
   /** null when an existing MongoDB was given. */
   readonly ferretdb: FerretDBHandle | null;
+  /** null when an existing object store was given. */
+  readonly seaweedfs: SeaweedFSHandle | null;
   /** Stops what this launcher started. */
   stop(): Promise<void>;
 }
 
 export const KAFKA_VERSION: string;
 export const FERRETDB_VERSION: string;
+export const SEAWEEDFS_VERSION: string;
 
 export function startInfra(options?: InfraOptions): Promise<Infra>;
-export function resolveInfraOptions(options?: InfraOptions, env?: NodeJS.ProcessEnv): Required<Omit<InfraOptions, 'kafkaBrokers' | 'mongoUrl'>> & Pick<InfraOptions, 'kafkaBrokers' | 'mongoUrl'>;
+export function resolveInfraOptions(options?: InfraOptions, env?: NodeJS.ProcessEnv): Required<Omit<InfraOptions, 'kafkaBrokers' | 'mongoUrl' | 's3'>> & Pick<InfraOptions, 'kafkaBrokers' | 'mongoUrl' | 's3'>;
 
 export function startKafka(options?: {
   port?: number;
@@ -97,6 +120,11 @@ export function startFerretDB(options?: {
 
 export function provisionKafka(options?: { cacheDir?: string; logDir?: string }): Promise<string>;
 export function provisionFerretDB(options?: { cacheDir?: string; logDir?: string }): Promise<string>;
+export function provisionSeaweedFS(options?: { cacheDir?: string; logDir?: string }): Promise<string>;
+
+export function startSeaweedFS(options?: { port?: number; dataDir?: string; cacheDir?: string; logDir?: string; readyTimeoutMs?: number }): Promise<SeaweedFSHandle>;
+/** True once the store lists buckets with the key. */
+export function s3Ready(store: ObjectStore): Promise<boolean>;
 
 /** True once a kafkajs admin can read the cluster metadata. */
 export function kafkaReady(brokers: string): Promise<boolean>;

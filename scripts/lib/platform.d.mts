@@ -2,7 +2,7 @@
 import type { ManagedProcess } from '../infra/index.d.mts';
 
 export interface RunningService {
-  readonly name: 'gateway' | 'auth' | 'users' | 'messaging' | 'presence';
+  readonly name: 'gateway' | 'auth' | 'users' | 'messaging' | 'presence' | 'media';
   readonly port: number;
   readonly logFile: string;
   readonly healthUrl: string;
@@ -23,6 +23,10 @@ export function startServices(options: {
   kafkaBrokers: string;
   mongoUrl: string;
   jwtSecret: string;
+  /** The object store media keeps files in (the launcher's SeaweedFS, or S3_ENDPOINT's). */
+  s3: { endpoint: string; accessKeyId: string; secretAccessKey: string; bucket?: string };
+  /** Signs attachment URLs (gateway, messaging, media); default: a fresh random one. */
+  mediaSecret?: string;
   ports?: Partial<Record<RunningService['name'], number>>;
   env?: Record<string, string>;
   logDir: string;

@@ -1,5 +1,5 @@
-// Builds the services and the web client, and runs the five services against
-// a given Kafka and MongoDB. Used by `npm start` and by `npm test` (browser
+// Builds the services and the web client, and runs the six services against
+// a given Kafka, MongoDB and S3-compatible object store. Used by `npm start` and by `npm test` (browser
 // tests get a platform started exactly the same way, on the test infrastructure).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
@@ -14,9 +14,10 @@ export const SERVICES = [
   { name: 'users', port: 3102, health: '/health' },
   { name: 'messaging', port: 3103, health: '/health' },
   { name: 'presence', port: 3104, health: '/health' },
+  { name: 'media', port: 3105, health: '/health' },
   { name: 'gateway', port: 8080, health: '/api/v1/health' },
 ];
-export const BUILD_PROJECTS = ['gateway', 'auth', 'users', 'messaging', 'presence', 'frontend'];
+export const BUILD_PROJECTS = ['gateway', 'auth', 'users', 'messaging', 'presence', 'media', 'frontend'];
 export const WEB_DIR = path.join(repoRoot, 'dist', 'frontend', 'browser');
 
 /** Node 24 from the `node` devDependency when present (npm run puts it first on PATH anyway). */
@@ -81,7 +82,12 @@ export async function buildAll({ logFile, projects = BUILD_PROJECTS, tag = 'buil
 
 /** A 48-character secret kept in `<dataDir>/jwt-secret`, created on first use. */
 export function persistentJwtSecret(dataDir) {
-  const file = path.join(dataDir, 'jwt-secret');
+  return persistentSecret(dataDir, 'jwt-secret');
+}
+
+/** A 48-character secret kept in `<dataDir>/<name>`, created on first use. */
+export function persistentSecret(dataDir, name) {
+  const file = path.join(dataDir, name);
   try {
     const existing = readFileSync(file, 'utf8').trim();
     if (existing.length >= 32) return existing;
@@ -116,6 +122,8 @@ export function httpStatus(url) {
  *
  * - kafkaBrokers, mongoUrl: where they connect;
  * - jwtSecret: shared by auth (signs) and gateway (verifies);
+ * - s3: { endpoint, accessKeyId, secretAccessKey, bucket? } of the object store media keeps files in;
+ * - mediaSecret: signs attachment URLs (gateway, messaging, media);
  * - ports: { gateway: 8080, auth: 3101, … } overrides of the default HTTP ports;
  * - env: extra environment for every service (KAFKA_NAMESPACE, MONGO_DB, RATE_LIMITS…);
  * - logDir: each service appends to `<logDir>/<service>.log`.
@@ -127,6 +135,8 @@ export async function startServices({
   kafkaBrokers,
   mongoUrl,
   jwtSecret,
+  s3,
+  mediaSecret = randomSecret(),
   ports = {},
   env = {},
   logDir,
@@ -137,6 +147,7 @@ export async function startServices({
   const missing = SERVICES.map((s) => path.join(repoRoot, 'dist', 'services', s.name, 'main.js')).filter((f) => !existsSync(f));
   if (missing.length) throw new Error(`not built: ${missing.map((f) => path.relative(repoRoot, f)).join(', ')}`);
 
+  if (!s3?.endpoint) throw new Error('no object store for the media service: pass s3 (the launcher starts SeaweedFS) or set S3_ENDPOINT');
   const base = { ...process.env };
   delete base.PORT; // each service gets its own below
   const started = Date.now();
@@ -149,8 +160,13 @@ export async function startServices({
       KAFKA_BROKERS: kafkaBrokers,
       MONGO_URL: mongoUrl,
       JWT_SECRET: jwtSecret,
+      MEDIA_URL_SECRET: mediaSecret,
+      S3_ENDPOINT: s3.endpoint,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      ...(s3.bucket && { S3_BUCKET: s3.bucket }),
       PORT: String(port),
-      ...(s.name === 'gateway' ? { WEB_DIR } : {}),
+      ...(s.name === 'gateway' ? { WEB_DIR, MEDIA_URL: `http://127.0.0.1:${ports.media ?? 3105}` } : {}),
     };
     const logFile = path.join(logDir, `${s.name}.log`);
     const spawnService = () =>

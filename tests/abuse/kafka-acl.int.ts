@@ -101,6 +101,11 @@ describe('finding 8: each service is its own Kafka principal, held to its own to
       'TOPIC_AUTHORIZATION_FAILED',
     );
     expect(await produceAs(as('gateway'), topic('replies'), envelope('reply', { inReplyTo: 'x', ok: true, data: {} }))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    // A forged release of someone's attachments (their bytes would be deleted): only messaging writes media's topic.
+    const release = envelope('attachments.released', { attachmentIds: ['any'] });
+    for (const service of ['gateway', 'users', 'presence'] as const) {
+      expect([service, await produceAs(as(service), topic('mediaCommands'), release)]).toEqual([service, 'TOPIC_AUTHORIZATION_FAILED']);
+    }
     // Nothing forged landed: the victim's socket is still served.
     await ok(victim.socket, 'conversation:list', {});
   }, 120_000);

@@ -13,7 +13,7 @@ import { validateObject } from './k8s-validate.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHART = join(ROOT, 'helm');
-const SERVICES = ['gateway', 'auth', 'users', 'messaging', 'presence'];
+const SERVICES = ['gateway', 'auth', 'users', 'messaging', 'presence', 'media'];
 const RELEASE = 'chat';
 const NS = 'chat';
 // The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and a current one.
@@ -57,12 +57,15 @@ const envOf = (container) => Object.fromEntries((container.env ?? []).map((e) =>
 const EXTERNAL = {
   kafka: { brokers: 'kafka-0.example.internal:9092,kafka-1.example.internal:9092' },
   mongodb: { uri: 'mongodb+srv://chat:secret@db.example.internal/?retryWrites=true' },
+  objectStorage: { endpoint: 'http://objects.example.internal:8333', externalPorts: [8333] },
 };
 const EXTERNAL_SECRET = {
   kafka: { brokers: 'kafka.example.internal:9094' },
   mongodb: { existingSecret: 'chat-mongo-credentials', existingSecretKey: 'connection-string' },
   jwt: { existingSecret: 'chat-jwt', existingSecretKey: 'key' },
   networkPolicy: { externalCidrs: ['10.20.0.0/16'] },
+  objectStorage: { endpoint: 'https://objects.example.internal', bucket: 'chat-files', region: 'eu-west-1', existingSecret: 'chat-s3' },
+  media: { existingSecret: 'chat-media', existingSecretKey: 'url-key' },
 };
 const GATEWAY_API = {
   ingress: { enabled: false },
@@ -324,7 +327,7 @@ for (const [scenario, values] of Object.entries(SCENARIOS)) {
       }
     });
 
-    test('NetworkPolicies: deny by default, only the gateway and web client reachable from the ingress, services reach only Kafka, MongoDB and DNS', () => {
+    test('NetworkPolicies: deny by default, only the gateway and web client reachable from the ingress, services reach only Kafka, MongoDB and DNS (and media, alone, the object store; the gateway, media)', () => {
       const nps = ofKind(objs, 'NetworkPolicy');
       const deny = find(objs, 'NetworkPolicy', `${RELEASE}-default-deny`);
       assert.deepEqual(deny.spec.policyTypes, ['Ingress', 'Egress']);
@@ -348,12 +351,17 @@ for (const [scenario, values] of Object.entries(SCENARIOS)) {
         const np = find(objs, 'NetworkPolicy', fullname(name));
         assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
         const targets = np.spec.egress.flatMap((r) => r.ports.map((p) => p.port));
-        const allowed = new Set([9092, 27017, ...(values.kafka?.brokers ? [9092] : [])]);
+        const store = values.objectStorage?.endpoint ? (values.objectStorage.externalPorts ?? [443]) : [8333];
+        const allowed = new Set([9092, 27017, ...(name === 'media' ? store : []), ...(name === 'gateway' ? [3105] : [])]);
         for (const port of targets) assert.ok(allowed.has(port), `${name} egress only to Kafka/MongoDB, got ${port}`);
         assert.equal(targets.includes(27017), name !== 'gateway', `${name} reaches MongoDB iff it owns collections`);
-        if (name !== 'gateway' && !values.networkPolicy?.metricsFrom) assert.deepEqual(np.spec.ingress, [], `${name} takes no connections`);
+        assert.equal(store.every((p) => targets.includes(p)), name === 'media', `${name} reaches the object store iff it is media`);
+        if (name === 'media') {
+          const from = np.spec.ingress.find((r) => r.ports[0].port === 3105).from[0].podSelector.matchExpressions[0].values;
+          assert.deepEqual(from, ['gateway'], 'media takes connections from the gateway only');
+        } else if (name !== 'gateway' && !values.networkPolicy?.metricsFrom) assert.deepEqual(np.spec.ingress, [], `${name} takes no connections`);
         if (values.networkPolicy?.externalCidrs) {
-          for (const r of np.spec.egress) assert.deepEqual(r.to.map((t) => t.ipBlock.cidr), values.networkPolicy.externalCidrs);
+          for (const r of np.spec.egress.filter((x) => x.to?.some((t) => t.ipBlock))) assert.deepEqual(r.to.map((t) => t.ipBlock.cidr), values.networkPolicy.externalCidrs);
         }
       }
       const gw = find(objs, 'NetworkPolicy', fullname('gateway'));
@@ -527,6 +535,37 @@ describe('specific values', () => {
     // Turned off, or with an external MongoDB: the one shared URI.
     assert.equal(envOf(find(render({ mongodb: { perServiceUsers: false } }), 'Deployment', fullname('users')).spec.template.spec.containers[0]).MONGO_URL.valueFrom.secretKeyRef.key, 'uri');
     assert.equal(envOf(find(render(EXTERNAL), 'Deployment', fullname('users')).spec.template.spec.containers[0]).MONGO_URL.valueFrom.secretKeyRef.key, 'uri');
+  });
+
+  test('files: by default media stores in an in-cluster SeaweedFS with the access key the chart generates (also in weed\'s identities)', () => {
+    const objs = render({});
+    const media = envOf(find(objs, 'Deployment', fullname('media')).spec.template.spec.containers[0]);
+    assert.equal(media.S3_ENDPOINT.value, `http://${fullname('seaweedfs')}:8333`);
+    assert.equal(media.S3_ACCESS_KEY_ID.valueFrom.secretKeyRef.name, fullname('seaweedfs'));
+    assert.equal(media.MEDIA_URL_SECRET.valueFrom.secretKeyRef.name, fullname('media-url'));
+    const secret = find(objs, 'Secret', fullname('seaweedfs'));
+    const identities = JSON.parse(Buffer.from(secret.data['s3.json'], 'base64').toString());
+    assert.equal(identities.identities[0].credentials[0].accessKey, Buffer.from(secret.data['access-key-id'], 'base64').toString());
+    const weed = find(objs, 'StatefulSet', fullname('seaweedfs')).spec.template.spec;
+    assert.ok(weed.containers[0].args.includes('-s3.config=/etc/seaweedfs/s3.json'));
+    const gateway = envOf(find(objs, 'Deployment', fullname('gateway')).spec.template.spec.containers[0]);
+    assert.equal(gateway.MEDIA_URL.value, `http://${fullname('media')}:3105`);
+    assert.equal(gateway.MEDIA_URL_SECRET.valueFrom.secretKeyRef.name, fullname('media-url'));
+    assert.ok(envOf(find(objs, 'Deployment', fullname('messaging')).spec.template.spec.containers[0]).MEDIA_URL_SECRET);
+    assert.equal(find(objs, 'Ingress', RELEASE)?.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size'], '26m');
+  });
+
+  test('files: an external bucket takes endpoint, bucket, region and the credentials from a Secret; no SeaweedFS is rendered', () => {
+    const objs = render(EXTERNAL_SECRET);
+    assert.equal(find(objs, 'StatefulSet', fullname('seaweedfs')), undefined);
+    const media = envOf(find(objs, 'Deployment', fullname('media')).spec.template.spec.containers[0]);
+    assert.equal(media.S3_ENDPOINT.value, 'https://objects.example.internal');
+    assert.equal(media.S3_BUCKET.value, 'chat-files');
+    assert.equal(media.S3_REGION.value, 'eu-west-1');
+    assert.deepEqual(media.S3_SECRET_ACCESS_KEY.valueFrom.secretKeyRef, { name: 'chat-s3', key: 'secret-access-key' });
+    assert.deepEqual(media.MEDIA_URL_SECRET.valueFrom.secretKeyRef, { name: 'chat-media', key: 'url-key' });
+    // Without a Secret, the SDK's default chain (a workload identity) is used: no key is set.
+    assert.equal(envOf(find(render(EXTERNAL), 'Deployment', fullname('media')).spec.template.spec.containers[0]).S3_ACCESS_KEY_ID, undefined);
   });
 
   test('a given JWT secret is used as is', () => {

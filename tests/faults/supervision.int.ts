@@ -17,11 +17,12 @@ describe('npm start supervises its services', () => {
   beforeAll(async () => {
     const id = `supervise-${process.pid}-${Date.now().toString(36)}`;
     const ports: Record<string, number> = {};
-    for (const name of ['gateway', 'auth', 'users', 'messaging', 'presence']) ports[name] = await freePort();
+    for (const name of ['gateway', 'auth', 'users', 'messaging', 'presence', 'media']) ports[name] = await freePort();
     platform = await startServices({
       kafkaBrokers: process.env.KAFKA_BROKERS as string,
       mongoUrl: process.env.MONGO_URL as string,
       jwtSecret: randomSecret(),
+      s3: { endpoint: process.env.S3_ENDPOINT as string, accessKeyId: process.env.S3_ACCESS_KEY_ID ?? '', secretAccessKey: process.env.S3_SECRET_ACCESS_KEY ?? '', bucket: `chat-${id}` },
       ports,
       env: { KAFKA_NAMESPACE: id, MONGO_DB: id.replace(/-/g, '_'), RATE_LIMITS: 'off', LOG_LEVEL: 'warn', REQUEST_TIMEOUT_MS: '4000' },
       logDir: path.join(root, '.logs', 'supervision-test'),

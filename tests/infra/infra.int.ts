@@ -1,10 +1,11 @@
-// The local launcher starts a real Kafka broker and FerretDB, kafkajs 2.2.4
+// The local launcher starts a real Kafka broker, FerretDB and SeaweedFS, kafkajs 2.2.4
 // works with that exact broker (KIP-896 removed old protocol versions in
 // Kafka 4), and stopping leaves no process behind.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 // The launcher is plain ESM; the integration Jest config transforms it.
 import { freePort, portInUse, startInfra, KAFKA_VERSION, type Infra } from '../../scripts/infra/index.mjs';
 
@@ -13,20 +14,23 @@ const dataDir = path.join(root, '.data', `infra-test-${process.pid}`);
 const logDir = path.join(root, '.logs', 'infra-test');
 
 let infra: Infra;
-let ports: { kafka: number; controller: number; mongo: number };
+let ports: { kafka: number; controller: number; mongo: number; s3: number };
 
 beforeAll(async () => {
-  ports = { kafka: await freePort(), controller: await freePort(), mongo: await freePort() };
+  // SeaweedFS takes its S3 port and the next 7: a block away from the usual ones.
+  ports = { kafka: await freePort(), controller: await freePort(), mongo: await freePort(), s3: 41000 + (process.pid % 500) * 10 };
   // Its own ports and folders, and explicitly not KAFKA_BROKERS/MONGO_URL from the harness.
   infra = await startInfra({
     profile: 'infra-test',
     kafkaPort: ports.kafka,
     controllerPort: ports.controller,
     mongoPort: ports.mongo,
+    s3Port: ports.s3,
     dataDir,
     logDir,
     kafkaBrokers: undefined,
     mongoUrl: undefined,
+    s3: undefined,
   });
 }, 300_000);
 
@@ -136,13 +140,27 @@ describe(`launcher with Kafka ${KAFKA_VERSION} and FerretDB`, () => {
     await again.close();
   }, 60_000);
 
+  it('SeaweedFS serves the S3 API with the access key it was given, and refuses anonymous requests', async () => {
+    expect(infra.s3.endpoint).toBe(`http://127.0.0.1:${ports.s3}`);
+    const s3 = new S3Client({ endpoint: infra.s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: infra.s3.accessKeyId, secretAccessKey: infra.s3.secretAccessKey } });
+    const Bucket = `infra-test-${process.pid}`;
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'a/b.txt', Body: 'hello', ContentType: 'text/plain' }));
+    expect(await (await s3.send(new GetObjectCommand({ Bucket, Key: 'a/b.txt' }))).Body!.transformToString()).toBe('hello');
+    expect((await fetch(`${infra.s3.endpoint}/${Bucket}/a/b.txt`)).status).toBe(403);
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'a/b.txt' }));
+    await expect(s3.send(new GetObjectCommand({ Bucket, Key: 'a/b.txt' }))).rejects.toThrow();
+    s3.destroy();
+  });
+
   it('stop() leaves no process and frees the ports', async () => {
-    const pids = [infra.kafka!.pid, infra.ferretdb!.pid];
+    const pids = [infra.kafka!.pid, infra.ferretdb!.pid, infra.seaweedfs!.pid];
     await infra.stop();
     for (const pid of pids) expect(() => process.kill(pid!, 0)).toThrow();
     expect(await portInUse(ports.kafka)).toBe(false);
     expect(await portInUse(ports.controller)).toBe(false);
     expect(await portInUse(ports.mongo)).toBe(false);
+    expect(await portInUse(ports.s3)).toBe(false);
     // No process anywhere still refers to this test's data folder.
     const leftovers = readdirSync('/proc')
       .filter((p) => /^\d+$/.test(p))

@@ -56,7 +56,7 @@ describe('register', () => {
     const res = await post<AuthResult>(url, '/api/v1/auth/register', { username: name, password: PASSWORD });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
-      user: { id: expect.any(String), username: name.toLowerCase(), displayName: name.toLowerCase() },
+      user: { id: expect.any(String), username: name.toLowerCase(), displayName: name.toLowerCase(), avatarUrl: null },
       accessToken: expect.any(String),
       refreshToken: expect.any(String),
       expiresIn: 900,

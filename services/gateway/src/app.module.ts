@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
-import { PlatformModule } from '@chat/platform-bootstrap';
+import { HttpErrorFilter, PlatformModule } from '@chat/platform-bootstrap';
 import { SealingModule } from '@chat/platform-sealing';
 import { AccountsController } from './accounts/accounts.controller';
 import { JwtStrategy } from './accounts/jwt.strategy';
@@ -11,7 +11,8 @@ import { ProfileController } from './accounts/profile.controller';
 import { RevokedSessions } from './accounts/revoked-sessions';
 import { TokenService } from './accounts/token.service';
 import { EnvSchema, type Env } from './config';
-import { HttpErrorFilter } from './http/http-error.filter';
+
+import { MediaController } from './media/media.controller';
 import { DeliveryHandlers } from './realtime/delivery.handlers';
 import { RealtimeGateway } from './realtime/realtime.gateway';
 
@@ -25,7 +26,7 @@ import { RealtimeGateway } from './realtime/realtime.gateway';
       useFactory: (config: ConfigService<Env, true>) => ({ secret: config.get('JWT_SECRET', { infer: true }) }),
     }),
   ],
-  controllers: [AccountsController, ProfileController, DeliveryHandlers],
+  controllers: [AccountsController, ProfileController, MediaController, DeliveryHandlers],
   providers: [
     TokenService,
     RevokedSessions,

@@ -1,6 +1,6 @@
 import { EnvSchema, trustedProxies } from './config';
 
-const base = { JWT_SECRET: 'x'.repeat(32) };
+const base = { JWT_SECRET: 'x'.repeat(32), MEDIA_URL_SECRET: 'm'.repeat(32) };
 
 describe('TRUSTED_PROXIES', () => {
   it('trusts no proxy by default, so X-Forwarded-For is never believed', () => {

@@ -36,6 +36,10 @@ export const EnvSchema = BaseEnvSchema.extend({
   PRESENCE_LEASE_MS: z.coerce.number().int().min(1000).default(15000),
   /** Marks the refresh cookie Secure (off only for plain-http local use is NOT needed: browsers accept Secure on localhost). */
   COOKIE_SECURE: z.enum(['true', 'false']).default('true'),
+  /** v1.1 files: the media service's HTTP address, to which uploads and downloads are streamed. */
+  MEDIA_URL: z.url({ protocol: /^https?$/, error: 'MEDIA_URL must be an http(s) URL' }).default('http://127.0.0.1:3105'),
+  /** Signs the uploader's identity for media (shared with media and messaging); at least 32 characters. */
+  MEDIA_URL_SECRET: z.string().min(32, 'MEDIA_URL_SECRET must be at least 32 characters'),
   /** Seconds a stopping gateway gives its clients to move before it closes their sockets. */
   DRAIN_MS: z.coerce.number().int().min(0).default(2000),
 });

@@ -56,7 +56,7 @@ describe('user:search', () => {
     expect(users).toHaveLength(3);
     expect(users.filter((u) => u.username.startsWith(tag))).toHaveLength(2);
     expect(users.some((u) => u.displayName === `${tag.toUpperCase()} Display`)).toBe(true);
-    expect(Object.keys(users[0]!).sort()).toEqual(['displayName', 'id', 'username']);
+    expect(Object.keys(users[0]!).sort()).toEqual(['avatarUrl', 'displayName', 'id', 'username']);
   });
 
   it('honours limit and excludes the caller', async () => {

@@ -20,6 +20,9 @@ export const LIMITS = {
   emojiMaxBytes: 32,
   reactionsPerMessage: 20,
   historyLimitDefault: 50,
+  /** v1.1 files: attachments of one message, characters of a file name. */
+  attachmentsPerMessage: 10,
+  fileNameMax: 255,
   /** Extension: members named in one group:create or group:addMembers. */
   groupMembersPerCall: 1000,
   /** Extension: user ids in one user:get. */

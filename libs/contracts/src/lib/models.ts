@@ -8,6 +8,8 @@ export const UserSchema = z.object({
   id: z.string(),
   username: z.string(),
   displayName: z.string(),
+  /** v1.1: a stable URL that needs no token and changes whenever the avatar does; null without one (and from a v1 server). */
+  avatarUrl: z.string().nullable().default(null),
 });
 export type User = z.infer<typeof UserSchema>;
 
@@ -36,7 +38,10 @@ export const REPLY_EXCERPT_MAX = 200;
 export const ReactionSchema = z.object({ emoji: z.string(), userIds: z.array(z.string()) });
 export type Reaction = z.infer<typeof ReactionSchema>;
 
-/** v1.1: a file sent with a message (this server sends text only, so messages carry none yet). */
+/**
+ * v1.1: a file sent with a message. `contentType` is sniffed from the bytes; `url` and
+ * `thumbnailUrl` are signed and expire (every answer carries freshly signed ones).
+ */
 export const AttachmentSchema = z.object({
   id: z.string(),
   name: z.string(),

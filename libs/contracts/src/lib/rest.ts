@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits';
-import { ConversationSchema, MessageSchema, UserSchema } from './models';
+import { AttachmentSchema, ConversationSchema, MessageSchema, UserSchema } from './models';
 import { nameString } from './validation';
 
 export const UsernameSchema = z
@@ -93,6 +93,12 @@ export const ExportResultSchema = z.object({
 });
 export type ExportResult = z.infer<typeof ExportResultSchema>;
 
+/** v1.1 `POST /api/v1/uploads` (multipart, one field `file`): the upload, usable in one message:send. */
+export const UploadResultSchema = z.object({ attachment: AttachmentSchema });
+export type UploadResult = z.infer<typeof UploadResultSchema>;
+/** The multipart field that carries the file of an upload or an avatar. */
+export const UPLOAD_FIELD = 'file';
+
 /** The REST calls, for the OpenAPI document and its test. */
 export const REST_CALLS = [
   { method: 'post', path: '/api/v1/auth/register', body: 'RegisterBody', status: 201 },
@@ -107,6 +113,9 @@ export const REST_CALLS = [
   { method: 'get', path: '/api/v1/auth/sessions', body: null, status: 200 },
   { method: 'delete', path: '/api/v1/auth/sessions/{id}', body: null, status: 204 },
   { method: 'get', path: '/api/v1/health', body: null, status: 200 },
+  { method: 'post', path: '/api/v1/uploads', body: 'Upload', status: 201 },
+  { method: 'put', path: '/api/v1/me/avatar', body: 'Upload', status: 200 },
+  { method: 'delete', path: '/api/v1/me/avatar', body: null, status: 204 },
 ] as const;
 
 export const REFRESH_COOKIE = 'refreshToken';

@@ -36,12 +36,15 @@ export const RequestSchemas = {
   'group:setRole': z.strictObject({ conversationId: Id, userId: Id, role: z.enum(['admin', 'member']) }),
   'group:leave': z.strictObject({ conversationId: Id }),
   'group:delete': z.strictObject({ conversationId: Id }),
+  /** v1.1: with `attachmentIds`, `text` may be empty (after trimming); without, it must not be blank (checked by messaging: see `sendable`). */
   'message:send': z.strictObject({
     conversationId: Id,
-    text: messageText(LIMITS.textMax),
+    text: messageText(LIMITS.textMax, { blankAllowed: true }),
     clientMsgId: z.string().min(1).max(LIMITS.clientMsgIdMax),
     /** v1.1: the message this one answers (same conversation). */
     replyTo: Id.optional(),
+    /** v1.1: uploads of the caller's, each used once (`POST /api/v1/uploads`). */
+    attachmentIds: z.array(Id).max(LIMITS.attachmentsPerMessage, `at most ${LIMITS.attachmentsPerMessage} attachments per message`).optional(),
   }),
   'message:edit': z.strictObject({ messageId: Id, text: messageText(LIMITS.textMax) }),
   'message:delete': z.strictObject({ messageId: Id }),

@@ -71,7 +71,7 @@ export function hiddenCharacter(s: string): string | undefined {
 }
 
 /** Text with nothing a reader would see: whitespace and hidden characters only. */
-function blank(s: string): boolean {
+export function blank(s: string): boolean {
   return s.replace(/[\s\p{Cc}\p{Cf}\p{Co}]/gu, '').length === 0;
 }
 
@@ -92,14 +92,14 @@ export function nameString(max: number) {
 }
 
 /** Message text: trimmed, 1..max code points; blank is VALIDATION_FAILED, too long PAYLOAD_TOO_LARGE. */
-export function messageText(max: number) {
+export function messageText(max: number, { blankAllowed = false } = {}) {
   return z
     .string()
     .transform((s) => s.trim())
     .superRefine((s, ctx) => {
       if (!wellFormed(s)) ctx.addIssue({ code: 'custom', message: 'invalid unicode' });
       else if (CONTROL.test(s)) ctx.addIssue({ code: 'custom', message: 'control characters are not allowed' });
-      else if (blank(s)) ctx.addIssue({ code: 'custom', message: 'text must not be blank' });
+      else if (!blankAllowed && blank(s)) ctx.addIssue({ code: 'custom', message: 'text must not be blank' });
       else if (codePointLength(s) > max)
         ctx.addIssue({ code: 'custom', message: `text is longer than ${max} characters`, params: { chatCode: 'PAYLOAD_TOO_LARGE' } });
     });

@@ -1,2 +1,3 @@
 export * from './lib/bootstrap';
 export * from './lib/platform.module';
+export * from './lib/http-error.filter';

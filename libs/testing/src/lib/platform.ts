@@ -76,6 +76,9 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs = START_T
 export class Platform {
   readonly namespace: string;
   readonly jwtSecret = randomBytes(32).toString('hex');
+  readonly mediaSecret = randomBytes(32).toString('hex');
+  /** media-0's port, chosen before anything starts so the gateways know where to stream files. */
+  private mediaPort: number | null = null;
   readonly procs: ServiceProcess[] = [];
   /** Processes that ended by themselves (a crash), not by signal() or stop(): "messaging-0 exited with 1". */
   readonly crashes: string[] = [];
@@ -100,8 +103,16 @@ export class Platform {
   env(): Record<string, string> {
     const kafka = process.env['KAFKA_BROKERS'];
     const mongo = process.env['MONGO_URL'];
-    if (!kafka || !mongo) throw new Error('KAFKA_BROKERS and MONGO_URL must be set (npm test starts them)');
+    const s3 = process.env['S3_ENDPOINT'];
+    if (!kafka || !mongo || !s3) throw new Error('KAFKA_BROKERS, MONGO_URL and S3_ENDPOINT (with S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY) must be set (npm test starts them)');
     return {
+      S3_ENDPOINT: s3,
+      S3_ACCESS_KEY_ID: process.env['S3_ACCESS_KEY_ID'] ?? '',
+      S3_SECRET_ACCESS_KEY: process.env['S3_SECRET_ACCESS_KEY'] ?? '',
+      // A bucket per platform, as the Kafka namespace and the database are.
+      S3_BUCKET: `chat-${this.namespace}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63),
+      MEDIA_URL_SECRET: this.mediaSecret,
+      ...(this.mediaPort && { MEDIA_URL: `http://127.0.0.1:${this.mediaPort}` }),
       KAFKA_BROKERS: kafka,
       MONGO_URL: mongo,
       MONGO_DB: this.namespace,
@@ -118,6 +129,7 @@ export class Platform {
   }
 
   async start(): Promise<this> {
+    this.mediaPort ??= await freePort();
     const started: Promise<ServiceProcess>[] = [];
     for (const name of SERVICES) {
       const n = this.opts.replicas?.[name] ?? 1;
@@ -131,7 +143,7 @@ export class Platform {
   async spawn(name: ServiceName, index: number, port?: number): Promise<ServiceProcess> {
     const main = join(ROOT, 'dist', 'services', name, 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: build the services first (npx nx run-many -t build)`);
-    port ??= await freePort();
+    port ??= name === 'media' && index === 0 && this.mediaPort ? this.mediaPort : await freePort();
     const instanceId = `${name}-${index}-${this.namespace}`;
     const env: Record<string, string> = { ...(process.env as Record<string, string>), ...this.env(), ...this.opts.serviceEnv?.[name], PORT: String(port), INSTANCE_ID: instanceId };
     if (name === 'gateway' && this.opts.web) env['WEB_DIR'] = join(ROOT, 'dist', 'frontend', 'browser');

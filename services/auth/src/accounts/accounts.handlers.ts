@@ -41,7 +41,7 @@ export class AccountsHandlers {
   }
 
   @OnEvent('user.updated')
-  async renamed(e: EventPayload<'user.updated'>): Promise<void> {
-    await this.accounts.renamed(e.user.id, e.user.displayName);
+  async profileChanged(e: EventPayload<'user.updated'>): Promise<void> {
+    await this.accounts.profileChanged(e.user.id, e.user.displayName, e.user.avatarUrl);
   }
 }

@@ -31,8 +31,8 @@ export class AccountsRepository {
     await this.model.updateOne({ _id: username }, { $set: { passwordHash } }).exec();
   }
 
-  async setDisplayName(userId: string, displayName: string): Promise<void> {
-    await this.model.updateOne({ userId }, { $set: { displayName } }).exec();
+  async setProfile(userId: string, displayName: string, avatarUrl: string | null): Promise<void> {
+    await this.model.updateOne({ userId }, { $set: { displayName, avatarUrl } }).exec();
   }
 
   /** Marks the credential deleted; its password hash goes, its username stays taken. */

@@ -14,6 +14,8 @@ export interface CredentialDoc {
   /** The same as `_id`; kept with its unique index so credentials of the earlier shape (keyed by user id) still fence the name. */
   username: string;
   displayName: string;
+  /** v1.1: copied from `user.updated`, so a login answers the current avatar. */
+  avatarUrl?: string | null;
   /** argon2id PHC string (parameters and salt inside). */
   passwordHash: string;
   createdAt: Date;
@@ -27,6 +29,7 @@ export const CredentialMongoSchema = new Schema<CredentialDoc>(
     userId: { type: String, required: true },
     username: { type: String, required: true },
     displayName: { type: String, required: true },
+    avatarUrl: { type: String, default: null },
     passwordHash: { type: String, required: true },
     createdAt: { type: Date, required: true },
     deletedAt: { type: Date, default: null },

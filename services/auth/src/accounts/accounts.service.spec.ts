@@ -63,8 +63,8 @@ function setup() {
     request: async (t: string, _k: string, p: { id: string; username: string; displayName: string }) => {
       asked.push(t);
       if (t !== 'users.create') return {};
-      created.push(p);
-      return { user: p };
+      created.push({ ...p, avatarUrl: null });
+      return { user: { ...p, avatarUrl: null } };
     },
   };
   const config = new ConfigService<Env, true>({
@@ -84,7 +84,7 @@ describe('AccountsService', () => {
   it('register: stores a lower-case username and the hash, creates the user in the users service, then starts a session', async () => {
     const { svc, repo, created, started, limits } = setup();
     const r = await svc.register({ username: 'Alice', password: 'long enough', address: '1.2.3.4' }, 'env-1');
-    expect(r.user).toEqual({ id: userIdFor('env-1'), username: 'alice', displayName: 'alice' });
+    expect(r.user).toEqual({ id: userIdFor('env-1'), username: 'alice', displayName: 'alice', avatarUrl: null });
     expect(repo.docs.get('alice')).toMatchObject({ userId: userIdFor('env-1'), passwordHash: 'hash(long enough)' });
     expect(created).toEqual([r.user]);
     expect(started).toHaveLength(1);

@@ -90,7 +90,7 @@ export class AccountsService implements OnModuleInit {
   async login(input: LoginCommand): Promise<SessionAnswer> {
     const { username, password, address, userAgent } = parse(LoginCommandSchema, input);
     const credential = await this.verify(username.toLowerCase(), password, address);
-    const user: User = { id: credential.userId, username: credential.username, displayName: credential.displayName };
+    const user: User = { id: credential.userId, username: credential.username, displayName: credential.displayName, avatarUrl: credential.avatarUrl ?? null };
     return this.sessions.start(user, userAgent);
   }
 
@@ -121,10 +121,10 @@ export class AccountsService implements OnModuleInit {
     await this.sessions.endAll(input.actorId, 'deleted', undefined, correlationId);
   }
 
-  /** The user's profile changed: later logins and refreshes answer the new name. */
-  async renamed(userId: string, displayName: string): Promise<void> {
-    await this.repo.setDisplayName(userId, displayName);
-    await this.sessions.renamed(userId, displayName);
+  /** The user's profile changed: later logins and refreshes answer the new name and avatar. */
+  async profileChanged(userId: string, displayName: string, avatarUrl: string | null): Promise<void> {
+    await this.repo.setProfile(userId, displayName, avatarUrl);
+    await this.sessions.profileChanged(userId, displayName, avatarUrl);
   }
 
   /** The lower-case username of a user id; an unknown or deleted one reads as an unknown name. */

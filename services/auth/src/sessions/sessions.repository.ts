@@ -39,7 +39,7 @@ export class SessionsRepository {
   }
 
   /** Keeps the copied display name current, so a refresh answers the user as they are now. */
-  async rename(userId: string, displayName: string): Promise<void> {
-    await this.model.updateMany({ userId }, { $set: { displayName } }).exec();
+  async setProfile(userId: string, displayName: string, avatarUrl: string | null): Promise<void> {
+    await this.model.updateMany({ userId }, { $set: { displayName, avatarUrl } }).exec();
   }
 }

@@ -12,6 +12,7 @@ export interface SessionDoc {
   /** Copied from the credential at the start, so a refresh answers the user without another read. */
   username: string;
   displayName: string;
+  avatarUrl?: string | null;
   /** sha256 of the one live refresh token. */
   tokenHash: string;
   /** sha256 of tokens rotated away (newest first, capped): presenting one of these is a replay. */
@@ -41,6 +42,7 @@ export const SessionMongoSchema = new Schema<SessionDoc>(
     userId: { type: String, required: true },
     username: { type: String, required: true },
     displayName: { type: String, required: true },
+    avatarUrl: { type: String, default: null },
     tokenHash: { type: String, required: true },
     previousHashes: { type: [String], default: [] },
     rotatedBy: { type: String, default: null },

@@ -37,7 +37,7 @@ class FakeSessions {
 
 const SECRET = 'x'.repeat(40);
 const config = new ConfigService<Env, true>({ JWT_SECRET: SECRET, JWT_ISSUER: 'chat-auth', JWT_AUDIENCE: 'chat', ACCESS_TTL_SEC: 900, REFRESH_TTL_SEC: 3600 });
-const alice = { id: 'u-alice', username: 'alice', displayName: 'Alice' };
+const alice = { id: 'u-alice', username: 'alice', displayName: 'Alice', avatarUrl: null };
 
 function setup() {
   const repo = new FakeSessions();
@@ -186,7 +186,7 @@ describe('SessionsService', () => {
     const { svc, revoked } = setup();
     const a1 = await svc.start(alice);
     const a2 = await svc.start(alice);
-    const bob = await svc.start({ id: 'u-bob', username: 'bob', displayName: 'Bob' });
+    const bob = await svc.start({ id: 'u-bob', username: 'bob', displayName: 'Bob', avatarUrl: null });
     await svc.logout(alice.id, a1.sessionId, bob.refreshToken);
     expect(revoked.map((r) => r.sessionId)).toEqual([a1.sessionId]);
     expect(await code(svc.refresh(bob.refreshToken))).toBe('ok');
@@ -197,7 +197,7 @@ describe('SessionsService', () => {
 
   it("logout never ends another user's session named by the caller", async () => {
     const { svc, revoked } = setup();
-    const bob = await svc.start({ id: 'u-bob', username: 'bob', displayName: 'Bob' });
+    const bob = await svc.start({ id: 'u-bob', username: 'bob', displayName: 'Bob', avatarUrl: null });
     await svc.logout(alice.id, bob.sessionId);
     expect(revoked).toEqual([]);
     expect(await code(svc.refresh(bob.refreshToken))).toBe('ok');

@@ -72,6 +72,7 @@ export class SessionsService {
       userId: user.id,
       username: user.username,
       displayName: user.displayName,
+      avatarUrl: user.avatarUrl,
       tokenHash: sha256(refreshToken),
       previousHashes: [],
       createdAt: now,
@@ -103,7 +104,7 @@ export class SessionsService {
       if (!session || session.revokedAt || session.expiresAt.getTime() <= this.now().getTime()) {
         throw new ChatError('UNAUTHENTICATED', DEAD);
       }
-      const user = { id: session.userId, username: session.username, displayName: session.displayName };
+      const user = { id: session.userId, username: session.username, displayName: session.displayName, avatarUrl: session.avatarUrl ?? null };
       if (!sameHash(presented, session.tokenHash)) {
         if (requestId && session.rotatedBy === requestId && sameHash(presented, session.previousHashes[0] ?? '')) {
           const again = this.rotatedToken(sessionId, requestId, presented);
@@ -190,9 +191,9 @@ export class SessionsService {
     }
   }
 
-  /** A user's display name changed: sessions answer refreshes with the new one. */
-  renamed(userId: string, displayName: string): Promise<void> {
-    return this.repo.rename(userId, displayName);
+  /** A user's display name or avatar changed: sessions answer refreshes with the new ones. */
+  profileChanged(userId: string, displayName: string, avatarUrl: string | null): Promise<void> {
+    return this.repo.setProfile(userId, displayName, avatarUrl);
   }
 
   private async end(session: SessionDoc, reason: RevokeReason, correlationId?: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { ChatError, conversationOfMessage, type AckData, type Contact, type ParsedRequest, type RequestEvent, type User } from '@chat/contracts';
+import { blank, ChatError, conversationOfMessage, type AckData, type Contact, type ParsedRequest, type RequestEvent, type User } from '@chat/contracts';
 import { directPairKey, type CommandType } from '@chat/contracts/bus';
 import type { KafkaBus } from '@chat/platform-kafka';
 
@@ -83,7 +83,11 @@ export const ROUTES: { [E in RequestEvent]: Route<E> } = {
   'group:setRole': (p, ctx) => viewAfter(ctx, 'groups.setRole', p.conversationId, p),
   'group:leave': (p, ctx) => call(ctx, 'groups.leave', p.conversationId, { ...p, actorId: ctx.userId }) as never,
   'group:delete': (p, ctx) => call(ctx, 'groups.delete', p.conversationId, { ...p, actorId: ctx.userId }) as never,
-  'message:send': (p, ctx) => call(ctx, 'messages.send', p.conversationId, { ...p, actorId: ctx.userId }) as never,
+  'message:send': (p, ctx) => {
+    // v1.1: text may be blank only with files; refused here without a hop (messaging checks it too).
+    if (!p.attachmentIds?.length && blank(p.text)) throw new ChatError('VALIDATION_FAILED', 'text must not be blank');
+    return call(ctx, 'messages.send', p.conversationId, { ...p, actorId: ctx.userId }) as never;
+  },
   'message:edit': aboutMessage('messages.edit'),
   'message:delete': aboutMessage('messages.delete'),
   'reaction:add': aboutMessage('reactions.add'),

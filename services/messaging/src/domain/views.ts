@@ -1,4 +1,5 @@
 import { excerptOf, REPLY_EXCERPT_MAX, type Conversation, type Message, type ReplyTo } from '@chat/contracts';
+import type { SignAttachments } from '../media/media.client';
 import type { ConversationDoc, MemberDoc, MessageDoc, ReadDoc, ReplyRefDoc, TimelineDoc } from '../store/store.schema';
 
 export function emptyTimeline(conversationId: string): TimelineDoc {
@@ -21,7 +22,7 @@ export function replyRef(original: MessageDoc): ReplyRefDoc {
  * replies answer; without its original there, a reply quotes what was last
  * written into it.
  */
-export function toMessage(doc: MessageDoc, originals?: ReadonlyMap<string, MessageDoc>): Message {
+export function toMessage(doc: MessageDoc, sign: SignAttachments, originals?: ReadonlyMap<string, MessageDoc>): Message {
   const ref = doc.replyTo ?? null;
   const original = ref ? originals?.get(ref.messageId) : undefined;
   const replyTo: ReplyTo | null = ref ? (original ? replyRef(original) : { ...ref }) : null;
@@ -38,7 +39,7 @@ export function toMessage(doc: MessageDoc, originals?: ReadonlyMap<string, Messa
     replyTo,
     mentions: doc.mentions ?? [],
     reactions: doc.reactions ?? [],
-    attachments: [],
+    attachments: sign(doc.attachments ?? []),
   };
 }
 
@@ -91,14 +92,14 @@ export function updatedAtOf(conv: ConversationDoc, timeline: TimelineDoc): Date 
 }
 
 /** The protocol's Conversation as one member sees it. */
-export function toConversation(conv: ConversationDoc, timeline: TimelineDoc, viewer: MemberDoc): Conversation {
+export function toConversation(conv: ConversationDoc, timeline: TimelineDoc, viewer: MemberDoc, sign: SignAttachments): Conversation {
   return {
     id: conv._id,
     type: conv.type,
     name: conv.type === 'direct' ? null : conv.name,
     members: conv.members.map((m) => ({ userId: m.userId, role: m.role })),
     lastSeq: timeline.lastSeq,
-    lastMessage: timeline.lastMessage ? toMessage(timeline.lastMessage) : null,
+    lastMessage: timeline.lastMessage ? toMessage(timeline.lastMessage, sign) : null,
     unread: unreadOf(viewer, timeline),
     mentions: mentionsOf(viewer, timeline),
     muted: mutedBy(viewer, timeline),

@@ -2,7 +2,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Env as MessagingEnv } from '../config';
 import { ChatError, type Conversation, type Message } from '@chat/contracts';
 import { ProjectionService } from '../projection/projection.service';
-import { changedEvent, FakeBlocks, FakeConversations, FakeMessages, FakePublisher, FakeTimelines, FakeUsers, tickingClock } from '../testing/fakes';
+import { changedEvent, FakeBlocks, FakeConversations, FakeMedia, FakeMessages, FakePublisher, FakeTimelines, FakeUsers, tickingClock } from '../testing/fakes';
 import { MessagingService, type Origin } from './messaging.service';
 
 const at: Origin = { partition: 0 };
@@ -17,11 +17,12 @@ function setup(opts: { getWaitMs?: number } = {}) {
   const metrics = { histogram: () => ({ observe: () => undefined }), counter: () => ({ inc: () => undefined }) };
   const config = new ConfigService<MessagingEnv, true>({ CONVERSATION_WAIT_MS: opts.getWaitMs ?? 200 });
   const blocks = new FakeBlocks();
-  const service = new MessagingService(conversations as never, timelines as never, messages as never, pushes as never, blocks as never, config, metrics as never, users as never);
+  const media = new FakeMedia();
+  const service = new MessagingService(conversations as never, timelines as never, messages as never, pushes as never, blocks as never, config, metrics as never, users as never, media as never);
   Object.assign(service.opts, { now, getPollMs: 5 });
-  const projection = new ProjectionService(conversations as never, timelines as never, pushes as never, blocks as never, users as never);
+  const projection = new ProjectionService(conversations as never, timelines as never, pushes as never, blocks as never, users as never, media as never);
   projection.now = now;
-  return { conversations, timelines, messages, pushes, users, service, projection, blocks };
+  return { conversations, timelines, messages, pushes, users, service, projection, blocks, media };
 }
 
 type Env = ReturnType<typeof setup>;
@@ -509,5 +510,35 @@ describe('v1.1: replies, mentions, reactions, mute', () => {
     expect((await conv(env, 'bob', 'c1')).muted).toBe(true);
     expect((await conv(env, 'alice', 'c1')).muted).toBe(false);
     expect(await refusal(env.service.mute({ actorId: 'mia', conversationId: 'c1', muted: true }, at))).toBe('NOT_FOUND');
+  });
+});
+
+describe('v1.1: attachments', () => {
+  it('a send claims its uploads, shows them signed everywhere, and a delete releases them', async () => {
+    const env = setup();
+    await withConversations(env);
+    env.media.add('alice', 'up1');
+    env.media.add('alice', 'up2', 'application/pdf');
+    const sent = (await env.service.send({ actorId: 'alice', conversationId: 'c1', text: '', clientMsgId: 'f1', attachmentIds: ['up1', 'up2'] }, at)).message;
+    expect(sent.attachments.map((a) => [a.id, a.url, a.thumbnailUrl])).toEqual([
+      ['up1', 'signed:up1:original', 'signed:up1:thumbnail'],
+      ['up2', 'signed:up2:original', null],
+    ]);
+    expect(env.pushes.to<{ message: Message }>('bob', 'message:new')[0]!.message.attachments).toHaveLength(2);
+    expect((await env.service.history({ actorId: 'bob', conversationId: 'c1', limit: 10 }, at)).messages[0]!.attachments[0]!.url).toBe('signed:up1:original');
+    // A retry of the same send answers the same message; another send cannot take them again.
+    expect((await env.service.send({ actorId: 'alice', conversationId: 'c1', text: '', clientMsgId: 'f1', attachmentIds: ['up1', 'up2'] }, at)).message.id).toBe(sent.id);
+    expect(await refusal(env.service.send({ actorId: 'alice', conversationId: 'c1', text: 'again', clientMsgId: 'f2', attachmentIds: ['up1'] }, at))).toBe('VALIDATION_FAILED');
+    const gone = (await env.service.remove({ actorId: 'alice', conversationId: 'c1', messageId: sent.id }, at)).message;
+    expect(gone.attachments).toEqual([]);
+    expect(env.pushes.releases).toEqual([['up1', 'up2']]);
+  });
+
+  it("refuses someone else's upload and a blank text without attachments (VALIDATION_FAILED)", async () => {
+    const env = setup();
+    await withConversations(env);
+    env.media.add('bob', 'b1');
+    expect(await refusal(env.service.send({ actorId: 'alice', conversationId: 'c1', text: 'x', clientMsgId: 'g1', attachmentIds: ['b1'] }, at))).toBe('VALIDATION_FAILED');
+    expect(await refusal(env.service.send({ actorId: 'alice', conversationId: 'c1', text: '  ', clientMsgId: 'g2' }, at))).toBe('VALIDATION_FAILED');
   });
 });

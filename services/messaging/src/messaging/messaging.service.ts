@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   ChatError,
+  blank,
   conversationOfMessage,
   LIMITS,
   matchesTerms,
@@ -18,6 +19,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Metrics } from '@chat/platform-observability';
 import type { Env } from '../config';
+import { MediaClient } from '../media/media.client';
 import { MessagingPublisher } from '../publisher/messaging.publisher';
 import { OwnerCache, type OwnedConversation } from '../domain/owner-cache';
 import { fitPage } from '../domain/page-budget';
@@ -94,6 +96,7 @@ export class MessagingService {
     config: ConfigService<Env, true>,
     metrics: Metrics,
     private readonly users: UsersRepository,
+    private readonly media: MediaClient,
   ) {
     const steps = metrics.histogram('chat_messaging_send_step_seconds', 'Time of each step of messages.send', ['step'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
     const taken = metrics.counter('chat_messaging_seq_taken_total', 'Sends that found their seq taken, by whom: a retry of theirs, or another writer (the seq fence acting)', ['by']);
@@ -119,11 +122,16 @@ export class MessagingService {
     origin: Origin,
     onStored?: (reply: CommandReply<'messages.send'>) => void,
   ): Promise<CommandReply<'messages.send'>> {
+    // The shape first, as the gateway checks every other request's: a blank text without files is refused before any lookup.
+    const attachmentIds = p.attachmentIds ?? [];
+    if (attachmentIds.length === 0 && blank(p.text)) throw new ChatError('VALIDATION_FAILED', 'text must not be blank');
     const caller = await this.asMember(p.conversationId, p.actorId, origin);
     let state = caller.state;
     const conv = caller.conv;
     await this.assertNotBlocked(state, conv, p.actorId);
     const replyTo = p.replyTo ? replyRef(await this.original(p.conversationId, p.replyTo)) : null;
+    // Last of the checks: a send refused after its claim would leave the uploads taken by nothing.
+    const attachments = attachmentIds.length ? await this.media.claim(p.actorId, p.conversationId, p.clientMsgId, attachmentIds) : [];
     const mentions = await this.mentionsOf(p.text, conv);
     const words = wordsOf(p.text);
     const createdAt = this.opts.now();
@@ -143,10 +151,11 @@ export class MessagingService {
         mentions,
         reactions: [],
         words,
+        attachments,
       };
       const outcome = await this.timed('store', () => this.messages.insert(doc));
       if (outcome === 'inserted') {
-        const reply = { message: toMessage(doc) };
+        const reply = { message: toMessage(doc, this.media.sign) };
         const pushed = this.timed('push', () => this.announceNew(state, [doc], origin));
         onStored?.(reply);
         await pushed;
@@ -186,8 +195,11 @@ export class MessagingService {
     }
     if (doc.deletedAt) return { message: (await this.view([doc]))[0]! };
     // A tombstone keeps its replyTo and loses everything else.
-    const tombstone: MessageDoc = { ...doc, text: '', deletedAt: this.opts.now(), mentions: [], reactions: [], words: [] };
-    await this.messages.setContent(doc._id, { text: '', editedAt: doc.editedAt, deletedAt: tombstone.deletedAt, mentions: [], words: [], reactions: [] });
+    const tombstone: MessageDoc = { ...doc, text: '', deletedAt: this.opts.now(), mentions: [], reactions: [], words: [], attachments: [] };
+    // The bytes go first: a crash after this still deletes them on the retry, and the URLs die with them.
+    const released = (doc.attachments ?? []).map((a) => a.id);
+    if (released.length) await this.events.released(p.conversationId, released, origin.correlationId);
+    await this.messages.setContent(doc._id, { text: '', editedAt: doc.editedAt, deletedAt: tombstone.deletedAt, mentions: [], words: [], reactions: [], attachments: [] });
     await this.recordMentions(state, doc, []);
     return { message: await this.announceUpdate(state, tombstone, origin) };
   }
@@ -279,7 +291,7 @@ export class MessagingService {
       return member ? [{ conv, member }] : [];
     });
     const timelines = new Map((await this.timelines.findMany(mine.map((m) => m.conv._id))).map((t) => [t._id, t]));
-    const views: Conversation[] = mine.map(({ conv, member }) => toConversation(conv, timelines.get(conv._id) ?? emptyTimeline(conv._id), member));
+    const views: Conversation[] = mine.map(({ conv, member }) => toConversation(conv, timelines.get(conv._id) ?? emptyTimeline(conv._id), member, this.media.sign));
     views.sort(newestFirst);
     return { conversations: views };
   }
@@ -304,7 +316,7 @@ export class MessagingService {
     }
     const state = await this.owned(p.conversationId, origin);
     if (!state.conv || state.conv.version < conv.version) state.conv = conv;
-    return { conversation: toConversation(conv, state.timeline, member) };
+    return { conversation: toConversation(conv, state.timeline, member, this.media.sign) };
   }
 
   /** Moves the caller's read marker forward (never back; past lastSeq means lastSeq) and tells every member. */
@@ -441,10 +453,10 @@ export class MessagingService {
   /** Messages as the protocol shows them, replies quoting their originals as they are now (one read for the page). */
   private async view(docs: MessageDoc[]): Promise<Message[]> {
     const ids = [...new Set(docs.flatMap((d) => (d.replyTo ? [d.replyTo.messageId] : [])))];
-    if (ids.length === 0) return docs.map((d) => toMessage(d));
+    if (ids.length === 0) return docs.map((d) => toMessage(d, this.media.sign));
     const originals = new Map((await this.messages.findMany(ids)).map((o) => [o._id, o]));
     for (const d of docs) originals.set(d._id, d);
-    return docs.map((d) => toMessage(d, originals));
+    return docs.map((d) => toMessage(d, this.media.sign, originals));
   }
 
   /** Who a message mentions changed from `before.mentions` to `after`: the members' counts follow. */
@@ -464,7 +476,7 @@ export class MessagingService {
     // Quotes as stored: a send has just read its original, and a caught-up message's quote is at most as old as the crash.
     return this.events.push(
       state.timeline._id,
-      docs.map((d) => ({ userIds, event: 'message:new' as const, data: { message: toMessage(d) } })),
+      docs.map((d) => ({ userIds, event: 'message:new' as const, data: { message: toMessage(d, this.media.sign) } })),
       { sentAtMs: Date.now(), correlationId: origin.correlationId },
     );
   }

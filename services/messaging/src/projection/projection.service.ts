@@ -3,6 +3,7 @@ import type { RemovedReason } from '@chat/contracts';
 import type { ConversationCore, EventPayload } from '@chat/contracts/bus';
 import { MessagingPublisher, type DeliveryItem } from '../publisher/messaging.publisher';
 import { emptyTimeline, mentionsOf, mutedBy, toConversation, unreadOf } from '../domain/views';
+import { MediaClient, type SignAttachments } from '../media/media.client';
 import { BlocksRepository } from '../store/blocks.repository';
 import { ConversationsRepository } from '../store/conversations.repository';
 import type { ConversationDoc, MemberDoc, TimelineDoc } from '../store/store.schema';
@@ -28,6 +29,7 @@ export class ProjectionService {
     private readonly events: MessagingPublisher,
     private readonly blocks: BlocksRepository,
     private readonly users: UsersRepository,
+    private readonly media: MediaClient,
   ) {}
 
   /**
@@ -54,7 +56,7 @@ export class ProjectionService {
     await this.events.projected(doc._id, doc.version);
     const present = new Set(doc.memberIds);
     const removed = e.removed.filter((r) => !present.has(r.userId));
-    await this.events.push(doc._id, [...updatedItems(doc, timeline), ...removedItems(doc._id, removed)], { correlationId });
+    await this.events.push(doc._id, [...updatedItems(doc, timeline, this.media.sign), ...removedItems(doc._id, removed)], { correlationId });
   }
 
   /** Usernames, for mentions: they never change, so the latest write is always right. */
@@ -112,7 +114,7 @@ export function project(incoming: ConversationCore, current: ConversationDoc | n
 }
 
 /** `conversation:updated` for every member, each with their own unread, mentions and mute (members who see the same are one item). */
-function updatedItems(doc: ConversationDoc, timeline: TimelineDoc): DeliveryItem[] {
+function updatedItems(doc: ConversationDoc, timeline: TimelineDoc, sign: SignAttachments): DeliveryItem[] {
   const byUnread = new Map<string, { view: MemberDoc; userIds: string[] }>();
   for (const m of doc.members) {
     const n = `${unreadOf(m, timeline)}:${mentionsOf(m, timeline)}:${mutedBy(m, timeline)}`;
@@ -123,7 +125,7 @@ function updatedItems(doc: ConversationDoc, timeline: TimelineDoc): DeliveryItem
   return [...byUnread.values()].map(({ view, userIds }) => ({
     userIds,
     event: 'conversation:updated',
-    data: { conversation: toConversation(doc, timeline, view) },
+    data: { conversation: toConversation(doc, timeline, view, sign) },
   }));
 }
 

@@ -24,6 +24,11 @@ export class MessagingPublisher {
     return this.bus.emit('delivery', conversationId, payload, opts.correlationId);
   }
 
+  /** v1.1 files: the messages holding these attachments were deleted; media deletes the bytes. */
+  released(conversationId: string, attachmentIds: string[], correlationId?: string): Promise<void> {
+    return this.bus.emit('attachments.released', conversationId, { attachmentIds }, correlationId);
+  }
+
   /** Tells the owner of the conversation's partition (in order with its commands) to drop its cached membership. */
   projected(conversationId: string, version: number): Promise<void> {
     return this.bus.emit('conversation.projected', conversationId, { conversationId, version });

@@ -103,7 +103,7 @@ export class MessagesRepository {
   }
 
   /** Writes an edit or a delete (the owner of the conversation is the only writer). */
-  async setContent(id: string, change: Pick<MessageDoc, 'text' | 'editedAt' | 'deletedAt' | 'mentions' | 'words'> & Partial<Pick<MessageDoc, 'reactions'>>): Promise<void> {
+  async setContent(id: string, change: Pick<MessageDoc, 'text' | 'editedAt' | 'deletedAt' | 'mentions' | 'words'> & Partial<Pick<MessageDoc, 'reactions' | 'attachments'>>): Promise<void> {
     await this.messages.updateOne({ _id: id }, { $set: change });
   }
 

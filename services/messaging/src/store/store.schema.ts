@@ -1,4 +1,5 @@
 import { Schema } from 'mongoose';
+import type { AttachmentRecord } from '@chat/contracts/bus';
 import type { ConversationType, Role } from '@chat/contracts';
 
 /*
@@ -87,6 +88,8 @@ export interface MessageDoc {
   reactions?: ReactionDoc[];
   /** The current text's words (wordsOf), what search matches; empty once deleted. */
   words?: string[];
+  /** v1.1 files: what media answered when the send claimed its uploads (URLs are signed when shown); empty once deleted. */
+  attachments?: AttachmentRecord[];
 }
 
 /** Messaging's copy of the usernames (from `user.registered`), to find `@username` mentions. */
@@ -173,6 +176,7 @@ export const MessageMongoSchema = new Schema<MessageDoc>(
     replyTo: { type: Schema.Types.Mixed, default: null },
     mentions: { type: [String], default: [] },
     reactions: { type: Schema.Types.Mixed, default: [] },
+    attachments: { type: Schema.Types.Mixed, default: [] },
     words: { type: [String], default: [] },
   },
   { versionKey: false, collection: 'messages' },

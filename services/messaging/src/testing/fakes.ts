@@ -1,6 +1,6 @@
-import type { EventPayload } from '@chat/contracts/bus';
+import type { AttachmentRecord, EventPayload } from '@chat/contracts/bus';
 import type { DeliveryItem } from '../publisher/messaging.publisher';
-import { matchesTerms } from '@chat/contracts';
+import { ChatError, matchesTerms, type Attachment } from '@chat/contracts';
 import type { InsertOutcome, SearchPosition } from '../store/messages.repository';
 import type { ConversationDoc, MessageDoc, ReactionDoc, ReadDoc, TimelineDoc, UserDoc } from '../store/store.schema';
 
@@ -208,6 +208,11 @@ export class FakePublisher extends Faults {
     this.projections.push({ conversationId, version });
   }
 
+  readonly releases: string[][] = [];
+  async released(_conversationId: string, ids: string[]) {
+    this.releases.push(ids);
+  }
+
   /** Every item of one push event, flattened. */
   of(event: DeliveryItem['event']): DeliveryItem[] {
     return this.deliveries.flatMap((d) => d.items).filter((i) => i.event === event);
@@ -223,6 +228,32 @@ export class FakePublisher extends Faults {
   clear(): void {
     this.deliveries.length = 0;
     this.projections.length = 0;
+  }
+}
+
+/** The media service as messaging sees it: uploads it may claim, and URLs "signed" as `signed:<id>:<variant>`. */
+export class FakeMedia {
+  /** Uploads by id, with their owner; `claimedBy` is the send (`conversationId/clientMsgId`) that took one. */
+  readonly uploads = new Map<string, AttachmentRecord & { ownerId: string; claimedBy?: string }>();
+
+  add(ownerId: string, id: string, contentType = 'image/png'): void {
+    this.uploads.set(id, { id, ownerId, name: `${id}.bin`, size: 3, contentType, width: null, height: null, thumbnail: contentType.startsWith('image/') });
+  }
+
+  readonly sign = (records: readonly AttachmentRecord[]): Attachment[] =>
+    records.map(({ thumbnail, ...r }) => ({ ...r, url: `signed:${r.id}:original`, thumbnailUrl: thumbnail ? `signed:${r.id}:thumbnail` : null }));
+
+  async claim(actorId: string, conversationId: string, clientMsgId: string, ids: string[]): Promise<AttachmentRecord[]> {
+    const send = `${conversationId}/${clientMsgId}`;
+    for (const id of ids) {
+      const u = this.uploads.get(id);
+      if (!u || u.ownerId !== actorId || (u.claimedBy && u.claimedBy !== send)) throw new ChatError('VALIDATION_FAILED', `no upload ${id} of yours`);
+    }
+    return ids.map((id) => {
+      const { ownerId: _o, claimedBy: _c, ...record } = this.uploads.get(id)!;
+      this.uploads.get(id)!.claimedBy = send;
+      return record;
+    });
   }
 }
 

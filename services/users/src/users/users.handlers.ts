@@ -32,6 +32,11 @@ export class UsersHandlers {
     return { user: await this.users.update(p.actorId, p.displayName, ctx.envelope.correlationId) };
   }
 
+  @OnCommand('users.setAvatar')
+  async setAvatar(p: CommandPayload<'users.setAvatar'>, ctx: KafkaContext) {
+    return { user: await this.users.setAvatar(p.actorId, p.avatarId, ctx.envelope.correlationId) };
+  }
+
   @OnCommand('blocks.add')
   async block(p: CommandPayload<'blocks.add'>) {
     await this.users.block(p.actorId, p.userId);

@@ -54,9 +54,15 @@ export class UsersRepository {
       .exec();
   }
 
+  /** v1.1: the current avatar (null: none) of a live user; the updated user, or null when unknown or deleted. */
+  setAvatar(id: string, avatarId: string | null): Promise<UserDoc | null> {
+    return this.model.findOneAndUpdate({ _id: id, deleted: { $ne: true } }, { $set: { avatarId } }, { returnDocument: 'after' }).lean<UserDoc>().exec();
+  }
+
   /** A new display name (and, for a deletion, the mark); the updated user, or null when unknown. */
   setProfile(id: string, displayName: string, deleted?: true): Promise<UserDoc | null> {
-    const set = { displayName, displayNameLower: displayName.toLowerCase(), ...(deleted ? { deleted } : {}) };
+    // A deleted account's avatar goes with it.
+    const set = { displayName, displayNameLower: displayName.toLowerCase(), ...(deleted ? { deleted, avatarId: null } : {}) };
     return this.model.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: 'after' }).lean<UserDoc>().exec();
   }
 }

@@ -14,6 +14,8 @@ export interface UserDoc {
   createdAt: Date;
   /** v1.1: the account was deleted; the record stays (messages keep their sender) as "Deleted user". */
   deleted?: boolean;
+  /** v1.1: the current avatar's id in the media service (absent or null: none). */
+  avatarId?: string | null;
 }
 
 export const UserMongoSchema = new Schema<UserDoc>(
@@ -25,6 +27,7 @@ export const UserMongoSchema = new Schema<UserDoc>(
     published: { type: Boolean, required: true, default: false },
     createdAt: { type: Date, required: true },
     deleted: { type: Boolean, default: false },
+    avatarId: { type: String, default: null },
   },
   { versionKey: false, collection: 'users' },
 );

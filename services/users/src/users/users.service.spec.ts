@@ -14,7 +14,7 @@ describe('UsersService', () => {
   it('creates a user once and announces user.registered once, even when the command is repeated', async () => {
     const { svc, bus } = setup();
     const u = await svc.create({ id: 'u1', username: 'alice', displayName: ' Alice A ' });
-    expect(u).toEqual({ id: 'u1', username: 'alice', displayName: 'Alice A' });
+    expect(u).toEqual({ id: 'u1', username: 'alice', displayName: 'Alice A', avatarUrl: null });
     expect(await svc.create({ id: 'u1', username: 'alice', displayName: 'Alice A' })).toEqual(u);
     expect(bus.of('user.registered')).toEqual([u]);
   });
@@ -76,10 +76,10 @@ describe('UsersService', () => {
   it('update trims and announces user.updated; a deleted user reads as "Deleted user" and is not active', async () => {
     const { svc, bus } = setup();
     await svc.create({ id: 'u1', username: 'alice', displayName: 'Alice' });
-    expect(await svc.update('u1', ' Alice B ')).toEqual({ id: 'u1', username: 'alice', displayName: 'Alice B' });
-    expect(bus.of('user.updated')).toEqual([{ user: { id: 'u1', username: 'alice', displayName: 'Alice B' }, deleted: false }]);
+    expect(await svc.update('u1', ' Alice B ')).toEqual({ id: 'u1', username: 'alice', displayName: 'Alice B', avatarUrl: null });
+    expect(bus.of('user.updated')).toEqual([{ user: { id: 'u1', username: 'alice', displayName: 'Alice B', avatarUrl: null }, deleted: false }]);
     await svc.markDeleted('u1');
-    expect(await svc.get('u1')).toEqual({ id: 'u1', username: 'alice', displayName: 'Deleted user' });
+    expect(await svc.get('u1')).toEqual({ id: 'u1', username: 'alice', displayName: 'Deleted user', avatarUrl: null });
     await expect(svc.assertActive(['u1'])).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(svc.update('u1', 'Back')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });

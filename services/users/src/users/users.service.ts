@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { ChatError, LIMITS, nameString, parse, UsernameSchema, type User } from '@chat/contracts';
+import { AVATARS_PATH } from '@chat/platform-media';
 import { BlocksService } from '../blocks/blocks.service';
 import { UsersPublisher } from '../publisher/users.publisher';
 import { UsersRepository } from './users.repository';
@@ -12,8 +13,8 @@ const NewUser = z.object({
   displayName: nameString(LIMITS.displayNameMax),
 });
 
-export function toUser(doc: Pick<UserDoc, '_id' | 'username' | 'displayName'>): User {
-  return { id: doc._id, username: doc.username, displayName: doc.displayName };
+export function toUser(doc: Pick<UserDoc, '_id' | 'username' | 'displayName' | 'avatarId'>): User {
+  return { id: doc._id, username: doc.username, displayName: doc.displayName, avatarUrl: doc.avatarId ? `${AVATARS_PATH}/${doc.avatarId}` : null };
 }
 
 /** What a deleted account's user is called from then on. */
@@ -65,6 +66,15 @@ export class UsersService {
     const current = await this.repo.findById(actorId);
     if (!current || current.deleted) throw new ChatError('NOT_FOUND', 'no such user');
     const doc = await this.repo.setProfile(actorId, displayName);
+    if (!doc) throw new ChatError('NOT_FOUND', 'no such user');
+    const user = toUser(doc);
+    await this.events.userUpdated(user, false, correlationId);
+    return user;
+  }
+
+  /** v1.1: the avatar media stored (or none), announced as `user.updated`; media then deletes the one it replaced. */
+  async setAvatar(actorId: string, avatarId: string | null, correlationId?: string): Promise<User> {
+    const doc = await this.repo.setAvatar(actorId, avatarId);
     if (!doc) throw new ChatError('NOT_FOUND', 'no such user');
     const user = toUser(doc);
     await this.events.userUpdated(user, false, correlationId);

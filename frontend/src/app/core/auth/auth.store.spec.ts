@@ -5,7 +5,7 @@ import { AuthApi } from './auth-api';
 import { AuthStore } from './auth.store';
 
 function result(token: string, expiresIn = 900): AuthResult {
-  return { user: { id: 'u1', username: 'alice', displayName: 'Alice' }, accessToken: token, refreshToken: 'r', expiresIn };
+  return { user: { id: 'u1', username: 'alice', displayName: 'Alice', avatarUrl: null }, accessToken: token, refreshToken: 'r', expiresIn };
 }
 
 describe('AuthStore', () => {

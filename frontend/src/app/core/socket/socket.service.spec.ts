@@ -177,7 +177,7 @@ describe('ChatSocket', () => {
     handshake();
     fake.answer = { ok: true, data: { users: [{ id: 'u2', username: 'bob', displayName: 'Bob' }] } };
     await expect(socket.request('user:search', { query: 'bo' })).resolves.toEqual({
-      users: [{ id: 'u2', username: 'bob', displayName: 'Bob' }],
+      users: [{ id: 'u2', username: 'bob', displayName: 'Bob', avatarUrl: null }],
     });
     expect(fake.emitted[0]).toMatchObject({ event: 'user:search', args: [{ query: 'bo' }, expect.any(Function)] });
   });

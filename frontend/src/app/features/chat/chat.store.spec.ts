@@ -7,8 +7,8 @@ import { ChatSocket } from '../../core/socket/socket.service';
 import { FakeChatSocket, conversation, message, settle } from '../../testing/fake-chat-socket';
 import { ChatStore } from './chat.store';
 
-const ME: User = { id: 'me', username: 'me', displayName: 'Me' };
-const BOB: User = { id: 'bob', username: 'bob', displayName: 'Bob' };
+const ME: User = { id: 'me', username: 'me', displayName: 'Me', avatarUrl: null };
+const BOB: User = { id: 'bob', username: 'bob', displayName: 'Bob', avatarUrl: null };
 
 /** A server's history for the fake: the protocol's paging rules over a plain array. */
 function historyOf(log: Message[]) {
@@ -54,7 +54,7 @@ describe('ChatStore', () => {
       'message:history': historyOf(log),
       'conversation:read': () => ({}),
       'user:get': (p: { userIds: string[] }) => ({
-        users: p.userIds.map((id) => ({ id, username: id, displayName: id.toUpperCase(), online: id === 'carol', lastSeenAt: null })),
+        users: p.userIds.map((id) => ({ id, username: id, displayName: id.toUpperCase(), avatarUrl: null, online: id === 'carol', lastSeenAt: null })),
       }),
     };
     TestBed.configureTestingModule({

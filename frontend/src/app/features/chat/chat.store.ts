@@ -7,6 +7,7 @@ import type { MentionContext } from './format/markdown';
 import { DraftsStore } from './state/drafts.store';
 import { NotificationsStore } from './state/notifications.store';
 import { OutboxStore, type PendingMessage } from './state/outbox.store';
+import { UploadsStore } from './state/uploads.store';
 import { PeopleStore, type Presence } from './state/people.store';
 import { ReadsStore } from './state/reads.store';
 import { TimelinesStore } from './state/timelines.store';
@@ -39,6 +40,7 @@ export class ChatStore {
   private readonly convs = inject(ConversationsStore);
   private readonly timelines = inject(TimelinesStore);
   private readonly outbox = inject(OutboxStore);
+  private readonly uploads = inject(UploadsStore);
   private readonly typingStore = inject(TypingStore);
   private readonly people = inject(PeopleStore);
   private readonly drafts = inject(DraftsStore);
@@ -117,7 +119,7 @@ export class ChatStore {
   stop(): void {
     this.started = false;
     this.socket.stop();
-    for (const s of [this.convs, this.timelines, this.outbox, this.typingStore, this.people, this.drafts, this.reads, this.notifications]) s.reset();
+    for (const s of [this.convs, this.timelines, this.outbox, this.typingStore, this.people, this.drafts, this.reads, this.notifications, this.uploads]) s.reset();
     this.replying.set(new Map());
     this.syncFailures = 0;
     this.activeId.set(null);
@@ -388,13 +390,13 @@ export class ChatStore {
   // ---- sending ------------------------------------------------------------
 
   /** Queues a message (answering the one being replied to, if any); it shows as pending until its ack (or its own message:new) arrives. */
-  send(conversationId: string, raw: string): string | null {
+  send(conversationId: string, raw: string, attachmentIds: readonly string[] = []): string | null {
     const text = raw.trim();
-    if (!text) return 'Type a message first.';
+    if (!text && attachmentIds.length === 0) return 'Type a message first.';
     if (codePointLength(text) > LIMITS.textMax) return `A message can be at most ${LIMITS.textMax} characters.`;
     this.setDraft(conversationId, '');
     this.stopTyping(conversationId);
-    this.outbox.add(conversationId, text, this.replyTarget(conversationId)?.id);
+    this.outbox.add(conversationId, text, this.replyTarget(conversationId)?.id, attachmentIds);
     this.cancelReply(conversationId);
     return null;
   }

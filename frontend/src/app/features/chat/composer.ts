@@ -5,7 +5,9 @@ import { MatFormField, MatHint } from '@angular/material/form-field';
 import { MatInput } from '@angular/material/input';
 import { LIMITS, codePointLength, type User } from '@chat/contracts';
 import { Icon } from '../../core/ui/icon';
+import { fileSize } from '../../core/ui/file-size';
 import { ChatStore } from './chat.store';
+import { UploadsStore } from './state/uploads.store';
 
 /** An `@` being typed just before the caret: where it starts and the name typed so far. */
 const MENTION_AT_CARET = /(?:^|[^\p{L}\p{N}A-Za-z0-9_.-])@([A-Za-z0-9_.-]{0,32})$/u;
@@ -21,6 +23,12 @@ const MENTION_AT_CARET = /(?:^|[^\p{L}\p{N}A-Za-z0-9_.-])@([A-Za-z0-9_.-]{0,32})
   selector: 'chat-composer',
   imports: [CdkTextareaAutosize, MatFormField, MatHint, MatInput, MatIconButton, Icon],
   changeDetection: ChangeDetectionStrategy.OnPush,
+  host: {
+    '[class.dragging]': 'dragging()',
+    '(dragover)': 'onDragOver($event)',
+    '(dragleave)': 'dragging.set(false)',
+    '(drop)': 'onDrop($event)',
+  },
   template: `
     @if (replyTo(); as r) {
       <div class="replying" data-testid="replying-to">
@@ -38,14 +46,42 @@ const MENTION_AT_CARET = /(?:^|[^\p{L}\p{N}A-Za-z0-9_.-])@([A-Za-z0-9_.-]{0,32})
         }
       </ul>
     }
+    @if (uploads().length) {
+      <ul class="uploads" aria-label="Files to send" data-testid="pending-uploads">
+        @for (u of uploads(); track u.localId) {
+          <li class="upload" data-testid="pending-upload" [attr.data-name]="u.name" [attr.data-state]="u.error ? 'failed' : u.attachment ? 'ready' : 'uploading'">
+            @if (u.preview) {
+              <img [src]="u.preview" alt="" class="preview" />
+            } @else {
+              <chat-icon name="file" />
+            }
+            <span class="upload-info">
+              <span class="upload-name">{{ u.name }}</span>
+              @if (u.error) {
+                <span class="upload-error" role="alert">{{ u.error }}</span>
+              } @else if (!u.attachment) {
+                <progress max="1" [value]="u.progress" [attr.aria-label]="'Uploading ' + u.name" data-testid="upload-progress"></progress>
+              } @else {
+                <span class="upload-size">{{ size(u.size) }}</span>
+              }
+            </span>
+            <button matIconButton type="button" [attr.aria-label]="'Remove ' + u.name" (click)="removeUpload(u.localId)"><chat-icon name="close" /></button>
+          </li>
+        }
+      </ul>
+    }
     <div class="composer">
+      <input #fileInput type="file" multiple hidden data-testid="file-input" (change)="picked(fileInput)" />
+      <button matIconButton type="button" class="attach" aria-label="Attach files" data-testid="attach-button" (click)="fileInput.click()">
+        <chat-icon name="attach" />
+      </button>
       <mat-form-field appearance="outline" subscriptSizing="dynamic" class="field">
         <textarea #box matInput cdkTextareaAutosize cdkAutosizeMinRows="1" cdkAutosizeMaxRows="6"
           placeholder="Write a message" aria-label="Message" data-testid="composer-input"
           role="combobox" aria-autocomplete="list" [attr.aria-expanded]="!!picker()" [attr.aria-controls]="picker() ? 'mention-picker' : null"
           [attr.aria-activedescendant]="activeOption()"
           [value]="text()" (input)="onInput(box.value)" (keydown)="onKey($event)" (blur)="stopTyping(); mention.set(null)"
-          (click)="findMention()"></textarea>
+          (click)="findMention()" (paste)="onPaste($event)"></textarea>
         @if (counter(); as c) {
           <mat-hint align="end" [class.over]="c.over" data-testid="composer-counter">{{ c.text }}</mat-hint>
         }
@@ -64,6 +100,15 @@ const MENTION_AT_CARET = /(?:^|[^\p{L}\p{N}A-Za-z0-9_.-])@([A-Za-z0-9_.-]{0,32})
     .composer { display: flex; align-items: flex-end; gap: 8px; }
     .field { flex: 1; }
     .send { margin-bottom: 4px; color: var(--mat-sys-primary); }
+    .attach { margin-bottom: 4px; }
+    :host(.dragging) { outline: 2px dashed var(--mat-sys-primary); outline-offset: -4px; }
+    .uploads { display: flex; flex-wrap: wrap; gap: 8px; margin: 0 0 8px; padding: 0; list-style: none; }
+    .upload { display: flex; align-items: center; gap: 8px; padding: 4px 4px 4px 8px; border-radius: 8px; background: var(--mat-sys-surface-container-high); max-width: 280px; }
+    .preview { width: 40px; height: 40px; object-fit: cover; border-radius: 4px; }
+    .upload-info { display: flex; flex-direction: column; min-width: 0; flex: 1; font: var(--mat-sys-body-small); }
+    .upload-name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+    .upload-error { color: var(--mat-sys-error); }
+    progress { width: 120px; }
     .over { color: var(--mat-sys-error); }
     .error { margin: 4px 0 0; color: var(--mat-sys-error); font: var(--mat-sys-body-small); }
     :host { position: relative; }
@@ -78,6 +123,7 @@ const MENTION_AT_CARET = /(?:^|[^\p{L}\p{N}A-Za-z0-9_.-])@([A-Za-z0-9_.-]{0,32})
 })
 export class Composer {
   private readonly chat = inject(ChatStore);
+  private readonly files = inject(UploadsStore);
   readonly conversationId = input.required<string>();
   private readonly box = viewChild.required<ElementRef<HTMLTextAreaElement>>('box');
 
@@ -101,7 +147,16 @@ export class Composer {
   });
   protected readonly error = signal<string | null>(null);
   private readonly length = computed(() => codePointLength(this.text().trim()));
-  protected readonly canSend = computed(() => this.length() > 0 && this.length() <= LIMITS.textMax);
+  protected readonly uploads = computed(() => this.files.in(this.conversationId()));
+  protected readonly dragging = signal(false);
+  protected readonly size = fileSize;
+  /** Text or at least one file that arrived, and nothing still on its way. */
+  protected readonly canSend = computed(
+    () =>
+      this.length() <= LIMITS.textMax &&
+      !this.files.busy().has(this.conversationId()) &&
+      (this.length() > 0 || this.uploads().some((u) => u.attachment)),
+  );
   protected readonly counter = computed(() => {
     const n = this.length();
     if (n < LIMITS.textMax - 500) return null;
@@ -183,10 +238,52 @@ export class Composer {
   protected send(): void {
     // Read the box itself: the last keystroke may not have reached the store yet.
     const value = this.box().nativeElement.value;
-    this.chat.setDraft(this.conversationId(), value);
-    const problem = this.chat.send(this.conversationId(), value);
-    this.error.set(problem && value.trim() ? problem : null);
-    if (!problem) this.box().nativeElement.value = '';
+    const id = this.conversationId();
+    this.chat.setDraft(id, value);
+    if (this.files.busy().has(id)) return this.error.set('Wait until the files are uploaded.');
+    const ready = this.uploads().filter((u) => u.attachment).map((u) => u.attachment!.id);
+    const problem = this.chat.send(id, value, ready);
+    this.error.set(problem && (value.trim() || ready.length) ? problem : null);
+    if (!problem) {
+      this.files.take(id);
+      this.box().nativeElement.value = '';
+    }
+  }
+
+  protected attach(files: readonly File[]): void {
+    if (files.length === 0) return;
+    this.error.set(this.files.add(this.conversationId(), files));
+  }
+
+  protected picked(input: HTMLInputElement): void {
+    this.attach([...(input.files ?? [])]);
+    input.value = '';
+  }
+
+  /** A pasted image (a screenshot) becomes an attachment; pasted text stays text. */
+  protected onPaste(event: ClipboardEvent): void {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length === 0) return;
+    event.preventDefault();
+    this.attach(files);
+  }
+
+  protected onDragOver(event: DragEvent): void {
+    if (!event.dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    this.dragging.set(true);
+  }
+
+  protected onDrop(event: DragEvent): void {
+    this.dragging.set(false);
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (files.length === 0) return;
+    event.preventDefault();
+    this.attach(files);
+  }
+
+  protected removeUpload(localId: string): void {
+    this.files.remove(localId);
   }
 
   protected stopTyping(): void {

@@ -36,6 +36,7 @@ interface MessageView {
   message: Message;
   mine: boolean;
   senderName: string;
+  senderAvatar: string | null;
   showSender: boolean;
   canEdit: boolean;
   canDelete: boolean;
@@ -112,6 +113,7 @@ export class ConversationPane {
         message: m,
         mine,
         senderName: this.chat.userName(m.senderId),
+        senderAvatar: this.chat.user(m.senderId)?.avatarUrl ?? null,
         showSender: group && !sameRun,
         canEdit: mine && !m.deletedAt,
         canDelete: this.chat.canDelete(c, m),

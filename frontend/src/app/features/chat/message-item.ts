@@ -3,9 +3,11 @@ import { MatButton, MatIconButton } from '@angular/material/button';
 import { MatMenu, MatMenuItem, MatMenuTrigger } from '@angular/material/menu';
 import { MatTooltip } from '@angular/material/tooltip';
 import { LIMITS, codePointLength, type Message, type ReplyTo } from '@chat/contracts';
+import { Avatar } from '../../core/ui/avatar';
 import { Icon } from '../../core/ui/icon';
 import { fullTime, timeOfDay } from '../../core/ui/time';
 import { parseMarkdown, type MentionContext } from './format/markdown';
+import { AttachmentList } from './attachment-list';
 import { RichText } from './format/rich-text';
 
 /** The reactions the message menu offers at once; the picker has the rest. */
@@ -18,7 +20,7 @@ export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'
  */
 @Component({
   selector: 'chat-message-item',
-  imports: [MatIconButton, MatButton, MatMenu, MatMenuItem, MatMenuTrigger, MatTooltip, Icon, RichText],
+  imports: [MatIconButton, MatButton, MatMenu, MatMenuItem, MatMenuTrigger, MatTooltip, Icon, RichText, AttachmentList, Avatar],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './message-item.html',
   styleUrl: './message-item.scss',
@@ -33,6 +35,7 @@ export class MessageItem {
   readonly message = input.required<Message>();
   readonly mine = input(false);
   readonly senderName = input('');
+  readonly senderAvatar = input<string | null>(null);
   /** Shown above the first of a run of messages from the same person in a group. */
   readonly showSender = input(false);
   readonly canEdit = input(false);

@@ -26,12 +26,21 @@ interface Row {
   online: boolean | null;
   presenceText: string;
   initials: string;
+  /** A direct conversation's peer's picture. */
+  avatarUrl: string | null;
 }
 
 export function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
   const letters = parts.length > 1 ? [parts[0], parts[parts.length - 1]] : parts;
   return letters.map((p) => [...p][0]?.toUpperCase() ?? '').join('') || '?';
+}
+
+/** What the list shows for a message of files only: the file's name, or how many. */
+export function filesPreview(files: readonly { name: string; thumbnailUrl: string | null }[]): string {
+  if (files.length === 0) return '';
+  if (files.length > 1) return `${files.length} files`;
+  return `${files[0]!.thumbnailUrl ? 'Photo' : 'File'}: ${files[0]!.name}`;
 }
 
 /** The conversation list, newest activity first, with search, new group and the account menu. */
@@ -71,7 +80,7 @@ export class Sidebar {
     if (typing.length) preview = c.type === 'group' ? `${typing[0]} is typing…` : 'typing…';
     else if (last) {
       const who = last.senderId === me ? 'You: ' : c.type === 'group' ? `${this.chat.userName(last.senderId)}: ` : '';
-      preview = last.deletedAt ? `${who}Message deleted` : `${who}${last.text}`;
+      preview = last.deletedAt ? `${who}Message deleted` : `${who}${last.text || filesPreview(last.attachments)}`;
     }
     const peer = this.chat.peerId(c);
     const presence = peer ? this.chat.presence(peer) : undefined;
@@ -89,6 +98,7 @@ export class Sidebar {
       online,
       presenceText,
       initials: initials(title),
+      avatarUrl: peer ? (this.chat.user(peer)?.avatarUrl ?? null) : null,
     };
   }
 

@@ -7,6 +7,7 @@ import { MatInput } from '@angular/material/input';
 import { RouterLink } from '@angular/router';
 import { LIMITS, type SessionInfo } from '@chat/contracts';
 import { ApiError, describeError } from '../../core/api-error';
+import { Avatar } from '../../core/ui/avatar';
 import { Icon } from '../../core/ui/icon';
 import { fullTime } from '../../core/ui/time';
 import { confirmThen, type ConfirmData } from '../chat/confirm-dialog';
@@ -24,7 +25,7 @@ interface Outcome {
  */
 @Component({
   selector: 'chat-profile-page',
-  imports: [ReactiveFormsModule, RouterLink, MatFormField, MatLabel, MatHint, MatError, MatInput, MatButton, MatIconButton, Icon],
+  imports: [ReactiveFormsModule, RouterLink, MatFormField, MatLabel, MatHint, MatError, MatInput, MatButton, MatIconButton, Icon, Avatar],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './profile-page.html',
   styleUrl: './profile-page.scss',
@@ -51,6 +52,17 @@ export class ProfilePage {
   constructor() {
     void this.run('sessions', () => this.store.loadSessions(), null);
     void this.run('blocked', () => this.store.loadBlocked(), null);
+  }
+
+  protected setAvatar(input: HTMLInputElement): Promise<void> {
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return Promise.resolve();
+    return this.run('avatar', () => this.store.setAvatar(file), 'Picture saved.');
+  }
+
+  protected removeAvatar(): Promise<void> {
+    return this.run('avatar', () => this.store.removeAvatar(), 'Picture removed.');
   }
 
   protected rename(): Promise<void> {

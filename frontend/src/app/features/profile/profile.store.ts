@@ -2,6 +2,7 @@ import { Injectable, inject, signal } from '@angular/core';
 import type { SessionInfo, User } from '@chat/contracts';
 import { AuthApi } from '../../core/auth/auth-api';
 import { AuthStore } from '../../core/auth/auth.store';
+import { FilesApi } from '../../core/files/files-api';
 import { PeopleStore } from '../chat/state/people.store';
 
 /**
@@ -14,6 +15,7 @@ export class ProfileStore {
   private readonly api = inject(AuthApi);
   private readonly auth = inject(AuthStore);
   private readonly people = inject(PeopleStore);
+  private readonly files = inject(FilesApi);
 
   private readonly _sessions = signal<readonly SessionInfo[]>([]);
   private readonly _blocked = signal<readonly User[]>([]);
@@ -31,6 +33,16 @@ export class ProfileStore {
 
   async rename(displayName: string): Promise<void> {
     this.auth.updateUser(await this.api.updateMe(await this.auth.accessToken(), displayName));
+  }
+
+  async setAvatar(file: File): Promise<void> {
+    this.auth.updateUser(await this.files.setAvatar(await this.auth.accessToken(), file));
+  }
+
+  async removeAvatar(): Promise<void> {
+    await this.files.removeAvatar(await this.auth.accessToken());
+    const me = this.me();
+    if (me) this.auth.updateUser({ ...me, avatarUrl: null });
   }
 
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {

@@ -12,11 +12,13 @@ describe('TOPIC_ACCESS', () => {
     expect(grants).toEqual(Object.fromEntries(SERVICE_NAMES.map((s) => [s, { produce: topicsOf(TOPIC_ACCESS[s].produce), consume: topicsOf(TOPIC_ACCESS[s].consume) }])));
   });
 
-  it('lets every command topic be written by the gateway and read by exactly one service', () => {
+  it("lets every command topic be written by the gateway (media's by messaging, which claims uploads at a send) and read by exactly one service", () => {
     const commandTopics = new Set(Object.values(COMMANDS).map((c) => c.topic));
     for (const t of commandTopics) {
-      expect([t, topicsOf(TOPIC_ACCESS.gateway.produce).includes(t)]).toEqual([t, true]);
+      const writer = t === TOPICS.mediaCommands ? TOPIC_ACCESS.messaging : TOPIC_ACCESS.gateway;
+      expect([t, topicsOf(writer.produce).includes(t)]).toEqual([t, true]);
     }
+    expect(topicsOf(TOPIC_ACCESS.gateway.produce)).not.toContain(TOPICS.mediaCommands);
     // Every command topic is some service's own; messaging's also carries its own projection notices.
     for (const t of commandTopics) {
       const readers = SERVICE_NAMES.filter((s) => topicsOf(TOPIC_ACCESS[s].consume).includes(t));

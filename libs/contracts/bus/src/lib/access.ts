@@ -1,7 +1,7 @@
 import { TOPICS, type TopicKey } from './kafka';
 
 /** The platform's services: each has its own Kafka principal. */
-export const SERVICE_NAMES = ['auth', 'users', 'messaging', 'presence', 'gateway'] as const;
+export const SERVICE_NAMES = ['auth', 'users', 'messaging', 'presence', 'media', 'gateway'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface TopicAccess {
@@ -33,12 +33,17 @@ export const TOPIC_ACCESS: Readonly<Record<ServiceName, TopicAccess>> = {
     consume: ['usersCommands'],
   },
   messaging: {
-    produce: ['replies', 'deadLetters', 'deliveries', 'messagingCommands'],
-    consume: ['messagingCommands', 'conversationEvents', 'contactEvents', 'userEvents'],
+    produce: ['replies', 'deadLetters', 'deliveries', 'messagingCommands', 'mediaCommands'],
+    consume: ['messagingCommands', 'conversationEvents', 'contactEvents', 'userEvents', 'replies'],
   },
   presence: {
     produce: ['replies', 'deadLetters', 'deliveries', 'gatewayEvents'],
     consume: ['presenceCommands', 'gatewayEvents', 'conversationEvents', 'contactEvents', 'typing', 'userEvents'],
+  },
+  /** Only messaging claims uploads and releases their bytes; media learns of avatars from users' `user.updated`. */
+  media: {
+    produce: ['replies', 'deadLetters'],
+    consume: ['mediaCommands', 'userEvents'],
   },
   gateway: {
     produce: ['deadLetters', 'authCommands', 'usersCommands', 'messagingCommands', 'presenceCommands', 'gatewayEvents', 'typing'],

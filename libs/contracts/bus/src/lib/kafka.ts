@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AckSchemas,
+  AttachmentSchema,
   AuthResultSchema,
   ConversationSchema,
   ConversationTypeSchema,
@@ -61,6 +62,12 @@ export type LoginCommand = z.output<typeof LoginCommandSchema>;
 /** A started or refreshed session as auth makes it, before its tokens are sealed for the reply. */
 export const SessionAnswerSchema = AuthResultSchema.extend({ sessionId: z.string() });
 export type SessionAnswer = z.output<typeof SessionAnswerSchema>;
+/**
+ * v1.1 files: what a message keeps of an attachment (media's record, without
+ * URLs); messaging signs `url` and `thumbnailUrl` whenever it shows the message.
+ */
+export const AttachmentRecordSchema = AttachmentSchema.omit({ url: true, thumbnailUrl: true }).extend({ thumbnail: z.boolean() });
+export type AttachmentRecord = z.infer<typeof AttachmentRecordSchema>;
 const SealedSessionSchema = SessionAnswerSchema.extend({ accessToken: SealedSchema, refreshToken: SealedSchema });
 
 /**
@@ -74,6 +81,8 @@ export const TOPICS = {
   usersCommands: 'chat.users.commands.v1',
   messagingCommands: 'chat.messaging.commands.v1',
   presenceCommands: 'chat.presence.commands.v1',
+  /** v1.1 files: claims of uploads (keyed by uploader) and releases of their bytes. */
+  mediaCommands: 'chat.media.commands.v1',
   /** Replies to commands, keyed by the asking process's id. */
   replies: 'chat.replies.v1',
   /** Facts. */
@@ -97,6 +106,7 @@ export const DEFAULT_PARTITIONS: Record<TopicKey, number> = {
   usersCommands: 4,
   messagingCommands: 8,
   presenceCommands: 2,
+  mediaCommands: 2,
   replies: 4,
   userEvents: 2,
   conversationEvents: 4,
@@ -278,6 +288,20 @@ export const COMMANDS = {
     request: asCommand(RequestSchemas['conversation:mute']).extend({ socketId: z.string().max(64).optional() }),
     reply: AckSchemas['conversation:mute'],
   },
+  /**
+   * v1.1 files: messaging, at a send, takes the uploads into one message. Each
+   * must be the actor's and unused, or already taken by this same send (a retry
+   * with the same clientMsgId); anything else is VALIDATION_FAILED and takes
+   * nothing. The reply is what the message keeps of each (URLs are signed when
+   * the message is shown).
+   */
+  'media.claim': {
+    topic: TOPICS.mediaCommands,
+    request: z.object({ actorId: Id, conversationId: Id, clientMsgId: z.string().min(1), attachmentIds: z.array(Id).min(1).max(10) }),
+    reply: z.object({ attachments: z.array(AttachmentRecordSchema) }),
+  },
+  /** v1.1: the avatar media stored for the actor (its id), or null to remove it; answers the profile. */
+  'users.setAvatar': { topic: TOPICS.usersCommands, request: z.object({ actorId: Id, avatarId: Id.nullable() }), reply: z.object({ user: UserSchema }) },
   'presence.query': {
     topic: TOPICS.presenceCommands,
     /** With viewerId, presence the viewer may not see (not a contact, no shared conversation) answers offline, never seen. */
@@ -363,6 +387,8 @@ export const EVENTS = {
    * on the topic never declares a live gateway dead.
    */
   'presence.probe': { topic: TOPICS.gatewayEvents, payload: z.object({ gatewayId: z.string(), at: z.string() }) },
+  /** v1.1 files: the messages holding these attachments were deleted; media deletes their bytes. Keyed by conversation. */
+  'attachments.released': { topic: TOPICS.mediaCommands, payload: z.object({ attachmentIds: z.array(z.string()).min(1) }) },
   'typing.changed': {
     topic: TOPICS.typing,
     payload: z.object({ conversationId: Id, userId: z.string(), typing: z.boolean() }),

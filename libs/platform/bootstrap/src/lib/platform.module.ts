@@ -1,9 +1,9 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import type { z } from 'zod';
 import { configModule } from '@chat/platform-config';
 import { KafkaHealth, KafkaModule } from '@chat/platform-kafka';
 import { MongoHealth, MongoModule } from '@chat/platform-mongo';
-import { HealthModule, loggingModule, MetricsModule } from '@chat/platform-observability';
+import { HealthModule, loggingModule, MetricsModule, type DependencyCheck } from '@chat/platform-observability';
 
 export interface PlatformOptions {
   /** The service's name: in logs, Kafka client ids and consumer groups. */
@@ -14,6 +14,8 @@ export interface PlatformOptions {
   replies?: boolean;
   /** Whether the service owns a database (readiness then also waits for it). */
   mongo?: boolean;
+  /** More dependencies readiness waits for (media: its object store); each a provider of a global module. */
+  checks?: Type<DependencyCheck>[];
 }
 
 /**
@@ -33,7 +35,7 @@ export class PlatformModule {
         MetricsModule.forRoot(),
         ...(mongo ? [MongoModule.forRoot()] : []),
         KafkaModule.forService({ service: opts.name, replies: opts.replies ?? false }),
-        HealthModule.forRoot(mongo ? [KafkaHealth, MongoHealth] : [KafkaHealth]),
+        HealthModule.forRoot([KafkaHealth, ...(mongo ? [MongoHealth] : []), ...(opts.checks ?? [])]),
       ],
     };
   }

@@ -10,6 +10,8 @@ export interface PendingMessage {
   readonly text: string;
   /** The message it answers, if any. */
   readonly replyTo?: string;
+  /** v1.1: uploads it carries (already on the server; a retry sends the same ids, which the server accepts for the same clientMsgId). */
+  readonly attachmentIds?: readonly string[];
   readonly createdAt: string;
   /** sending: waiting for the ack (retried with the same clientMsgId); failed: the server refused it or gave up. */
   readonly state: 'sending' | 'failed';
@@ -61,12 +63,13 @@ export class OutboxStore {
     return new Set(this.pending().map((p) => p.conversationId));
   }
 
-  add(conversationId: string, text: string, replyTo?: string): void {
+  add(conversationId: string, text: string, replyTo?: string, attachmentIds: readonly string[] = []): void {
     const pending: PendingMessage = {
       clientMsgId: crypto.randomUUID(),
       conversationId,
       text,
       ...(replyTo ? { replyTo } : {}),
+      ...(attachmentIds.length ? { attachmentIds } : {}),
       createdAt: new Date().toISOString(),
       state: 'sending',
       error: null,
@@ -128,6 +131,7 @@ export class OutboxStore {
             text: next.text,
             clientMsgId: next.clientMsgId,
             ...(next.replyTo ? { replyTo: next.replyTo } : {}),
+            ...(next.attachmentIds?.length ? { attachmentIds: [...next.attachmentIds] } : {}),
           });
           this.discard(message.clientMsgId);
           this.delivered(message);

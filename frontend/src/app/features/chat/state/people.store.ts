@@ -53,7 +53,7 @@ export class PeopleStore {
     if (users.length === 0) return;
     this.users.update((m) => {
       const next = new Map(m);
-      for (const u of users) next.set(u.id, { id: u.id, username: u.username, displayName: u.displayName });
+      for (const u of users) next.set(u.id, { id: u.id, username: u.username, displayName: u.displayName, avatarUrl: u.avatarUrl ?? null });
       return next;
     });
   }

@@ -14,7 +14,7 @@ const BY_STATUS: Record<number, ErrorCode> = {
   503: 'UNAVAILABLE',
 };
 
-/** The one place REST errors become `{error: {code, message}}`; nothing else leaks. */
+/** The one place REST errors (the gateway's, media's) become `{error: {code, message}}`; nothing else leaks. */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('HttpErrorFilter');

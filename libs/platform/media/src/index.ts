@@ -1,0 +1,2 @@
+export * from './lib/signing';
+export * from './lib/file-name';
