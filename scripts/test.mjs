@@ -57,6 +57,7 @@ const results = [];
 let infra = null;
 let platform = null;
 let current = null; // the suite process running now
+let currentGraceMs = 5000; // how long it may take to stop (the cluster suite stops a cluster)
 
 function chooseLogDir() {
   // One shared .logs/test, cleared per run, unless another run is using it right now.
@@ -75,7 +76,7 @@ function chooseLogDir() {
 }
 
 async function cleanup() {
-  if (current?.alive()) await current.stop({ graceMs: 5000 });
+  if (current?.alive()) await current.stop({ graceMs: currentGraceMs });
   if (platform) await platform.stop().catch(() => {});
   platform = null;
   if (infra) await infra.stop().catch(() => {});
@@ -109,7 +110,7 @@ export function reportCounts(report) {
  * A project without a report, a report that cannot be read, and an expected test file
  * that did not run at least one test each count as a failure: the run cannot pass on nothing.
  */
-async function runLayer(name, target, { projects, env = {}, args = [] }) {
+async function runLayer(name, target, { projects, env = {}, args = [], timeoutMs = SUITE_TIMEOUT_MS, graceMs = 5000 }) {
   say('test', `── ${name} ──`);
   const started = Date.now();
   for (const p of projects) rmSync(path.join(repoRoot, reportFile(target, p.name)), { force: true });
@@ -117,12 +118,13 @@ async function runLayer(name, target, { projects, env = {}, args = [] }) {
   // output (the frontend's), and a report cached by another checkout names its files elsewhere.
   const nxArgs = ['nx', 'run-many', '-t', target, '-p', ...projects.map((p) => p.name), '--parallel=1', '--outputStyle=stream', '--nxBail=false', '--skip-nx-cache', ...args];
   current = spawnManaged({ name, cmd: 'npx', args: nxArgs, env: toolEnv(env), cwd: repoRoot });
+  currentGraceMs = graceMs;
   const proc = current;
-  const timer = sleep(SUITE_TIMEOUT_MS).then(() => 'timeout');
+  const timer = sleep(timeoutMs).then(() => 'timeout');
   const notes = [];
   if ((await Promise.race([proc.exited, timer])) === 'timeout') {
-    notes.push(`timed out after ${seconds(SUITE_TIMEOUT_MS)}`);
-    await proc.stop({ graceMs: 5000 });
+    notes.push(`timed out after ${seconds(timeoutMs)}`);
+    await proc.stop({ graceMs });
   }
   const { code, signal } = await proc.exited;
   current = null;
@@ -208,7 +210,10 @@ async function main() {
       await runLayer('frontend', 'test', { projects: withTarget('test', (n) => n === 'frontend'), env: infraEnv, args: ['--reporters=json', '--reporters=default', `--outputFile=${out}`] });
     } else if (suite === 'cluster') {
       // Builds (once) and starts its own cluster, images and installs; needs root (tests/cluster).
-      await runLayer('cluster', 'cluster', { projects: withTarget('cluster') });
+      // Its own limit (default 75 minutes): images, two installs and three faults under load.
+      const timeoutMs = Number(process.env.CHAT_TEST_CLUSTER_TIMEOUT_MIN || 75) * 60_000;
+      // A stopped suite stops its cluster first (tests/cluster, on SIGTERM): give it time.
+      await runLayer('cluster', 'cluster', { projects: withTarget('cluster'), timeoutMs, graceMs: 180_000 });
     } else if (suite === 'integration' || suite === 'faults' || suite === 'chart') {
       // faults: tests/faults and tests/abuse, processes killed, paused, the broker and the database taken
       // away under load; hostile input, forged tokens, floods. integration: every service's test/*.int.ts.

@@ -98,6 +98,14 @@ if [ "${1:-}" = --check ]; then
   done
   exit 0
 fi
+build_skaffold() {
+  # Its go.mod replaces modules, so `go install …@version` is refused: a wrapper carries them.
+  wrap github.com/GoogleContainerTools/skaffold/v2 "v$2" "v$2" "$1/src"
+  (cd "$1/src" && GOFLAGS="$GOFLAGS -mod=mod" nice -n 10 go build \
+    -ldflags "-s -w -X github.com/GoogleContainerTools/skaffold/v2/pkg/skaffold/version.version=v$2" \
+    -o "$1/bin/skaffold" github.com/GoogleContainerTools/skaffold/v2/cmd/skaffold)
+}
+
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(kubernetes containerd cni etcd coredns traefik)
 for c in "${wanted[@]}"; do
@@ -108,6 +116,7 @@ for c in "${wanted[@]}"; do
     etcd) build_one etcd "$ETCD_VERSION" ;;
     coredns) build_one coredns "$COREDNS_VERSION" ;;
     traefik) build_one traefik "$TRAEFIK_VERSION" ;;
+    skaffold) build_one skaffold "$SKAFFOLD_VERSION" ;;
     *) echo "unknown component: $c" >&2; exit 2 ;;
   esac
 done

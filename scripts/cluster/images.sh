@@ -8,9 +8,10 @@
 #     JRE, laid out like apache/kafka) and MongoDB-protocol store (ferretdb-image/: FerretDB
 #     built with Go by scripts/infra), built once and kept in the cluster cache.
 # Usage: bash scripts/cluster/images.sh build TAG       build ours as localhost/chat-<name>:TAG
-#        bash scripts/cluster/images.sh infra           build Kafka and FerretDB (cached)
+#        bash scripts/cluster/images.sh infra [--import] build Kafka and FerretDB (cached) [and import them]
 #        bash scripts/cluster/images.sh import IMAGE…   podman save | ctr import into the cluster
-#        bash scripts/cluster/images.sh list            our image names, one a line
+#        bash scripts/cluster/images.sh list [--full]   our image names, one a line (--full: with
+#                                                       the Dockerfile and build arguments)
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -55,10 +56,14 @@ build() {
   done < <(list)
 }
 
+# A short digest of an image's build folder: a change to it is a new tag, so a new build.
+digest() { (cd "$1" && find . -type f | sort | xargs sha256sum | sha256sum | cut -c1-8); }
+
 infra() {
   setup
-  local dir t0
-  if ! podman image exists "localhost/chat-cluster/kafka:$KAFKA_VERSION"; then
+  local dir t0 kimg fimg
+  kimg=localhost/chat-cluster/kafka:$KAFKA_VERSION-$(digest "$HERE/kafka-image")
+  if ! podman image exists "$kimg"; then
     t0=$(date +%s)
     dir=$CLUSTER_CACHE/kafka-image-$KAFKA_VERSION
     if [ ! -f "$dir/.done" ]; then
@@ -68,25 +73,29 @@ infra() {
     fi
     local ctx; ctx=$(mktemp -d)
     cp -r "$HERE/kafka-image/." "$ctx/"; cp -r "$dir/libs" "$ctx/libs"
-    podman build --pull=never --format docker -t "localhost/chat-cluster/kafka:$KAFKA_VERSION" "$ctx" >"${LOG_DIR:-/tmp}/build-kafka.log" 2>&1 \
+    podman build --pull=never --format docker -t "$kimg" "$ctx" >"${LOG_DIR:-/tmp}/build-kafka.log" 2>&1 \
       || { tail -20 "${LOG_DIR:-/tmp}/build-kafka.log" >&2; rm -rf "$ctx"; exit 1; }
     rm -rf "$ctx"
     say "kafka image built in $(( $(date +%s) - t0 )) s"
   fi
   local fver; fver=$(sed -n "s/^export const FERRETDB_VERSION = '\(.*\)';/\1/p" "$ROOT/scripts/infra/ferretdb.mjs")
-  if ! podman image exists "localhost/chat-cluster/ferretdb:$fver"; then
+  fimg=localhost/chat-cluster/ferretdb:$fver-$(digest "$HERE/ferretdb-image")
+  if ! podman image exists "$fimg"; then
     t0=$(date +%s)
     local bin
     bin=$(cd "$ROOT" && node --input-type=module -e 'const m = await import("./scripts/infra/ferretdb.mjs"); console.log(await m.provisionFerretDB())')
     local ctx; ctx=$(mktemp -d)
     cp -r "$HERE/ferretdb-image/." "$ctx/"; cp "$bin" "$ctx/ferretdb"
-    podman build --pull=never --format docker -t "localhost/chat-cluster/ferretdb:$fver" "$ctx" >"${LOG_DIR:-/tmp}/build-ferretdb.log" 2>&1 \
+    podman build --pull=never --format docker -t "$fimg" "$ctx" >"${LOG_DIR:-/tmp}/build-ferretdb.log" 2>&1 \
       || { tail -20 "${LOG_DIR:-/tmp}/build-ferretdb.log" >&2; rm -rf "$ctx"; exit 1; }
     rm -rf "$ctx"
     say "ferretdb image built in $(( $(date +%s) - t0 )) s"
   fi
-  echo "KAFKA_IMAGE=localhost/chat-cluster/kafka:$KAFKA_VERSION"
-  echo "MONGO_IMAGE=localhost/chat-cluster/ferretdb:$fver"
+  # Stable names too, for values files (k8s/values-cluster.yaml): the latest build of each.
+  podman tag "$kimg" "localhost/chat-cluster/kafka:$KAFKA_VERSION"
+  podman tag "$fimg" "localhost/chat-cluster/ferretdb:$fver"
+  echo "KAFKA_IMAGE=$kimg"
+  echo "MONGO_IMAGE=$fimg"
 }
 
 import() {
@@ -104,8 +113,10 @@ import() {
 
 case ${1:-} in
   build) build "${2:?tag}" ;;
-  infra) infra ;;
+  infra) infra; if [ "${2:-}" = --import ]; then
+      import "localhost/chat-cluster/kafka:$KAFKA_VERSION" "localhost/chat-cluster/ferretdb:$(sed -n "s/^export const FERRETDB_VERSION = '\(.*\)';/\1/p" "$ROOT/scripts/infra/ferretdb.mjs")"
+    fi ;;
   import) shift; import "$@" ;;
-  list) list | cut -d' ' -f1 ;;
+  list) if [ "${2:-}" = --full ]; then list; else list | cut -d' ' -f1; fi ;;
   *) echo "usage: $0 build TAG | infra | import IMAGE… | list" >&2; exit 2 ;;
 esac

@@ -7,4 +7,6 @@ CNI_VERSION=1.9.0
 ETCD_VERSION=3.6.16
 COREDNS_VERSION=1.14.7
 TRAEFIK_VERSION=3.6.12
+# skaffold (optional: `build.sh skaffold`), for `skaffold run -p podman`.
+SKAFFOLD_VERSION=2.16.1
 CLUSTER_CACHE=${CHAT_CLUSTER_CACHE:-$HOME/.cache/chat-cluster}

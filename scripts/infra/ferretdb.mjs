@@ -160,6 +160,8 @@ export async function mongoReady(url) {
  * fault tests take it away and bring it back on the same data.
  */
 export async function startFerretDB({
+  // Loopback, or a local bridge's address for pods (tests/cluster).
+  host = '127.0.0.1',
   port = 27017,
   dataDir = '.data/dev',
   cacheDir = '.cache',
@@ -170,12 +172,12 @@ export async function startFerretDB({
   const home = path.join(fromRoot(dataDir), 'ferretdb');
   const pidFile = path.join(fromRoot(dataDir), 'ferretdb.pid');
   const logFile = path.join(fromRoot(logDir), 'ferretdb.log');
-  const url = `mongodb://127.0.0.1:${port}/`;
+  const url = `mongodb://${host}:${port}/`;
   mkdirSync(home, { recursive: true });
   const args = [
     '--handler=sqlite',
     `--sqlite-url=file:${home}/`,
-    `--listen-addr=127.0.0.1:${port}`,
+    `--listen-addr=${host}:${port}`,
     '--debug-addr=-',
     '--telemetry=disable',
     `--state-dir=${home}`,
@@ -206,14 +208,14 @@ export async function startFerretDB({
         await waitUntil(() => mongoReady(url), {
           timeoutMs: readyTimeoutMs,
           intervalMs: 300,
-          what: `FerretDB on 127.0.0.1:${port}`,
+          what: `FerretDB on ${host}:${port}`,
           alive: () => proc.alive(),
         });
       } catch (err) {
         await proc.stop({ graceMs: 5000 });
         throw new Error(`${err.message}\nlast lines of ${logFile}:\n${tail(logFile, 25)}`);
       }
-      say('ferretdb', `FerretDB ${FERRETDB_VERSION} ready on 127.0.0.1:${port} in ${seconds(Date.now() - started)} (log: ${path.relative(process.cwd(), logFile)})`);
+      say('ferretdb', `FerretDB ${FERRETDB_VERSION} ready on ${host}:${port} in ${seconds(Date.now() - started)} (log: ${path.relative(process.cwd(), logFile)})`);
       return handle;
     },
     async stop({ graceMs = 10000 } = {}) {

@@ -19,8 +19,8 @@
  *
  * CHAT_CLUSTER_KEEP=1 leaves the cluster up at the end (stop it with cluster.sh down).
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync, appendFileSync, readFileSync, existsSync } from 'node:fs';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync, appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChatLoad, connect, ok, register, uniqueName, closeAll, type ChatSocket, type LoadReport } from '@chat/testing';
 
@@ -35,6 +35,9 @@ const TAG = `t${Date.now().toString(36)}`;
 const TAG2 = `${TAG}b`;
 const NS = 'chat';
 const MIN = 60_000;
+/** The cluster bridge's address on the host: where pods reach the launcher's Kafka and FerretDB. */
+const BRIDGE_IP = '10.244.0.1';
+let external: ChildProcess | undefined;
 
 mkdirSync(LOGS, { recursive: true });
 mkdirSync(REPORTS, { recursive: true });
@@ -113,11 +116,9 @@ async function podsOf(component: string): Promise<string[]> {
 /** Values every install here shares: our images from containerd (never pulled), the Ingress by Traefik. */
 function commonValues(): string[] {
   return [
+    '-f', 'k8s/values-cluster.yaml',
     '--set', 'global.imageRegistry=localhost',
     '--set', `global.imageTag=${TAG}`,
-    '--set', 'global.imagePullPolicy=Never',
-    '--set', 'ingress.className=traefik',
-    '--set', 'ingress.hosts[0]=localhost',
     '--set', `config.corsOrigins[0]=${BASE}`,
     // The load registers dozens of users from one address (the ingress).
     '--set', 'config.rateLimits=off',
@@ -126,8 +127,11 @@ function commonValues(): string[] {
 
 let infraImages: Record<string, string> = {};
 let stepFailed = '';
-/** A step: skipped with a clear failure when an earlier one failed. */
-function step(name: string, timeoutMs: number, fn: () => Promise<void>) {
+/**
+ * A step: not run (a clear failure) when an earlier step it depends on failed. A step that
+ * leaves the cluster usable for the next ones even when it fails (a fault) is not critical.
+ */
+function step(name: string, timeoutMs: number, fn: () => Promise<void>, { critical = true } = {}) {
   it(
     name,
     async () => {
@@ -136,7 +140,7 @@ function step(name: string, timeoutMs: number, fn: () => Promise<void>) {
       try {
         await fn();
       } catch (err) {
-        stepFailed = name;
+        if (critical) stepFailed = name;
         throw err;
       } finally {
         timings[`step: ${name}`] = Date.now() - t0;
@@ -147,7 +151,21 @@ function step(name: string, timeoutMs: number, fn: () => Promise<void>) {
   );
 }
 
+// Stopped from outside (the runner's time limit, Ctrl-C): the cluster and the launcher go too.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the cluster`);
+    if (external && external.exitCode === null) external.kill('SIGTERM');
+    if (process.env.CHAT_CLUSTER_KEEP !== '1') spawnSync('bash', ['scripts/cluster/cluster.sh', 'down'], { cwd: ROOT, stdio: 'inherit', timeout: 170_000 });
+    process.exit(130);
+  });
+}
+
 afterAll(async () => {
+  if (external && external.exitCode === null) {
+    external.kill('SIGTERM');
+    await new Promise((r) => { external!.once('exit', r); setTimeout(r, 30_000); });
+  }
   writeFileSync(path.join(REPORTS, 'figures.json'), JSON.stringify({ timings, figures }, null, 2));
   if (process.env.CHAT_CLUSTER_KEEP === '1') {
     log(`cluster left running (CHAT_CLUSTER_KEEP=1): export KUBECONFIG=${KUBECONFIG}; stop: bash scripts/cluster/cluster.sh down`);
@@ -155,6 +173,31 @@ afterAll(async () => {
   }
   await sh('cluster-down', 'bash', ['scripts/cluster/cluster.sh', 'down'], 5 * MIN).catch((e) => log(String(e)));
 }, 6 * MIN);
+
+async function walkProtocol(): Promise<void> {
+    const health = await fetch(`${BASE}/api/v1/health`);
+    expect(health.status).toBe(200);
+    const web = await fetch(`${BASE}/`);
+    expect(await web.text()).toMatch(/<html/i);
+    const [a, b, c] = await Promise.all([register(BASE, uniqueName('alice')), register(BASE, uniqueName('bob')), register(BASE, uniqueName('carol'))]);
+    let alice: ChatSocket | undefined, bob: ChatSocket | undefined, carol: ChatSocket | undefined;
+    try {
+      [alice, bob, carol] = await Promise.all([connect(BASE, a.accessToken), connect(BASE, b.accessToken), connect(BASE, c.accessToken)]);
+      const { conversation: direct } = await ok(alice, 'conversation:direct', { userId: b.user.id });
+      const heard = new Promise<{ id: string; text: string }>((resolve) => bob!.on('message:new', (p) => resolve(p.message)));
+      const { message } = await ok(alice, 'message:send', { conversationId: direct.id, text: 'hello through the ingress', clientMsgId: uniqueName('m') });
+      const pushed = await Promise.race([heard, sleep(20_000).then(() => null)]);
+      expect(pushed?.id).toBe(message.id);
+      const { conversation: group } = await ok(alice, 'group:create', { name: 'cluster group', memberIds: [b.user.id, c.user.id] });
+      const toCarol = new Promise<{ id: string }>((resolve) => carol!.on('message:new', (p) => p.message.conversationId === group.id && resolve(p.message)));
+      const { message: gm } = await ok(bob, 'message:send', { conversationId: group.id, text: 'hello group', clientMsgId: uniqueName('g') });
+      expect((await Promise.race([toCarol, sleep(20_000).then(() => null)]))?.id).toBe(gm.id);
+      const history = await ok(carol, 'message:history', { conversationId: group.id });
+      expect(history.messages.map((m) => m.id)).toContain(gm.id);
+    } finally {
+      closeAll(alice, bob, carol);
+    }
+  }
 
 describe('the chart on a real single-node Kubernetes', () => {
   step('the cluster is built (cached by version) and starts: node Ready, CoreDNS, Traefik', 60 * MIN, async () => {
@@ -181,45 +224,28 @@ describe('the chart on a real single-node Kubernetes', () => {
     await kubectl('apply', '-f', path.join(ROOT, 'k8s', 'namespace.yaml'));
     const [kafkaRepo, kafkaTag] = infraImages.KAFKA_IMAGE!.split(/:(?=[^:]+$)/);
     const [mongoRepo, mongoTag] = infraImages.MONGO_IMAGE!.split(/:(?=[^:]+$)/);
+    // k8s/values-cluster.yaml: FerretDB has users but no roles, so every service signs in as root.
     await sh('helm-install-trial', helm, [
       'upgrade', '--install', 'chat', 'helm', '-n', NS, ...commonValues(),
       '--set', `kafka.image.repository=${kafkaRepo}`, '--set', `kafka.image.tag=${kafkaTag}`,
-      '--set', 'kafka.heapOpts=-Xms256m -Xmx512m',
-      '--set', 'kafka.persistence.size=2Gi', '--set', 'kafka.persistence.storageClass=local',
       '--set', `mongodb.image.repository=${mongoRepo}`, '--set', `mongodb.image.tag=${mongoTag}`,
-      // FerretDB has users but no roles: every service signs in as the root user.
-      '--set', 'mongodb.perServiceUsers=false',
-      '--set', 'mongodb.persistence.size=2Gi', '--set', 'mongodb.persistence.storageClass=local',
       '--wait', '--timeout', '15m',
     ], 17 * MIN);
     log(await allReady(NS, 3 * MIN));
     log(await sh('helm-status', helm, ['status', 'chat', '-n', NS], MIN));
   });
 
-  step('the protocol through the Ingress: two users, a direct message, a group', 5 * MIN, async () => {
-    const health = await fetch(`${BASE}/api/v1/health`);
-    expect(health.status).toBe(200);
-    const web = await fetch(`${BASE}/`);
-    expect(await web.text()).toMatch(/<html/i);
-    const [a, b, c] = await Promise.all([register(BASE, uniqueName('alice')), register(BASE, uniqueName('bob')), register(BASE, uniqueName('carol'))]);
-    let alice: ChatSocket | undefined, bob: ChatSocket | undefined, carol: ChatSocket | undefined;
-    try {
-      [alice, bob, carol] = await Promise.all([connect(BASE, a.accessToken), connect(BASE, b.accessToken), connect(BASE, c.accessToken)]);
-      const { conversation: direct } = await ok(alice, 'conversation:direct', { userId: b.user.id });
-      const heard = new Promise<{ id: string; text: string }>((resolve) => bob!.on('message:new', (p) => resolve(p.message)));
-      const { message } = await ok(alice, 'message:send', { conversationId: direct.id, text: 'hello through the ingress', clientMsgId: uniqueName('m') });
-      const pushed = await Promise.race([heard, sleep(20_000).then(() => null)]);
-      expect(pushed?.id).toBe(message.id);
-      const { conversation: group } = await ok(alice, 'group:create', { name: 'cluster group', memberIds: [b.user.id, c.user.id] });
-      const toCarol = new Promise<{ id: string }>((resolve) => carol!.on('message:new', (p) => p.message.conversationId === group.id && resolve(p.message)));
-      const { message: gm } = await ok(bob, 'message:send', { conversationId: group.id, text: 'hello group', clientMsgId: uniqueName('g') });
-      expect((await Promise.race([toCarol, sleep(20_000).then(() => null)]))?.id).toBe(gm.id);
-      const history = await ok(carol, 'message:history', { conversationId: group.id });
-      expect(history.messages.map((m) => m.id)).toContain(gm.id);
-    } finally {
-      closeAll(alice, bob, carol);
-    }
-  });
+  step('the protocol through the Ingress: two users, a direct message, a group', 5 * MIN, walkProtocol);
+
+  step('helm test: the release answers', 6 * MIN, async () => {
+    log(await sh('helm-test-trial', helm, ['test', 'chat', '-n', NS, '--logs', '--timeout', '5m'], 6 * MIN));
+  }, { critical: false });
+
+  step('the web client in Chromium through the Ingress (frontend/e2e/chat.e2e.ts)', 15 * MIN, async () => {
+    // The browser suite's own chat walk, pointed at the Ingress: the web client from chat-web,
+    // the API and the WebSocket from the gateways, all through Traefik.
+    await sh('browser', 'npx', ['jest', '-c', 'frontend/e2e/jest.config.cjs', '--ci', 'frontend/e2e/chat.e2e.ts'], 14 * MIN, { CHAT_URL: BASE });
+  }, { critical: false });
 
   /**
    * A bounded load through the Ingress while `fault` runs: rounds of ChatLoad (each 4 members,
@@ -292,13 +318,13 @@ describe('the chart on a real single-node Kubernetes', () => {
 
   step('a messaging pod deleted under load: nothing acked lost or doubled', 12 * MIN, async () => {
     expectClean(await underLoad('delete messaging pod', deletePod('messaging')));
-  });
+  }, { critical: false });
 
   step('a gateway pod deleted under load: clients reconnect, nothing lost or doubled', 12 * MIN, async () => {
     const r = await underLoad('delete gateway pod', deletePod('gateway'));
     expectClean(r);
     expect(r.reconnects).toBeGreaterThan(0);
-  });
+  }, { critical: false });
 
   step('helm upgrade to a new image tag under load: every service rolls, nothing lost or doubled', 25 * MIN, async () => {
     const names = (await sh('images-list', 'bash', ['scripts/cluster/images.sh', 'list'], MIN)).split('\n').filter(Boolean);
@@ -311,9 +337,49 @@ describe('the chart on a real single-node Kubernetes', () => {
     expectClean(r);
     const images = await kubectl('-n', NS, 'get', 'pods', '-o', 'jsonpath={range .items[*]}{.spec.containers[0].image}{"\\n"}{end}');
     for (const n of names) expect(images).toContain(`localhost/chat-${n}:${TAG2}`);
+  }, { critical: false });
+
+  step('production shape: external Kafka and MongoDB on the host, secrets from existing Secrets', 20 * MIN, async () => {
+    // The launcher's Kafka and FerretDB, listening on the bridge's address (pods reach the host there).
+    const ports = [29192, 29193, 27127].map((p) => String(p + (process.pid % 500)));
+    const infraLog = path.join(LOGS, 'external-infra.log');
+    external = spawn('node', ['scripts/infra/index.mjs', '--profile', 'cluster', '--host', BRIDGE_IP, '--kafka-port', ports[0]!, '--controller-port', ports[1]!, '--mongo-port', ports[2]!, '--data-dir', path.join('.data', `cluster-${process.pid}`), '--log-dir', path.join('.logs', 'cluster', 'external')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const env = new Promise<Record<string, string>>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        appendFileSync(infraLog, d);
+        const k = /^KAFKA_BROKERS=(\S+)/m.exec(out)?.[1];
+        const m = /^MONGO_URL=(\S+)/m.exec(out)?.[1];
+        if (k && m) resolve({ KAFKA_BROKERS: k, MONGO_URL: m });
+      };
+      external!.stdout!.on('data', onData);
+      external!.stderr!.on('data', onData);
+      external!.on('exit', (code) => reject(new Error(`the launcher exited (${code}):\n${out.slice(-2000)}`)));
+      setTimeout(() => reject(new Error(`the launcher gave no KAFKA_BROKERS/MONGO_URL in 5 min:\n${out.slice(-2000)}`)), 5 * MIN);
+    });
+    const { KAFKA_BROKERS, MONGO_URL } = await env;
+    log(`external Kafka ${KAFKA_BROKERS}, MongoDB ${MONGO_URL}`);
+    await sh('helm-uninstall-trial', helm, ['uninstall', 'chat', '-n', NS, '--wait', '--timeout', '5m'], 6 * MIN);
+    await kubectl('-n', NS, 'delete', 'pvc', '--all', '--wait=false');
+    const jwt = Array.from({ length: 64 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+    await kubectl('-n', NS, 'create', 'secret', 'generic', 'chat-mongodb', `--from-literal=uri=${MONGO_URL}chat_prod`);
+    await kubectl('-n', NS, 'create', 'secret', 'generic', 'chat-jwt', `--from-literal=jwt-secret=${jwt}`);
+    const kafkaPort = KAFKA_BROKERS.split(':').pop()!;
+    const mongoPort = /:(\d+)\//.exec(MONGO_URL)![1]!;
+    await sh('helm-install-production', helm, [
+      'upgrade', '--install', 'chat', 'helm', '-n', NS, ...commonValues(),
+      '--set', `kafka.brokers=${KAFKA_BROKERS}`, '--set', 'kafka.auth.enabled=false', '--set', `kafka.externalPorts[0]=${kafkaPort}`,
+      '--set', 'mongodb.existingSecret=chat-mongodb', '--set', `mongodb.externalPorts[0]=${mongoPort}`,
+      '--set', 'jwt.existingSecret=chat-jwt', '--set', `networkPolicy.externalCidrs[0]=${BRIDGE_IP}/32`,
+      '--wait', '--timeout', '12m',
+    ], 13 * MIN);
+    log(await allReady(NS, 3 * MIN));
+    const objects = await kubectl('-n', NS, 'get', 'statefulsets,secrets', '-o', 'name');
+    expect(objects).not.toMatch(/statefulset/);
+    expect(objects).not.toMatch(/secret\/chat-jwt\b.*helm/);
+    await walkProtocol();
+    log(await sh('helm-test-production', helm, ['test', 'chat', '-n', NS, '--logs', '--timeout', '5m'], 6 * MIN));
   });
 });
 
-// Kept for the production-shape step (external Kafka and MongoDB on the bridge address).
-export const CLUSTER_BRIDGE_IP = '10.244.0.1';
-void existsSync;
