@@ -20,7 +20,7 @@ export GOFLAGS="-buildvcs=false -trimpath" CGO_ENABLED=0
 wrap() {
   local mod=$1 ver=$2 localver=$3 dir=$4 gomod
   mkdir -p "$dir"
-  gomod=$(cd "$dir" && GOFLAGS= go mod download -json "$mod@$ver" | jq -r .GoMod)
+  gomod=$(cd "$dir" && GOFLAGS= go mod download -json "$mod@$ver" | jq -r 'if .Error then error(.Error) else .GoMod end')
   {
     echo "module local/wrapper"
     echo
@@ -28,7 +28,9 @@ wrap() {
     echo
     echo "require $mod $ver"
     echo
+    # (A replace onto a path named FORBIDDEN_DEPENDENCY only guards against a module: dropped.)
     go mod edit -json "$gomod" | jq -r --arg lv "$localver" '.Replace // [] | .[] |
+      select(.New.Path | test("FORBIDDEN") | not) |
       if (.New.Path | startswith(".")) then "replace \(.Old.Path) => \(.Old.Path) \($lv)"
       else "replace \(.Old.Path)\(if .Old.Version then " " + .Old.Version else "" end) => \(.New.Path)\(if .New.Version then " " + .New.Version else "" end)" end'
   } >"$dir/go.mod"
@@ -75,8 +77,11 @@ build_cni() {
 }
 
 build_etcd() {
-  wrap go.etcd.io/etcd/v3 "v$2" "v$2" "$1/src"
-  (cd "$1/src" && GOFLAGS="$GOFLAGS -mod=mod" nice -n 10 go build -ldflags "-s -w" -o "$1/bin/etcd" go.etcd.io/etcd/v3)
+  # The server module's main package is the etcd binary (the repository's root module is not
+  # served); its go.mod replaces api, client and pkg with local folders: the wrapper takes the
+  # published modules of the same version instead.
+  wrap go.etcd.io/etcd/server/v3 "v$2" "v$2" "$1/src"
+  (cd "$1/src" && GOFLAGS="$GOFLAGS -mod=mod" nice -n 10 go build -ldflags "-s -w" -o "$1/bin/etcd" go.etcd.io/etcd/server/v3)
 }
 
 build_coredns() {

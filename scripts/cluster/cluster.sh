@@ -15,7 +15,7 @@
 # is made before any pod, the Service range is routed onto it, the rest of the pod range is a
 # blackhole, no masquerading is set up, and a FORWARD rule drops anything from the bridge
 # that would go out any other interface. Everything listens on loopback or on the bridge.
-set -euo pipefail
+set -Eeuo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=versions.sh
@@ -115,7 +115,12 @@ network() {
   for s in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables; do
     old=$(sysctl -n $s); record "sysctl $s $old"; sysctl -qw "$s=1"
   done
-  iptables-save | grep -oE '^:KUBE-[A-Z0-9-]+' | sort -u >"$RUN/chains-before" || true
+  # The iptables tables that exist now (kube-proxy and the kubelet may add the others, empty at the end).
+  if command -v nft >/dev/null; then nft list tables >"$RUN/nft-tables-before" 2>/dev/null || true; fi
+  local ipt
+  for ipt in iptables ip6tables; do
+    $ipt-save 2>/dev/null | grep -oE '^:KUBE-[A-Z0-9-]+' | sed "s/^/$ipt/" | sort -u
+  done >"$RUN/chains-before" || true
 }
 
 write_configs() {
@@ -140,10 +145,12 @@ state = "$RUN/containerd/state"
 [plugins.'io.containerd.cri.v1.runtime']
   # Root here cannot lower oom_score_adj; without this runc fails ("can't get final child's PID").
   restrict_oom_score_adj = true
+  # Pods' network namespaces below the state directory, where down finds and unmounts them.
+  netns_mounts_under_state_dir = true
   [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
     runtime_type = 'io.containerd.runc.v2'
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
-      BinaryName = '$(command -v runc)'
+      BinaryName = '$RUNC'
       SystemdCgroup = false
   [plugins.'io.containerd.cri.v1.runtime'.cni]
     bin_dirs = ['$CNIBIN']
@@ -208,13 +215,14 @@ up() {
   local t0; t0=$(date +%s)
   [ -e "$RUN/undo" ] && { say "$RUN/undo exists: a cluster is up (or was not stopped); run down first"; exit 1; }
   local b
-  for b in "$K8S/kube-apiserver" "$CTRD/containerd" "$CNIBIN/bridge" "$ETCD/etcd" "$COREDNS/coredns" "$TRAEFIK/traefik"; do
+  local addons=(); [ "${CHAT_CLUSTER_NO_ADDONS:-0}" = 1 ] || addons=("$COREDNS/coredns" "$TRAEFIK/traefik")
+  for b in "$K8S/kube-apiserver" "$CTRD/containerd" "$CNIBIN/bridge" "$ETCD/etcd" "${addons[@]}"; do
     [ -x "$b" ] || { say "missing $b: run bash scripts/cluster/build.sh"; exit 1; }
   done
-  command -v runc >/dev/null || { say "runc is needed (apt-get install runc)"; exit 1; }
+  RUNC=$(command -v runc) || { say "runc is needed (apt-get install runc)"; exit 1; }
   mkdir -p "$RUN/pids" "$RUN/logs"
   : >"$RUN/undo"
-  trap 'say "start failed; stopping"; down; exit 1' ERR INT TERM
+  trap 'say "start failed (line $LINENO: $BASH_COMMAND); stopping"; down; exit 1' ERR INT TERM
   pki
   network
   write_configs
@@ -222,7 +230,7 @@ up() {
   start etcd "$ETCD/etcd" --name chat --data-dir "$RUN/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls http://127.0.0.1:$((ETCD_PORT + 1)) --initial-advertise-peer-urls http://127.0.0.1:$((ETCD_PORT + 1)) \
-    --initial-cluster chat=http://127.0.0.1:$((ETCD_PORT + 1)) --listen-metrics-urls "" --log-level warn
+    --initial-cluster chat=http://127.0.0.1:$((ETCD_PORT + 1)) --log-level warn
   start containerd env PATH="$CTRD:$PATH" "$CTRD/containerd" --config "$RUN/containerd/config.toml"
   waitfor etcd 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 
@@ -242,8 +250,7 @@ up() {
     --bind-address 127.0.0.1 --secure-port 10257 --leader-elect=false --use-service-account-credentials \
     --service-account-private-key-file "$RUN/pki/sa.key" --root-ca-file "$RUN/pki/ca.crt" \
     --cluster-signing-cert-file "$RUN/pki/ca.crt" --cluster-signing-key-file "$RUN/pki/ca.key" \
-    --allocate-node-cidrs --cluster-cidr "$POD_CIDR" --node-cidr-mask-size 24 --service-cluster-ip-range "$SVC_CIDR" \
-    --controllers '*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller'
+    --allocate-node-cidrs --cluster-cidr "$POD_CIDR" --node-cidr-mask-size 24 --service-cluster-ip-range "$SVC_CIDR"
   start kube-scheduler "$K8S/kube-scheduler" --kubeconfig "$RUN/pki/scheduler.kubeconfig" \
     --authentication-kubeconfig "$RUN/pki/scheduler.kubeconfig" --authorization-kubeconfig "$RUN/pki/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port 10259 --leader-elect=false
@@ -254,6 +261,7 @@ up() {
   start kube-proxy "$K8S/kube-proxy" --config "$RUN/kubelet/proxy.yaml"
   waitfor "node $NODE Ready" 120 sh -c "\"$K8S/kubectl\" --kubeconfig '$RUN/pki/admin.kubeconfig' get node $NODE -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
   say "node $NODE Ready ($(( $(date +%s) - t0 )) s)"
+  [ "${CHAT_CLUSTER_NO_ADDONS:-0}" = 1 ] && { say "up without CoreDNS and Traefik (CHAT_CLUSTER_NO_ADDONS=1)"; trap - ERR INT TERM; return; }
   addons
   waitfor "CoreDNS and Traefik" 180 sh -c "\"$K8S/kubectl\" --kubeconfig '$RUN/pki/admin.kubeconfig' -n kube-system wait --for=condition=Ready pod -l 'app in (coredns,traefik)' --timeout=5s"
   say "cluster up in $(( $(date +%s) - t0 )) s: export KUBECONFIG=$RUN/pki/admin.kubeconfig; ingress on http://127.0.0.1:$INGRESS_PORT"
@@ -264,6 +272,7 @@ up() {
 # A pause image (the pod sandbox) and scratch images holding CoreDNS and Traefik: built here
 # with podman from files on this machine, saved once into the cache, imported into containerd.
 base_images() {
+  [ "${CHAT_CLUSTER_NO_ADDONS:-0}" = 1 ] && { pause_only; return; }
   local out=$CLUSTER_CACHE/images-$K8S_VERSION-$COREDNS_VERSION-$TRAEFIK_VERSION
   if [ ! -f "$out/.done" ]; then
     rm -rf "$out"; mkdir -p "$out/pause"
@@ -288,6 +297,16 @@ EOF
   ln -sf "$out/coredns.tar" "$RUN/coredns.tar"
   ln -sf "$out/traefik.tar" "$RUN/traefik.tar"
 }
+pause_only() {  # for a cluster without add-ons (debugging the start)
+  local out=$CLUSTER_CACHE/pause-image
+  if [ ! -f "$out/pause.tar" ]; then
+    mkdir -p "$out"
+    printf '#include <unistd.h>\nint main(void) { for (;;) pause(); }\n' >"$out/pause.c"
+    gcc -static -Os -o "$out/pause" "$out/pause.c"
+    scratch_image "$out/pause" /pause localhost/chat-cluster/pause:1 "$out/pause.tar"
+  fi
+  ln -sf "$out/pause.tar" "$RUN/pause.tar"
+}
 scratch_image() {  # binary path-in-image name archive
   local dir; dir=$(mktemp -d)
   mkdir -p "$dir/etc/ssl/certs" "$dir/tmp"; chmod 1777 "$dir/tmp"
@@ -296,8 +315,8 @@ scratch_image() {  # binary path-in-image name archive
   tar -C "$dir" --numeric-owner -cf "$dir.tar" .
   # shellcheck disable=SC1091
   [ -f "$ROOT/.cache/podman/env" ] && . "$ROOT/.cache/podman/env"
-  podman import --change "ENTRYPOINT [\"$2\"]" "$dir.tar" "$3" >/dev/null
-  podman save --format docker-archive -o "$4" "$3" >/dev/null
+  podman import --change "ENTRYPOINT [\"$2\"]" "$dir.tar" "$3" >/dev/null 2>&1
+  podman save --format docker-archive -o "$4" "$3" >/dev/null 2>&1
   rm -rf "$dir" "$dir.tar"
 }
 import_image() { "${CTR[@]}" images import --no-unpack=false "$1" >/dev/null; }
@@ -328,6 +347,8 @@ kill_pid() {  # pid: TERM, up to 10 s, then KILL
 cgroup_dirs() { local c; for c in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/*/kubepods.slice; do [ -d "$c" ] && echo "$c"; done; return 0; }
 
 down() {
+  # Best effort from here on: every step runs even when one before it fails.
+  trap - ERR; set +e
   [ -f "$RUN/undo" ] || { say "nothing to stop ($RUN/undo is absent)"; return 0; }
   local t0 line kind a b c p d
   t0=$(date +%s)
@@ -338,11 +359,11 @@ down() {
   done
   # The shims of our containerd (by their executable, which lies in our cache).
   for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/exe" 2>/dev/null)" = "$CTRD/containerd-shim-runc-v2" ] && kill -KILL "${p#/proc/}" 2>/dev/null
+    if [ "$(readlink "$p/exe" 2>/dev/null)" = "$CTRD/containerd-shim-runc-v2" ]; then kill -KILL "${p#/proc/}" 2>/dev/null; fi
   done
   # The rest in reverse order of start.
   tac "$RUN/undo" | while read -r kind a b c; do
-    [ "$kind" = pid ] && kill_pid "$b"
+    if [ "$kind" = pid ]; then kill_pid "$b"; fi
   done
   [ -x "$K8S/kube-proxy" ] && "$K8S/kube-proxy" --cleanup >/dev/null 2>&1 || true
   # Mounts under $RUN (container roots, pod volumes, network namespaces), deepest first.
@@ -353,21 +374,32 @@ down() {
   done
   # The kubelet's cgroups, deepest first (empty now).
   for d in $(cgroup_dirs); do find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true; done
-  # KUBE-* chains the cluster made (kube-proxy --cleanup leaves the kubelet's).
-  local t
-  for t in filter nat mangle; do
-    iptables-save -t $t 2>/dev/null | grep -oE '^:KUBE-[A-Z0-9-]+' | sort -u | while read -r ch; do
-      grep -qx -- "$ch" "$RUN/chains-before" 2>/dev/null && continue
-      ch=${ch#:}
-      iptables-save -t $t | grep -E "^-A [A-Z0-9-]+ .*-j $ch( |\$)" | sed 's/^-A/-D/' | while read -r rule; do
-        eval "iptables -t $t $rule" 2>/dev/null || true
+  # KUBE-* chains the cluster made (kube-proxy --cleanup leaves the kubelet's), both families.
+  local t ipt
+  for ipt in iptables ip6tables; do
+    for t in filter nat mangle; do
+      $ipt-save -t $t 2>/dev/null | grep -oE '^:KUBE-[A-Z0-9-]+' | sort -u | while read -r ch; do
+        grep -qx -- "$ipt$ch" "$RUN/chains-before" 2>/dev/null && continue
+        ch=${ch#:}
+        $ipt-save -t $t | grep -E "^-A [A-Z0-9-]+ .*-j $ch( |\$)" | sed 's/^-A/-D/' | while read -r rule; do
+          eval "$ipt -t $t $rule" 2>/dev/null || true
+        done
+        $ipt -t $t -F "$ch" 2>/dev/null || true
       done
-      iptables -t $t -F "$ch" 2>/dev/null || true
-    done
-    iptables-save -t $t 2>/dev/null | grep -oE '^:KUBE-[A-Z0-9-]+' | sort -u | while read -r ch; do
-      grep -qx -- "$ch" "$RUN/chains-before" 2>/dev/null || iptables -t $t -X "${ch#:}" 2>/dev/null || true
+      $ipt-save -t $t 2>/dev/null | grep -oE '^:KUBE-[A-Z0-9-]+' | sort -u | while read -r ch; do
+        grep -qx -- "$ipt$ch" "$RUN/chains-before" 2>/dev/null || $ipt -t $t -X "${ch#:}" 2>/dev/null || true
+      done
     done
   done
+  # Tables that were not there before and hold no rule now (iptables-nft makes them on first use).
+  if [ -f "$RUN/nft-tables-before" ]; then
+    nft list tables 2>/dev/null | while read -r _ fam name; do
+      grep -qx "table $fam $name" "$RUN/nft-tables-before" && continue
+      ipt=iptables; [ "$fam" = ip6 ] && ipt=ip6tables
+      [ "$fam" = ip ] || [ "$fam" = ip6 ] || continue
+      $ipt-save -t "$name" 2>/dev/null | grep -q '^-A' || nft delete table "$fam" "$name" 2>/dev/null || true
+    done
+  fi
   tac "$RUN/undo" | while read -r kind a b c; do
     case $kind in
       chain) iptables -D FORWARD -j "$a" 2>/dev/null || true; iptables -F "$a" 2>/dev/null || true; iptables -X "$a" 2>/dev/null || true ;;
