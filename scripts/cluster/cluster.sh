@@ -93,7 +93,13 @@ waitfor() {  # what seconds command…
   say "timed out after ${secs}s waiting for $what"; return 1
 }
 
+# Folders the kubelet, containerd and libcni make at fixed places: those that do not exist
+# before up are removed by down.
+FIXED_DIRS=(/run/containerd /var/lib/cni /var/lib/kubelet /var/log/pods /var/log/containers)
+
 network() {
+  local d
+  for d in "${FIXED_DIRS[@]}"; do [ -e "$d" ] || record "dir $d"; done
   # Before any pod: the bridge with the gateway address, the Service range on it, a blackhole
   # for the rest of the pod range, and no forwarding from the bridge to anything else.
   ip link add "$BRIDGE" type bridge
@@ -151,6 +157,7 @@ state = "$RUN/containerd/state"
     runtime_type = 'io.containerd.runc.v2'
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
       BinaryName = '$RUNC'
+      Root = '$RUN/runc'
       SystemdCgroup = false
   [plugins.'io.containerd.cri.v1.runtime'.cni]
     bin_dirs = ['$CNIBIN']
@@ -184,6 +191,7 @@ tlsPrivateKeyFile: $RUN/pki/kubelet.key
 clusterDomain: cluster.local
 clusterDNS: [$DNS_IP]
 resolvConf: $RUN/etc/resolv.conf
+podLogsDir: $RUN/pod-logs
 failSwapOn: false
 podCIDR: $NODE_POD_CIDR
 maxPods: 60
@@ -242,7 +250,8 @@ up() {
     --kubelet-certificate-authority "$RUN/pki/ca.crt" \
     --service-account-key-file "$RUN/pki/sa.pub" --service-account-signing-key-file "$RUN/pki/sa.key" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
-    --enable-admission-plugins NodeRestriction --profiling=false --endpoint-reconciler-type lease
+    --enable-admission-plugins NodeRestriction --profiling=false --endpoint-reconciler-type lease \
+    --kubelet-preferred-address-types InternalIP
   waitfor kube-apiserver 120 apiserver_ok
   say "kube-apiserver ready ($(( $(date +%s) - t0 )) s)"
   start kube-controller-manager "$K8S/kube-controller-manager" --kubeconfig "$RUN/pki/controller-manager.kubeconfig" \
@@ -406,6 +415,7 @@ down() {
       route) if [ "$a" = blackhole ]; then ip route del blackhole "$b" 2>/dev/null || true; else ip route del "$a" 2>/dev/null || true; fi ;;
       link) ip link del "$a" 2>/dev/null || true ;;
       sysctl) sysctl -qw "$a=$b" || true ;;
+      dir) rm -rf --one-file-system "$a" ;;
     esac
   done
   # veths left by killed sandboxes go with their namespaces; any still on the bridge went with it.
