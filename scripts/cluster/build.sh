@@ -111,6 +111,10 @@ build_skaffold() {
     -o "$1/bin/skaffold" github.com/GoogleContainerTools/skaffold/v2/cmd/skaffold)
 }
 
+# One build at a time, also across clones sharing the cache: a second caller waits, then
+# finds the components built.
+exec 9>"$CLUSTER_CACHE/.build.lock"
+flock 9
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(kubernetes containerd cni etcd coredns traefik)
 for c in "${wanted[@]}"; do
