@@ -115,6 +115,11 @@ build_skaffold() {
 # finds the components built.
 exec 9>"$CLUSTER_CACHE/.build.lock"
 flock 9
+build_helm3() {
+  # skaffold 2.16 drives Helm 3 (`helm version --client`, --post-renderer), which Helm 4 refuses.
+  GOBIN="$1/bin" nice -n 10 go install -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$2" "helm.sh/helm/v3/cmd/helm@v$2"
+}
+
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(kubernetes containerd cni etcd coredns traefik)
 for c in "${wanted[@]}"; do
@@ -125,7 +130,7 @@ for c in "${wanted[@]}"; do
     etcd) build_one etcd "$ETCD_VERSION" ;;
     coredns) build_one coredns "$COREDNS_VERSION" ;;
     traefik) build_one traefik "$TRAEFIK_VERSION" ;;
-    skaffold) build_one skaffold "$SKAFFOLD_VERSION" ;;
+    skaffold) build_one skaffold "$SKAFFOLD_VERSION"; build_one helm3 "$HELM3_VERSION" ;;
     *) echo "unknown component: $c" >&2; exit 2 ;;
   esac
 done

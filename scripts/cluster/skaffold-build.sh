@@ -30,5 +30,9 @@ podman build --pull=never --format docker --target "$target" -f "${BUILD_CONTEXT
 if [ "${PUSH_IMAGE:-false}" = true ]; then
   podman push "$ref"
 else
-  bash "$HERE/images.sh" import "$ref"
+  # Not pushed, skaffold deploys the image by its ID as the tag (name:<image id>): the cluster
+  # gets that name too.
+  byid=${ref%:*}:$(podman image inspect --format '{{.Id}}' "$ref" | sed 's/^sha256://')
+  podman tag "$ref" "$byid"
+  bash "$HERE/images.sh" import "$ref" "$byid"
 fi

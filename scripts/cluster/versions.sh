@@ -9,4 +9,6 @@ COREDNS_VERSION=1.14.7
 TRAEFIK_VERSION=3.6.12
 # skaffold (optional: `build.sh skaffold`), for `skaffold run -p podman`.
 SKAFFOLD_VERSION=2.16.1
+# …and the Helm 3 it drives (it calls `helm version --client`, gone in Helm 4).
+HELM3_VERSION=3.21.4
 CLUSTER_CACHE=${CHAT_CLUSTER_CACHE:-$HOME/.cache/chat-cluster}
