@@ -17,6 +17,7 @@
 //   npm run test:integration     → node scripts/test.mjs --only integration
 //   npm run test:faults          → node scripts/test.mjs --only faults
 //   node scripts/test.mjs --only integration,browser --no-build
+import { spawnSync } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,7 +29,7 @@ import { onShutdownSignal, pidAlive, spawnManaged } from './lib/proc.mjs';
 import { freePort, fromRoot, preferredPort, quietKnownWarnings, repoRoot, say, seconds, sleep } from './lib/util.mjs';
 
 const { LAYER_FILES, reportFile } = layers;
-const ALL_SUITES = ['unit', 'frontend', 'integration', 'faults', 'chart', 'browser'];
+const ALL_SUITES = ['unit', 'frontend', 'integration', 'faults', 'chart', 'browser', 'cluster'];
 const SUITE_TIMEOUT_MS = Number(process.env.CHAT_TEST_SUITE_TIMEOUT_MIN || 30) * 60_000;
 
 const { values } = parseArgs({
@@ -37,9 +38,17 @@ const { values } = parseArgs({
     'no-build': { type: 'boolean', default: false },
   },
 });
-const DEFAULT_SUITES = ALL_SUITES;
+// The cluster suite (a real Kubernetes, tests/cluster) is in the default run only when asked
+// for (CHAT_TEST_CLUSTER=1) or when its binaries are already built (scripts/cluster/build.sh
+// --check): cold, its Go builds take longer than the rest of the tests together.
+const clusterWanted = process.env.CHAT_TEST_CLUSTER === '1' || (process.env.CHAT_TEST_CLUSTER !== '0' && clusterCacheWarm());
+const DEFAULT_SUITES = clusterWanted ? ALL_SUITES : ALL_SUITES.filter((s) => s !== 'cluster');
 const suites = values.only ? values.only.split(',').map((s) => s.trim()) : DEFAULT_SUITES;
 for (const s of suites) if (!ALL_SUITES.includes(s)) throw new Error(`unknown suite "${s}" (known: ${ALL_SUITES.join(', ')})`);
+
+function clusterCacheWarm() {
+  return spawnSync('bash', [path.join(repoRoot, 'scripts', 'cluster', 'build.sh'), '--check'], { stdio: 'ignore' }).status === 0;
+}
 
 const runDir = fromRoot(path.join('.data', `test-${process.pid}`));
 const logDir = chooseLogDir();
@@ -48,6 +57,7 @@ const results = [];
 let infra = null;
 let platform = null;
 let current = null; // the suite process running now
+let currentGraceMs = 5000; // how long it may take to stop (the cluster suite stops a cluster)
 
 function chooseLogDir() {
   // One shared .logs/test, cleared per run, unless another run is using it right now.
@@ -66,7 +76,7 @@ function chooseLogDir() {
 }
 
 async function cleanup() {
-  if (current?.alive()) await current.stop({ graceMs: 5000 });
+  if (current?.alive()) await current.stop({ graceMs: currentGraceMs });
   if (platform) await platform.stop().catch(() => {});
   platform = null;
   if (infra) await infra.stop().catch(() => {});
@@ -100,7 +110,7 @@ export function reportCounts(report) {
  * A project without a report, a report that cannot be read, and an expected test file
  * that did not run at least one test each count as a failure: the run cannot pass on nothing.
  */
-async function runLayer(name, target, { projects, env = {}, args = [] }) {
+async function runLayer(name, target, { projects, env = {}, args = [], timeoutMs = SUITE_TIMEOUT_MS, graceMs = 5000 }) {
   say('test', `── ${name} ──`);
   const started = Date.now();
   for (const p of projects) rmSync(path.join(repoRoot, reportFile(target, p.name)), { force: true });
@@ -108,12 +118,13 @@ async function runLayer(name, target, { projects, env = {}, args = [] }) {
   // output (the frontend's), and a report cached by another checkout names its files elsewhere.
   const nxArgs = ['nx', 'run-many', '-t', target, '-p', ...projects.map((p) => p.name), '--parallel=1', '--outputStyle=stream', '--nxBail=false', '--skip-nx-cache', ...args];
   current = spawnManaged({ name, cmd: 'npx', args: nxArgs, env: toolEnv(env), cwd: repoRoot });
+  currentGraceMs = graceMs;
   const proc = current;
-  const timer = sleep(SUITE_TIMEOUT_MS).then(() => 'timeout');
+  const timer = sleep(timeoutMs).then(() => 'timeout');
   const notes = [];
   if ((await Promise.race([proc.exited, timer])) === 'timeout') {
-    notes.push(`timed out after ${seconds(SUITE_TIMEOUT_MS)}`);
-    await proc.stop({ graceMs: 5000 });
+    notes.push(`timed out after ${seconds(timeoutMs)}`);
+    await proc.stop({ graceMs });
   }
   const { code, signal } = await proc.exited;
   current = null;
@@ -197,6 +208,12 @@ async function main() {
       // The Angular app's own Vitest target, asked for a JSON report beside its console output.
       const out = reportFile('test', 'frontend');
       await runLayer('frontend', 'test', { projects: withTarget('test', (n) => n === 'frontend'), env: infraEnv, args: ['--reporters=json', '--reporters=default', `--outputFile=${out}`] });
+    } else if (suite === 'cluster') {
+      // Builds (once) and starts its own cluster, images and installs; needs root (tests/cluster).
+      // Its own limit (default 75 minutes): images, two installs and three faults under load.
+      const timeoutMs = Number(process.env.CHAT_TEST_CLUSTER_TIMEOUT_MIN || 75) * 60_000;
+      // A stopped suite stops its cluster first (tests/cluster, on SIGTERM): give it time.
+      await runLayer('cluster', 'cluster', { projects: withTarget('cluster'), timeoutMs, graceMs: 180_000 });
     } else if (suite === 'integration' || suite === 'faults' || suite === 'chart') {
       // faults: tests/faults and tests/abuse, processes killed, paused, the broker and the database taken
       // away under load; hostile input, forged tokens, floods. integration: every service's test/*.int.ts.
@@ -214,6 +231,9 @@ async function main() {
     }
   }
 
+  if (!values.only && !clusterWanted) {
+    results.push({ name: 'cluster', passed: 0, failed: 0, skipped: 1, ms: 0, note: process.env.CHAT_TEST_CLUSTER === '0' ? 'skipped: CHAT_TEST_CLUSTER=0' : 'skipped: its cache is cold (bash scripts/cluster/build.sh, or CHAT_TEST_CLUSTER=1)' });
+  }
   await cleanup();
   process.stdout.write('\n');
   for (const r of results) {

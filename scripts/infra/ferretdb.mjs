@@ -109,6 +109,8 @@ export async function mongoReady(url) {
  * fault tests take it away and bring it back on the same data.
  */
 export async function startFerretDB({
+  // Loopback, or a local bridge's address for pods (tests/cluster).
+  host = '127.0.0.1',
   port = 27017,
   dataDir = '.data/dev',
   cacheDir = '.cache',
@@ -119,12 +121,12 @@ export async function startFerretDB({
   const home = path.join(fromRoot(dataDir), 'ferretdb');
   const pidFile = path.join(fromRoot(dataDir), 'ferretdb.pid');
   const logFile = path.join(fromRoot(logDir), 'ferretdb.log');
-  const url = `mongodb://127.0.0.1:${port}/`;
+  const url = `mongodb://${host}:${port}/`;
   mkdirSync(home, { recursive: true });
   const args = [
     '--handler=sqlite',
     `--sqlite-url=file:${home}/`,
-    `--listen-addr=127.0.0.1:${port}`,
+    `--listen-addr=${host}:${port}`,
     '--debug-addr=-',
     '--telemetry=disable',
     `--state-dir=${home}`,
@@ -144,6 +146,6 @@ export async function startFerretDB({
     ready: () => mongoReady(url),
     readyTimeoutMs,
     fields: { url, port },
-    readyMessage: `FerretDB ${FERRETDB_VERSION} ready on 127.0.0.1:${port}`,
+    readyMessage: `FerretDB ${FERRETDB_VERSION} ready on ${host}:${port}`,
   });
 }

@@ -45,6 +45,8 @@ export function resolveInfraOptions(options = {}, env = process.env) {
   const profile = options.profile ?? env.CHAT_PROFILE ?? 'dev';
   return {
     profile,
+    // The address Kafka and FerretDB listen on: loopback unless a local bridge's is asked for.
+    host: options.host ?? env.CHAT_INFRA_HOST ?? '127.0.0.1',
     kafkaPort: options.kafkaPort ?? envInt('CHAT_KAFKA_PORT') ?? 9092,
     controllerPort: options.controllerPort ?? envInt('CHAT_KAFKA_CONTROLLER_PORT') ?? 9093,
     mongoPort: options.mongoPort ?? envInt('CHAT_MONGO_PORT') ?? 27017,
@@ -74,8 +76,8 @@ export async function startInfra(options = {}) {
   if (!o.kafkaBrokers) await checkJava(); // fail on a missing tool before spending minutes on the other one
 
   const results = await Promise.allSettled([
-    o.kafkaBrokers ? null : startKafka({ ...common, port: o.kafkaPort, controllerPort: o.controllerPort }),
-    o.mongoUrl ? null : startFerretDB({ ...common, port: o.mongoPort }),
+    o.kafkaBrokers ? null : startKafka({ ...common, host: o.host, port: o.kafkaPort, controllerPort: o.controllerPort }),
+    o.mongoUrl ? null : startFerretDB({ ...common, host: o.host, port: o.mongoPort }),
     o.s3 ? null : startSeaweedFS({ ...common, port: o.s3Port }),
   ]);
   const [kafka, ferretdb, seaweedfs] = results.map((r) => (r.status === 'fulfilled' ? r.value : null));
@@ -117,6 +119,7 @@ async function main() {
       'controller-port': { type: 'string' },
       'mongo-port': { type: 'string' },
       's3-port': { type: 'string' },
+      host: { type: 'string' },
       'data-dir': { type: 'string' },
       'cache-dir': { type: 'string' },
       'log-dir': { type: 'string' },
@@ -128,8 +131,9 @@ async function main() {
   if (values.help) {
     process.stdout.write(
       'usage: node scripts/infra/index.mjs [--profile dev] [--kafka-port 9092] [--controller-port 9093]\n' +
-        '         [--mongo-port 27017] [--s3-port 8333] [--data-dir DIR] [--cache-dir DIR] [--log-dir DIR] [--reset] [--provision-only]\n' +
-        'Starts Kafka, FerretDB and SeaweedFS on 127.0.0.1 (unless KAFKA_BROKERS / MONGO_URL / S3_ENDPOINT are set) and runs until Ctrl-C.\n',
+        '         [--mongo-port 27017] [--s3-port 8333] [--host 127.0.0.1] [--data-dir DIR] [--cache-dir DIR] [--log-dir DIR] [--reset] [--provision-only]\n' +
+        'Starts Kafka, FerretDB and SeaweedFS on 127.0.0.1 (unless KAFKA_BROKERS / MONGO_URL / S3_ENDPOINT are set) and runs until Ctrl-C.\n' +
+        '--host: Kafka and FerretDB listen there instead (a local bridge, for the cluster test); SeaweedFS stays on loopback.\n',
     );
     return;
   }
@@ -140,6 +144,7 @@ async function main() {
     controllerPort: port(values['controller-port']),
     mongoPort: port(values['mongo-port']),
     s3Port: port(values['s3-port']),
+    host: values.host,
     dataDir: values['data-dir'],
     cacheDir: values['cache-dir'],
     logDir: values['log-dir'],

@@ -83,10 +83,10 @@ export async function provisionKafka({ cacheDir = '.cache', logDir = '.logs' } =
   return lib;
 }
 
-function serverProperties({ port, controllerPort, logDirs, scram }) {
+function serverProperties({ host = '127.0.0.1', port, controllerPort, logDirs, scram }) {
   const listeners = scram
-    ? `listeners=SASL_PLAINTEXT://127.0.0.1:${port},LOCAL://127.0.0.1:${scram.localPort},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port},LOCAL://127.0.0.1:${scram.localPort}
+    ? `listeners=SASL_PLAINTEXT://${host}:${port},LOCAL://127.0.0.1:${scram.localPort},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=SASL_PLAINTEXT://${host}:${port},LOCAL://127.0.0.1:${scram.localPort}
 listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,LOCAL:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=LOCAL
 # Clients sign in with SCRAM; each principal gets only the ACLs granted to it. LOCAL and
@@ -96,8 +96,8 @@ listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.com
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:ANONYMOUS
 allow.everyone.if.no.acl.found=false`
-    : `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+    : `listeners=PLAINTEXT://${host}:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=PLAINTEXT://${host}:${port}
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT`;
   return `# Written by scripts/infra/kafka.mjs on every start; edits are overwritten.
@@ -171,12 +171,14 @@ export async function kafkaReady(brokers) {
 }
 
 /**
- * Starts a single-node broker on 127.0.0.1:`port` (controller on
+ * Starts a single-node broker on `host`:`port` (127.0.0.1 unless given; controller on
  * `controllerPort`) with its data in `<dataDir>/kafka`, and waits until it
  * serves metadata. Returns a handle whose stop()/start()/kill() let fault
  * tests take the broker away and bring it back on the same data.
  */
 export async function startKafka({
+  // Where clients reach the broker: loopback, or a local bridge's address for pods (tests/cluster).
+  host = '127.0.0.1',
   port = 9092,
   controllerPort = 9093,
   dataDir = '.data/dev',
@@ -196,7 +198,7 @@ export async function startKafka({
   const log4j = path.join(home, 'log4j2.properties');
   const pidFile = path.join(home, 'kafka.pid');
   const logFile = path.join(fromRoot(logDir), 'kafka.log');
-  const brokers = `127.0.0.1:${port}`;
+  const brokers = `${host}:${port}`;
   // Where the launcher itself (and a test, as the operator) reaches the broker without credentials.
   const adminBrokers = scram ? `127.0.0.1:${scram.localPort}` : brokers;
   const classpath = `${lib}/*`;
@@ -221,7 +223,7 @@ export async function startKafka({
       await ensurePortFree('kafka', port, hint);
       await ensurePortFree('kafka', controllerPort, hint);
       if (scram) await ensurePortFree('kafka', scram.localPort, hint);
-      writeFileSync(config, serverProperties({ port, controllerPort, logDirs, scram }));
+      writeFileSync(config, serverProperties({ host, port, controllerPort, logDirs, scram }));
       writeFileSync(log4j, LOG4J2);
       const jvm = [
         `-Xmx${heap}`,

@@ -491,6 +491,53 @@ describe('specific values', () => {
     assert.equal(envOf(find(external, 'Deployment', fullname('users')).spec.template.spec.containers[0]).KAFKA_USERNAME.value, 'users');
   });
 
+  test('cluster: the SASL broker gets KAFKA_OPTS naming a JAAS file mounted in its pod (apache/kafka refuses SASL without it)', () => {
+    const sts = find(render(), 'StatefulSet', fullname('kafka'));
+    const kafka = sts.spec.template.spec.containers[0];
+    const opts = envOf(kafka).KAFKA_OPTS?.value ?? '';
+    const file = /-Djava\.security\.auth\.login\.config=(\S+)/.exec(opts)?.[1];
+    assert.ok(file, `KAFKA_OPTS names a JAAS file: ${opts}`);
+    const mount = kafka.volumeMounts.find((m) => file.startsWith(`${m.mountPath}/`));
+    assert.ok(mount, `${file} lies on a volume of the kafka container`);
+    const volume = sts.spec.template.spec.volumes.find((v) => v.name === mount.name);
+    const cm = find(render(), 'ConfigMap', volume.configMap.name);
+    assert.match(cm.data[file.slice(mount.mountPath.length + 1)], /KafkaServer \{[^}]*ScramLoginModule required;/);
+    // Without authentication there are no SASL listeners and nothing to name.
+    const plain = find(render({ kafka: { auth: { enabled: false } } }), 'StatefulSet', fullname('kafka'));
+    assert.equal(envOf(plain.spec.template.spec.containers[0]).KAFKA_OPTS, undefined);
+  });
+
+  test('helm test: a hook pod asks the gateway and the web client, and only it may reach them for that', () => {
+    const objs = render();
+    const pod = find(objs, 'Pod', fullname('test'));
+    assert.equal(pod.metadata.annotations['helm.sh/hook'], 'test');
+    assert.equal(pod.spec.restartPolicy, 'Never');
+    const c = pod.spec.containers[0];
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.deepEqual(c.securityContext.capabilities.drop, ['ALL']);
+    const env = envOf(c);
+    assert.equal(env.GATEWAY.value, `http://${fullname('gateway')}:8080`);
+    assert.equal(env.WEB.value, `http://${fullname('web')}:8080`);
+    const egress = find(objs, 'NetworkPolicy', fullname('test'));
+    assert.deepEqual(egress.spec.podSelector.matchLabels['app.kubernetes.io/component'], 'test');
+    assert.deepEqual(egress.spec.egress[0].to[0].podSelector.matchExpressions[0].values, ['gateway', 'web']);
+    for (const name of ['gateway', 'web']) {
+      const np = find(objs, 'NetworkPolicy', fullname(name));
+      assert.ok(np.spec.ingress[0].from.some((f) => f.podSelector?.matchLabels?.['app.kubernetes.io/component'] === 'test'), `${name} admits the test pod`);
+    }
+    const off = render({ tests: { enabled: false } });
+    assert.equal(find(off, 'Pod', fullname('test')), undefined);
+    assert.equal(find(off, 'NetworkPolicy', fullname('test')), undefined);
+  });
+
+  test('a ServiceMonitor is optional and scrapes /metrics of every enabled service', () => {
+    assert.equal(ofKind(render(), 'ServiceMonitor').length, 0);
+    const [sm] = ofKind(render({ metrics: { serviceMonitor: { enabled: true, labels: { release: 'prom' } } }, services: { presence: { enabled: false } } }), 'ServiceMonitor');
+    assert.equal(sm.metadata.labels.release, 'prom');
+    assert.deepEqual(sm.spec.selector.matchExpressions[0].values, SERVICES.filter((n) => n !== 'presence').sort());
+    assert.deepEqual(sm.spec.endpoints.map((e) => [e.port, e.path]), [['http', '/metrics']]);
+  });
+
   test('finding 8: each service may have a MongoDB user of its own, limited to the collections it declares', () => {
     const access = JSON.parse(readFileSync(join(CHART, 'files/mongodb-access.json'), 'utf8'));
     const declared = (service) => {
@@ -636,13 +683,19 @@ describe('skaffold.yaml', () => {
       assert.deepEqual(images, [...SERVICES.map((s) => `chat-${s}`), 'chat-web'].sort());
       for (const a of cfg.build.artifacts) {
         assert.equal(a.context, '.', 'built from the repository root');
+        if (a.custom) {
+          // podman (no Docker): the build script takes the Dockerfile and arguments from the chart's services map.
+          assert.equal(a.custom.buildCommand, 'bash scripts/cluster/skaffold-build.sh');
+          assert.ok(existsSync(join(ROOT, a.custom.dependencies.dockerfile.path)), a.custom.dependencies.dockerfile.path);
+          continue;
+        }
         assert.ok(existsSync(join(ROOT, a.docker.dockerfile)), a.docker.dockerfile);
         assert.ok(stages(a.docker.dockerfile).includes(a.docker.target), `${a.docker.dockerfile} has stage ${a.docker.target}`);
       }
     });
 
     test(`${name}: every service image comes from the one services/Dockerfile with its name and port`, () => {
-      for (const a of cfg.build.artifacts.filter((x) => x.image !== 'chat-web')) {
+      for (const a of cfg.build.artifacts.filter((x) => x.image !== 'chat-web' && !x.custom)) {
         const service = a.image.replace('chat-', '');
         assert.equal(a.docker.dockerfile, 'services/Dockerfile');
         assert.equal(a.docker.buildArgs?.SERVICE, service);

@@ -7,6 +7,7 @@
 //                                      in KAFKA_BROKERS / MONGO_URL (jest.integration.config.cjs)
 //   faults       tests/faults, tests/abuse (the `tests` project): kills, outages, hostile input
 //   chart        tests/chart (the `tests` project): Helm lint, render, schema checks
+//   cluster      tests/cluster (the `tests` project): the chart on a real single-node Kubernetes
 //   e2e          e2e/**/*.e2e.ts       browser tests against CHAT_URL (frontend/e2e)
 //
 // Every target writes its results as JSON to dist/test-reports/<target>/<project>.json,
@@ -27,6 +28,7 @@ const LAYER_FILES = {
   integration: (root) => [`${root}/test/**/*.int.ts`, ...(root === 'tests' ? ['tests/infra/**/*.int.ts'] : [])],
   faults: () => ['tests/faults/**/*.int.ts', 'tests/abuse/**/*.int.ts'],
   chart: () => ['tests/chart/**/*.test.mjs'],
+  cluster: () => ['tests/cluster/**/*.int.ts'],
   e2e: (root) => [`${root}/e2e/**/*.e2e.ts`],
 };
 
@@ -65,6 +67,7 @@ function targetsFor(root, name, workspaceRoot) {
   }
   if (root === 'tests') {
     targets.faults = run(jest('jest.integration.config.cjs', name, 'faults', ['tests/faults', 'tests/abuse'], '--runInBand '), {}, 'faults');
+    targets.cluster = run(jest('jest.integration.config.cjs', name, 'cluster', ['tests/cluster'], '--runInBand '), {}, 'cluster');
     targets.chart = run(
       `node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=./scripts/lib/node-test-report.mjs --test-reporter-destination=${reportFile('chart', name)} tests/chart/chart.test.mjs`,
       {},
