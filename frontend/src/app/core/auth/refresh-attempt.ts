@@ -1,3 +1,5 @@
+import { IdempotencyKeySchema } from '@chat/contracts';
+
 /**
  * The Idempotency-Key of a refresh whose answer never came (a timeout, a 5xx, a dropped
  * connection). Rotation is strict, so sending the same refresh token again as a new request
@@ -7,13 +9,12 @@
  * refresh token (an HttpOnly cookie).
  */
 const PENDING = 'chat.refresh-attempt';
-const VALID = /^[A-Za-z0-9_-]{16,128}$/;
 
 /** The key of the attempt still waiting for an answer, or a new one, remembered until settled. */
 export function refreshAttemptKey(): string {
   try {
     const pending = localStorage.getItem(PENDING);
-    if (pending && VALID.test(pending)) return pending;
+    if (pending && IdempotencyKeySchema.safeParse(pending).success) return pending;
   } catch {
     /* storage refused: a key for this attempt only */
   }
