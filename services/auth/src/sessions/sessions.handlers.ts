@@ -19,7 +19,7 @@ export class SessionsHandlers {
     // The client's Idempotency-Key names the attempt when it sent one, so its retry is the same
     // request; else the command's own id does, which covers a redelivery after a crash.
     const requestId = p.requestKey ? `key:${p.requestKey}` : ctx.envelope.id;
-    return sealSession(this.sealer, await this.sessions.refresh(refreshToken, ctx.envelope.correlationId, p.userAgent, requestId));
+    return sealSession(this.sealer, await this.sessions.refresh(refreshToken, ctx.envelope.correlationId, p.userAgent, requestId, ctx.envelope.id));
   }
 
   @OnCommand('auth.logout')

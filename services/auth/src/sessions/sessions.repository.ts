@@ -21,7 +21,7 @@ export class SessionsRepository {
    * one and the session is not revoked: of two refreshes racing with the same
    * token, exactly one gets a document back.
    */
-  rotate(id: string, oldHash: string, update: Pick<SessionDoc, 'tokenHash' | 'previousHashes' | 'lastUsedAt' | 'expiresAt' | 'userAgent' | 'rotatedBy'>): Promise<SessionDoc | null> {
+  rotate(id: string, oldHash: string, update: Pick<SessionDoc, 'tokenHash' | 'previousHashes' | 'lastUsedAt' | 'expiresAt' | 'userAgent' | 'rotatedBy' | 'rotatedByCommands'>): Promise<SessionDoc | null> {
     return this.model
       .findOneAndUpdate({ _id: id, tokenHash: oldHash, revokedAt: null }, { $set: update }, { returnDocument: 'after' })
       .lean<SessionDoc>()

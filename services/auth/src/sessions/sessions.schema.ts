@@ -23,6 +23,13 @@ export interface SessionDoc {
    * instead of looking like a replay of the one it rotated away.
    */
   rotatedBy?: string | null;
+  /**
+   * The bus ids of the last refresh commands that rotated this session (newest first, capped).
+   * Kafka may deliver a handled command again after auth dies (offsets are committed every
+   * 500 ms): one that rotated an older token is such a redelivery, refused without ending the
+   * session, while the same token in any other command is a replay.
+   */
+  rotatedByCommands?: string[];
   createdAt: Date;
   /** The last login or refresh. */
   lastUsedAt: Date;
@@ -46,6 +53,7 @@ export const SessionMongoSchema = new Schema<SessionDoc>(
     tokenHash: { type: String, required: true },
     previousHashes: { type: [String], default: [] },
     rotatedBy: { type: String, default: null },
+    rotatedByCommands: { type: [String], default: [] },
     createdAt: { type: Date, required: true },
     lastUsedAt: { type: Date, required: true },
     userAgent: { type: String, default: null },

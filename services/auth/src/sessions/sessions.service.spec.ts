@@ -17,7 +17,7 @@ class FakeSessions {
     const d = this.docs.get(id);
     return d ? structuredClone(d) : null;
   }
-  async rotate(id: string, oldHash: string, update: Pick<SessionDoc, 'tokenHash' | 'previousHashes' | 'lastUsedAt' | 'expiresAt' | 'rotatedBy'>) {
+  async rotate(id: string, oldHash: string, update: Pick<SessionDoc, 'tokenHash' | 'previousHashes' | 'lastUsedAt' | 'expiresAt' | 'rotatedBy' | 'rotatedByCommands'>) {
     const hook = this.beforeRotate;
     this.beforeRotate = undefined;
     await hook?.();
@@ -115,6 +115,24 @@ describe('SessionsService', () => {
     expect(third.refreshToken).not.toBe(second.refreshToken);
     // Once the session has moved on, the first command's token is a replay like any other.
     expect(await code(svc.refresh(first.refreshToken, 'c1', undefined, 'cmd-1'))).toBe('UNAUTHENTICATED');
+    expect(revoked.map((r) => r.reason)).toEqual(['replay']);
+  });
+
+  it('a handled command delivered again after the session moved on is refused, and ends nothing', async () => {
+    const { svc, revoked, repo } = setup();
+    const first = await svc.start(alice);
+    // Two refreshes in a row, each its own bus message (its id) and its own Idempotency-Key.
+    const second = await svc.refresh(first.refreshToken, 'c1', undefined, 'key:k1', 'msg-1');
+    const third = await svc.refresh(second.refreshToken, 'c2', undefined, 'key:k2', 'msg-2');
+    expect(repo.docs.get(first.sessionId)!.rotatedByCommands).toEqual(['msg-2', 'msg-1']);
+    // auth died before committing: Kafka hands it both again, in order.
+    expect(await code(svc.refresh(first.refreshToken, 'c1', undefined, 'key:k1', 'msg-1'))).toBe('UNAUTHENTICATED');
+    const again = await svc.refresh(second.refreshToken, 'c2', undefined, 'key:k2', 'msg-2');
+    expect(again.refreshToken).toBe(third.refreshToken);
+    expect(revoked).toEqual([]);
+    expect((await svc.refresh(third.refreshToken, 'c3', undefined, 'key:k3', 'msg-3')).sessionId).toBe(first.sessionId);
+    // The same token and key in a new request (a captured request replayed) is a replay all the same.
+    expect(await code(svc.refresh(first.refreshToken, 'c9', undefined, 'key:k1', 'msg-9'))).toBe('UNAUTHENTICATED');
     expect(revoked.map((r) => r.reason)).toEqual(['replay']);
   });
 

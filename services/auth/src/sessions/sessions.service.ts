@@ -21,6 +21,8 @@ export interface TokenSettings {
 
 /** How many rotated-away token hashes a session remembers (enough for weeks of 15-minute refreshes). */
 export const PREVIOUS_HASHES_KEPT = 100;
+/** Refresh commands remembered per session: more than Kafka redelivers after a crash (what 500 ms of commits leave). */
+export const COMMANDS_KEPT = 20;
 
 const TOKEN = /^([A-Za-z0-9_-]{16,64})\.([A-Za-z0-9_-]{43})$/;
 const DEAD = 'the refresh token is invalid or expired';
@@ -91,9 +93,11 @@ export class SessionsService {
    * derived from it, so the same attempt again (the command redelivered because auth died after
    * rotating and before answering, or the client's retry of a lost answer with the same key)
    * answers the token it made. Any other use of a rotated-away token is a replay, as the
-   * protocol says: no grace window.
+   * protocol says: no grace window. `commandId` is the bus message's own id: the same message
+   * delivered again after the session moved on (auth died before committing its offset) is
+   * refused without ending the session (see rotatedByCommands).
    */
-  async refresh(refreshToken: string, correlationId?: string, userAgent?: string, requestId?: string): Promise<AuthReply> {
+  async refresh(refreshToken: string, correlationId?: string, userAgent?: string, requestId?: string, commandId?: string): Promise<AuthReply> {
     const m = TOKEN.exec(refreshToken);
     if (!m) throw new ChatError('UNAUTHENTICATED', DEAD);
     const sessionId = m[1]!;
@@ -109,6 +113,10 @@ export class SessionsService {
         if (requestId && session.rotatedBy === requestId && sameHash(presented, session.previousHashes[0] ?? '')) {
           const again = this.rotatedToken(sessionId, requestId, presented);
           if (sameHash(sha256(again), session.tokenHash)) return this.answer(user, sessionId, again);
+        }
+        if (commandId && session.rotatedByCommands?.includes(commandId)) {
+          // Handled before, and answered to an asker that has moved on: nothing to do, nothing to end.
+          throw new ChatError('UNAUTHENTICATED', 'this refresh was already handled');
         }
         if (session.previousHashes.some((h) => sameHash(presented, h))) {
           await this.end(session, 'replay', correlationId);
@@ -126,6 +134,7 @@ export class SessionsService {
         userAgent: userAgent ?? session.userAgent ?? null,
         expiresAt: new Date(now.getTime() + this.settings.refreshTtlSec * 1000),
         rotatedBy: requestId ?? null,
+        rotatedByCommands: commandId ? [commandId, ...(session.rotatedByCommands ?? [])].slice(0, COMMANDS_KEPT) : (session.rotatedByCommands ?? []),
       });
       if (rotated) return this.answer(user, sessionId, next);
     }
