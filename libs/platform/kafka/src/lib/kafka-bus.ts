@@ -8,10 +8,13 @@ import { isTransient } from './errors';
 import { watchConsumer } from './consumer-watch';
 import { groupName, KAFKA_OPTIONS, topicName, type KafkaOptions } from './options';
 import { ownKeyAssigner } from './own-key-assigner';
+import { fixKafkajsAutoCommit } from './auto-commit-fix';
 import { fixKafkajsRequestQueue } from './request-queue-fix';
 
-// Before any connection exists: no broker connection spins a 1 ms timer at rest.
+// Before any connection exists: no broker connection spins a 1 ms timer at rest,
+// and no consumer commits after every batch when it was asked for an interval.
 fixKafkajsRequestQueue();
+fixKafkajsAutoCommit();
 
 interface Pending {
   resolve: (data: unknown) => void;
@@ -228,6 +231,8 @@ export class KafkaBus implements OnApplicationShutdown {
       await consumer.connect();
       await consumer.subscribe({ topic: this.topic('replies'), fromBeginning: false });
       await consumer.run({
+        // Not after every batch (see auto-commit-fix): a commit round trip would hold up the next reply.
+        autoCommitInterval: 1000,
         eachMessage: async ({ message }) => {
           if (message.key?.toString() !== this.options.instanceId || !message.value) return;
           let parsed: ReplyPayload;
