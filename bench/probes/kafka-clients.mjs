@@ -136,10 +136,14 @@ async function child() {
       const now = performance.now();
       if (steady.lastAt) steady.longestGap = Math.max(steady.longestGap, now - steady.lastAt);
       steady.lastAt = now;
-      steady.seen.set(i, (steady.seen.get(i) ?? 0) + 1);
+      const times = (steady.seen.get(i) ?? 0) + 1;
+      steady.seen.set(i, times);
+      // Order per key among first sightings: a redelivered message is counted as duplicated only.
       const key = i % 16;
-      if ((steady.lastPerKey.get(key) ?? -1) > i) steady.outOfOrder++;
-      steady.lastPerKey.set(key, i);
+      if (times === 1) {
+        if ((steady.lastPerKey.get(key) ?? -1) > i) steady.outOfOrder++;
+        steady.lastPerKey.set(key, i);
+      }
     }
     onArrive();
   });
