@@ -313,6 +313,12 @@ function table(report) {
     out.push(`  ${n}: ${procs.map((x) => (x.gone ? `${x.name} gone` : `${x.name} ${x.cpuPct}% ${x.peakRssMiB}${x.peakIsWindow ? '*' : ''}`)).join(', ')}`);
   }
   for (const n of names) {
+    const steps = report.targets[n].steps;
+    if (!steps?.length) continue;
+    out.push(`  ${n}: where a message's time goes (mean over the window, from the services' /metrics):`);
+    for (const s of steps) out.push(`    ${s.step.padEnd(56)} ${String(s.meanMs).padStart(8)} ms  (${s.count})`);
+  }
+  for (const n of names) {
     const r = report.targets[n];
     const samples = r.ackErrorSamples ?? r.firstFailed?.ackErrorSamples;
     if (samples && Object.keys(samples).length) {

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { breakdown, scrapeAll } from './breakdown.mjs';
 import { request } from './client.mjs';
 import { runLoad } from './load.mjs';
 import { fileDescriptors, memAvailableMiB, ProcWatch, round, sample } from './procs.mjs';
@@ -69,11 +70,13 @@ export async function idle(target, seconds, { profile = false } = {}) {
 async function measured(target, fn) {
   const watch = new ProcWatch([...target.procs, { name: 'generator', pid: process.pid, own: false }]).begin();
   const prof = profiling(target);
+  const metricsBefore = await scrapeAll(target.metricsUrls);
   prof.start();
   try {
     const result = await fn();
     const procs = watch.end();
-    return { ...result, procs, cpu: cpuCost(procs, result.sent ?? result.totalSent, target.idle) };
+    const steps = breakdown(metricsBefore, await scrapeAll(target.metricsUrls));
+    return { ...result, procs, cpu: cpuCost(procs, result.sent ?? result.totalSent, target.idle), ...(steps.length ? { steps } : {}) };
   } finally {
     prof.stop();
   }

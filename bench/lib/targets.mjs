@@ -121,7 +121,7 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
     const base = `http://127.0.0.1:${url.port || 80}`;
     await waitHealthy(`${base}/api/v1/health`, null, 30000);
     const procs = discoverPlatform(Number(url.port || 80));
-    return { name: 'platform', url: base, external: true, gatewayPid: pidListening(Number(url.port || 80)), procs, profiled: [], stop: async () => undefined };
+    return { name: 'platform', url: base, external: true, gatewayPid: pidListening(Number(url.port || 80)), procs, profiled: [], metricsUrls: { gateway: `${base}/metrics` }, stop: async () => undefined };
   }
 
   ensureBuilt({ build, say });
@@ -198,6 +198,8 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
     procs,
     profiled,
     logDir,
+    // Each service's Prometheus page, for where a message's time goes (lib/breakdown.mjs).
+    metricsUrls: Object.fromEntries(SERVICES.map((name) => [name, `http://127.0.0.1:${ports[name]}/metrics`])),
     stop: async () => {
       await services.stop();
       await dropNamespace({ kafkaBrokers, mongoUrl, namespace });

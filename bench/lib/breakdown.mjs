@@ -1,0 +1,65 @@
+// Where a message's time goes inside the platform, from the services' own Prometheus
+// histograms (GET /metrics on each service's port), scraped before and after a measured
+// window: the mean of each histogram over the window is Δsum / Δcount, exact whatever the
+// buckets. The floor has no such metrics; a platform reached through CHAT_URL gives the
+// gateway's only.
+
+/** What the table shows, in the order a message crosses them. */
+export const STEPS = [
+  { label: 'gateway: message:send to its ack', service: 'gateway', metric: 'chat_socket_request_seconds', labels: { event: 'message:send' } },
+  { label: 'messaging: messages.send handled', service: 'messaging', metric: 'chat_handler_seconds', labels: { type: 'messages.send', outcome: 'ok' } },
+  { label: '  of which: store (insert)', service: 'messaging', metric: 'chat_messaging_send_step_seconds', labels: { step: 'store' } },
+  { label: '  of which: push (delivery and answer produced)', service: 'messaging', metric: 'chat_messaging_send_step_seconds', labels: { step: 'push' } },
+  { label: '  of which: record (timeline)', service: 'messaging', metric: 'chat_messaging_send_step_seconds', labels: { step: 'record' } },
+  { label: 'delivery: pushed by messaging to pushed by the gateway', service: 'gateway', metric: 'chat_delivery_lag_seconds', labels: {} },
+];
+
+/** `name{a="b",c="d"} value` lines of a Prometheus text page: [{ name, labels, value }]. */
+export function parsePrometheus(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const labels = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
+    out.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+function sumAndCount(samples, metric, labels) {
+  const match = (s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v);
+  const pick = (suffix) => samples.filter((s) => s.name === `${metric}${suffix}` && match(s)).reduce((a, s) => a + s.value, 0);
+  return { sum: pick('_sum'), count: pick('_count') };
+}
+
+/** Scrapes every service with a metrics URL; a service that does not answer is left out. */
+export async function scrapeAll(urls) {
+  const pages = {};
+  await Promise.all(
+    Object.entries(urls ?? {}).map(async ([service, url]) => {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        if (res.ok) pages[service] = parsePrometheus(await res.text());
+      } catch {
+        // left out
+      }
+    }),
+  );
+  return pages;
+}
+
+/** Mean ms and count of each step over the window between two scrapes. */
+export function breakdown(before, after) {
+  const rows = [];
+  for (const step of STEPS) {
+    if (!before[step.service] || !after[step.service]) continue;
+    const a = sumAndCount(before[step.service], step.metric, step.labels);
+    const b = sumAndCount(after[step.service], step.metric, step.labels);
+    const count = b.count - a.count;
+    if (count <= 0) continue;
+    rows.push({ step: step.label, count, meanMs: Math.round(((b.sum - a.sum) / count) * 1e6) / 1e3 });
+  }
+  return rows;
+}
