@@ -285,7 +285,8 @@ async function parent() {
           });
           p.on('exit', (code) => {
             clearTimeout(timer);
-            code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop())) : reject(new Error(`${name} exited ${code}`));
+            if (code === 0) resolve(JSON.parse(text.trim().split('\n').pop()));
+            else reject(new Error(`${name} exited ${code}`));
           });
         });
         await Promise.all(faultsRunning.splice(0));
