@@ -602,6 +602,19 @@ describe('specific values', () => {
     assert.equal(find(objs, 'Ingress', RELEASE)?.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size'], '26m');
   });
 
+  test('cluster: k8s/values-cluster.yaml runs the in-cluster SeaweedFS from the image images.sh infra builds, never pulled, on the `local` StorageClass', () => {
+    const objs = render({ files: ['k8s/values-local.yaml', 'k8s/values-cluster.yaml'] });
+    const weed = find(objs, 'StatefulSet', fullname('seaweedfs'));
+    const c = weed.spec.template.spec.containers[0];
+    // The tag is the weed build's (scripts/infra/seaweedfs.mjs), the one images.sh infra tags.
+    const version = /SEAWEEDFS_VERSION = '.*-([0-9a-f]{12})'/.exec(readFileSync(join(ROOT, 'scripts/infra/seaweedfs.mjs'), 'utf8'))[1];
+    assert.equal(c.image, `chat-seaweedfs:${version}`);
+    assert.equal(c.imagePullPolicy, 'Never');
+    assert.equal(weed.spec.volumeClaimTemplates[0].spec.storageClassName, 'local');
+    assert.ok(c.resources.limits.memory && c.resources.limits.cpu && c.resources.requests.memory);
+    assert.match(readFileSync(join(ROOT, 'scripts/cluster/images.sh'), 'utf8'), /chat-seaweedfs:\$wver/);
+  });
+
   test('files: an external bucket takes endpoint, bucket, region and the credentials from a Secret; no SeaweedFS is rendered', () => {
     const objs = render(EXTERNAL_SECRET);
     assert.equal(find(objs, 'StatefulSet', fullname('seaweedfs')), undefined);
