@@ -246,9 +246,9 @@ describe('the chart on a real single-node Kubernetes', () => {
     expect(await kubectl('version', '-o', 'json')).toMatch(/"gitVersion": "v1\.34/);
   });
 
-  step('our images and the trial Kafka and FerretDB are built with podman and imported into containerd', 40 * MIN, async () => {
+  step('our images and the trial Kafka, FerretDB and SeaweedFS are built with podman and imported into containerd', 40 * MIN, async () => {
     const out = await sh('images-infra', 'bash', ['scripts/cluster/images.sh', 'infra'], 20 * MIN, { LOG_DIR: LOGS });
-    infraImages = Object.fromEntries(out.split('\n').filter((l) => /^[A-Z_]+_IMAGE=/.test(l)).map((l) => l.split('=') as [string, string]));
+    infraImages = Object.fromEntries(out.split('\n').filter((l) => /^[A-Z0-9_]+_IMAGE=/.test(l)).map((l) => l.split('=') as [string, string]));
     await sh('images-build', 'bash', ['scripts/cluster/images.sh', 'build', TAG], 30 * MIN, { LOG_DIR: LOGS });
     const names = (await sh('images-list', 'bash', ['scripts/cluster/images.sh', 'list'], MIN)).split('\n').filter(Boolean);
     await sh('images-import', 'bash', ['scripts/cluster/images.sh', 'import', ...names.map((n) => `localhost/chat-${n}:${TAG}`), ...Object.values(infraImages)], 10 * MIN);
@@ -271,6 +271,13 @@ describe('the chart on a real single-node Kubernetes', () => {
       '--wait', '--timeout', '15m',
     ], 17 * MIN);
     log(await allReady(NS, 3 * MIN));
+    // First start: when the principals sidecar had each service's user and ACLs in place, and how
+    // often each container restarted meanwhile (it should not: services wait for their principal).
+    log(await kubectl('-n', NS, 'logs', 'chat-kafka-0', '-c', 'principals').catch((e) => String(e)));
+    const restarts = JSON.parse(await kubectl('-n', NS, 'get', 'pods', '-o', 'json')).items.map((p: { metadata: { name: string }; status: { containerStatuses?: { name: string; restartCount: number }[] } }) =>
+      `${p.metadata.name}: ${(p.status.containerStatuses ?? []).map((c) => `${c.name} ${c.restartCount}`).join(', ')}`);
+    figures['trial install restarts'] = restarts;
+    log(`restarts during the trial install:\n${restarts.join('\n')}`);
     log(await sh('helm-status', helm, ['status', 'chat', '-n', NS], MIN));
   });
 
