@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { KafkaBus, KafkaTransport } from '@chat/platform-kafka';
 import { Metrics } from '@chat/platform-observability';
-import { envMs, startupLine, startupStep, untilPrincipalAccepted } from './startup';
+import { envMs, startupLine, startupStep, untilKafkaAccepts } from './startup';
 
 export interface ServiceBootOptions {
   /** Consumer group of the service's handlers; gateways pass one of their own per replica. */
@@ -22,12 +22,12 @@ export interface ServiceBootOptions {
  * Start-up bounds, from the environment (read before any configuration exists):
  * STARTUP_STEP_TIMEOUT_MS (default 120 s) for each step — creating the application (the database
  * connection), the transport's consumer, HTTP and the modules' init hooks (media's bucket) — and
- * KAFKA_AUTH_WAIT_MS (default 240 s) for the Kafka connection, which waits while the broker
- * refuses the service's principal. Both under the chart's 300 s startup probe, so a dependency
+ * KAFKA_CONNECT_WAIT_MS (default 240 s) for the Kafka connection, which waits while the broker
+ * is not reachable yet or refuses the service's principal. Both under the chart's 300 s startup probe, so a dependency
  * that never answers ends in a clear error and a restart rather than a silent kill.
  */
-export function startupBounds(env: NodeJS.ProcessEnv = process.env): { stepMs: number; kafkaAuthWaitMs: number } {
-  return { stepMs: envMs('STARTUP_STEP_TIMEOUT_MS', 120_000, env), kafkaAuthWaitMs: envMs('KAFKA_AUTH_WAIT_MS', 240_000, env) };
+export function startupBounds(env: NodeJS.ProcessEnv = process.env): { stepMs: number; kafkaWaitMs: number } {
+  return { stepMs: envMs('STARTUP_STEP_TIMEOUT_MS', 120_000, env), kafkaWaitMs: envMs('KAFKA_CONNECT_WAIT_MS', 240_000, env) };
 }
 
 /**
@@ -38,7 +38,7 @@ export function startupBounds(env: NodeJS.ProcessEnv = process.env): { stepMs: n
  * fails or takes too long ends the process with the step's name (exit 1).
  */
 export async function bootstrapService(module: Type, opts: ServiceBootOptions | ((app: INestApplication) => ServiceBootOptions)): Promise<INestApplication | undefined> {
-  const { stepMs, kafkaAuthWaitMs } = startupBounds();
+  const { stepMs, kafkaWaitMs } = startupBounds();
   let log: (level: 'info' | 'warn' | 'error', msg: string) => void = (level, msg) => startupLine(level, msg);
   const still = (what: string) => (ms: number) => log('warn', `still ${what} after ${Math.round(ms / 1000)} s`);
   try {
@@ -64,8 +64,8 @@ export async function bootstrapService(module: Type, opts: ServiceBootOptions | 
       { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, keyConcurrency: opts.keyConcurrency, fromBeginning: opts.fromBeginning, observe: metrics.observe, lag: metrics.observeLag }) },
       { inheritAppConfig: false },
     );
-    await startupStep('connect to Kafka', () => untilPrincipalAccepted(() => bus.connect(), { waitMs: kafkaAuthWaitMs, say: (msg) => log('warn', msg) }), {
-      timeoutMs: kafkaAuthWaitMs + 30_000,
+    await startupStep('connect to Kafka', () => untilKafkaAccepts(() => bus.connect(), { waitMs: kafkaWaitMs, say: (msg) => log('warn', msg) }), {
+      timeoutMs: kafkaWaitMs + 30_000,
       progress: still('connecting to Kafka (topics, producer, reply consumer)'),
     });
     await startupStep('start the Kafka consumer', () => app.startAllMicroservices(), { timeoutMs: stepMs, progress: still('starting the Kafka consumer') });

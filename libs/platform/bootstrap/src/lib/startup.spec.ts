@@ -1,4 +1,4 @@
-import { envMs, refusedPrincipal, startupStep, StartupTimeoutError, untilPrincipalAccepted } from './startup';
+import { envMs, refusedPrincipal, startupStep, StartupTimeoutError, untilKafkaAccepts } from './startup';
 import { startupBounds } from './bootstrap';
 
 describe('start-up steps', () => {
@@ -16,8 +16,8 @@ describe('start-up steps', () => {
   });
 
   it('bounds come from the environment, with defaults under the chart\'s 300 s startup probe', () => {
-    expect(startupBounds({})).toEqual({ stepMs: 120_000, kafkaAuthWaitMs: 240_000 });
-    expect(startupBounds({ STARTUP_STEP_TIMEOUT_MS: '5000', KAFKA_AUTH_WAIT_MS: 'x' })).toEqual({ stepMs: 5000, kafkaAuthWaitMs: 240_000 });
+    expect(startupBounds({})).toEqual({ stepMs: 120_000, kafkaWaitMs: 240_000 });
+    expect(startupBounds({ STARTUP_STEP_TIMEOUT_MS: '5000', KAFKA_CONNECT_WAIT_MS: 'x' })).toEqual({ stepMs: 5000, kafkaWaitMs: 240_000 });
     expect(envMs('N', 7, { N: '-1' })).toBe(7);
   });
 });
@@ -39,18 +39,29 @@ describe('Kafka refusing the principal', () => {
   it('is waited out, saying so, until the principal is accepted', async () => {
     const said: string[] = [];
     let calls = 0;
-    await untilPrincipalAccepted(async () => {
+    await untilKafkaAccepts(async () => {
       if (++calls < 3) throw sasl;
     }, { waitMs: 1000, retryMs: 10, say: (m) => said.push(m) });
     expect(calls).toBe(3);
     expect(said[0]).toMatch(/Kafka refused this service's principal \(SASL SCRAM.*\): its user or ACLs may not exist yet.*attempt 1/);
-    expect(said.at(-1)).toBe("Kafka accepted this service's principal (attempt 3)");
+    expect(said.at(-1)).toBe('connected to Kafka on attempt 3');
   });
 
-  it('any other failure, or a refusal that outlasts the wait, is thrown', async () => {
-    await expect(untilPrincipalAccepted(async () => Promise.reject(down), { waitMs: 1000, retryMs: 10, say: () => undefined })).rejects.toBe(down);
+  it('a broker not reachable yet (restarting beside the service) is waited out too', async () => {
+    const said: string[] = [];
     let calls = 0;
-    await expect(untilPrincipalAccepted(async () => { calls++; throw sasl; }, { waitMs: 50, retryMs: 10, say: () => undefined })).rejects.toBe(sasl);
+    const gaveUp = Object.assign(new Error('Connection error: connect ECONNREFUSED 10.244.0.11:9092'), { name: 'KafkaJSNonRetriableError', retriable: false, cause: down });
+    await untilKafkaAccepts(async () => {
+      if (++calls < 2) throw gaveUp;
+    }, { waitMs: 1000, retryMs: 10, say: (m) => said.push(m) });
+    expect(said[0]).toMatch(/^Kafka is not reachable yet \(Connection error: connect ECONNREFUSED.*\); trying again/);
+  });
+
+  it('any other failure, or one that outlasts the wait, is thrown', async () => {
+    const bug = new TypeError('a bug');
+    await expect(untilKafkaAccepts(async () => Promise.reject(bug), { waitMs: 1000, retryMs: 10, say: () => undefined })).rejects.toBe(bug);
+    let calls = 0;
+    await expect(untilKafkaAccepts(async () => { calls++; throw sasl; }, { waitMs: 50, retryMs: 10, say: () => undefined })).rejects.toBe(sasl);
     expect(calls).toBeGreaterThan(1);
   });
 });

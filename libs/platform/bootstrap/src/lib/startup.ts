@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isTransient } from '@chat/platform-kafka';
 
 /** A line in the shape of the services' pino logs, for start-up before (or without) the Nest logger. */
 export function startupLine(level: 'info' | 'warn' | 'error', msg: string, extra: Record<string, unknown> = {}): void {
@@ -69,21 +70,26 @@ export function refusedPrincipal(err: unknown, depth = 0): boolean {
 }
 
 /**
- * Tries `connect` until it succeeds; while Kafka refuses the principal (refusedPrincipal), waits
- * `retryMs` and tries again, saying so, for at most `waitMs` in all. Any other failure, or still
- * refused after `waitMs`, is thrown.
+ * Tries `connect` until it succeeds. While Kafka refuses the principal (refusedPrincipal) or is
+ * not reachable yet (isTransient: a broker starting or restarting beside the service, after
+ * kafkajs's own retries), waits `retryMs` and tries again, saying which, for at most `waitMs` in
+ * all. Any other failure, or one that outlasts `waitMs`, is thrown.
  */
-export async function untilPrincipalAccepted(connect: () => Promise<void>, { waitMs, retryMs = 5000, say }: { waitMs: number; retryMs?: number; say: (msg: string) => void }): Promise<void> {
+export async function untilKafkaAccepts(connect: () => Promise<void>, { waitMs, retryMs = 5000, say }: { waitMs: number; retryMs?: number; say: (msg: string) => void }): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (let attempt = 1; ; attempt++) {
     try {
       await connect();
-      if (attempt > 1) say(`Kafka accepted this service's principal (attempt ${attempt})`);
+      if (attempt > 1) say(`connected to Kafka on attempt ${attempt}`);
       return;
     } catch (err) {
-      if (!refusedPrincipal(err) || Date.now() + retryMs > deadline) throw err;
+      const refused = refusedPrincipal(err);
+      if (!(refused || isTransient(err)) || Date.now() + retryMs > deadline) throw err;
       const left = Math.round((deadline - Date.now()) / 1000);
-      say(`Kafka refused this service's principal (${(err as Error).message}): its user or ACLs may not exist yet (the broker's principals sidecar makes them on a first install); trying again in ${retryMs / 1000} s, for ${left} s more (attempt ${attempt})`);
+      const why = refused
+        ? `Kafka refused this service's principal (${(err as Error).message}): its user or ACLs may not exist yet (the broker's principals sidecar makes them on a first install)`
+        : `Kafka is not reachable yet (${(err as Error).message}${(err as { cause?: Error }).cause ? `: ${(err as { cause?: Error }).cause!.message}` : ''})`;
+      say(`${why}; trying again in ${retryMs / 1000} s, for ${left} s more (attempt ${attempt})`);
       await sleep(retryMs);
     }
   }
