@@ -5,10 +5,12 @@
 #     with SERVICE, PORT and HEALTH_PATH from that entry) and the web client: a new service in
 #     the chart is a new image here, with no change to this script;
 #   - the trial install's Kafka (kafka-image/: the broker's jars from Maven Central on Debian's
-#     JRE, laid out like apache/kafka) and MongoDB-protocol store (ferretdb-image/: FerretDB
-#     built with Go by scripts/infra), built once and kept in the cluster cache.
+#     JRE, laid out like apache/kafka), MongoDB-protocol store (ferretdb-image/: FerretDB
+#     built with Go by scripts/infra) and object store (k8s/seaweedfs.Dockerfile: the `weed`
+#     binary scripts/infra builds with Go), each built once and tagged by a digest of its inputs.
 # Usage: bash scripts/cluster/images.sh build TAG       build ours as localhost/chat-<name>:TAG
-#        bash scripts/cluster/images.sh infra [--import] build Kafka and FerretDB (cached) [and import them]
+#        bash scripts/cluster/images.sh infra [--import] build Kafka, FerretDB and SeaweedFS (cached)
+#                                                       [and import them]
 #        bash scripts/cluster/images.sh import IMAGE…   podman save | ctr import into the cluster
 #        bash scripts/cluster/images.sh list [--full]   our image names, one a line (--full: with
 #                                                       the Dockerfile and build arguments)
@@ -91,11 +93,42 @@ infra() {
     rm -rf "$ctx"
     say "ferretdb image built in $(( $(date +%s) - t0 )) s"
   fi
+  # The in-cluster object store: the chart's own image name (chat-seaweedfs, under
+  # global.imageRegistry), from k8s/seaweedfs.Dockerfile and the launcher's weed binary.
+  local wbin wver wimg
+  wbin=$(cd "$ROOT" && node --input-type=module -e 'const m = await import("./scripts/infra/seaweedfs.mjs"); console.log(await m.provisionSeaweedFS())' | tail -1)
+  wver=$(basename "$wbin"); wver=${wver#weed-}
+  wimg=localhost/chat-seaweedfs:$wver-$(sha256sum <"$ROOT/k8s/seaweedfs.Dockerfile" | cut -c1-8)
+  if ! podman image exists "$wimg"; then
+    t0=$(date +%s)
+    local ctx; ctx=$(mktemp -d)
+    cp "$wbin" "$ctx/"
+    podman build --pull=never --format docker --build-arg BASE_IMAGE=localhost/chat-cluster/debian:bookworm \
+      --build-arg "WEED=$(basename "$wbin")" -f "$ROOT/k8s/seaweedfs.Dockerfile" -t "$wimg" "$ctx" \
+      >"${LOG_DIR:-/tmp}/build-seaweedfs.log" 2>&1 \
+      || { tail -20 "${LOG_DIR:-/tmp}/build-seaweedfs.log" >&2; rm -rf "$ctx"; exit 1; }
+    rm -rf "$ctx"
+    say "seaweedfs image built in $(( $(date +%s) - t0 )) s"
+  fi
   # Stable names too, for values files (k8s/values-cluster.yaml): the latest build of each.
+  # The object store's under both registries the chart may name it by: localhost/ (the
+  # test's global.imageRegistry) and none (skaffold's podman profile: docker.io/library/).
   podman tag "$kimg" "localhost/chat-cluster/kafka:$KAFKA_VERSION"
   podman tag "$fimg" "localhost/chat-cluster/ferretdb:$fver"
+  podman tag "$wimg" "localhost/chat-seaweedfs:$wver" "docker.io/library/chat-seaweedfs:$wver"
   echo "KAFKA_IMAGE=$kimg"
   echo "MONGO_IMAGE=$fimg"
+  echo "S3_IMAGE=$wimg"
+}
+
+# The stable names `infra` tags, for `infra --import`.
+stable_infra() {
+  local wver
+  wver=$(sed -n "s/^export const SEAWEEDFS_VERSION = '.*-\(.*\)';/\1/p" "$ROOT/scripts/infra/seaweedfs.mjs")
+  echo "localhost/chat-cluster/kafka:$KAFKA_VERSION"
+  echo "localhost/chat-cluster/ferretdb:$(sed -n "s/^export const FERRETDB_VERSION = '\(.*\)';/\1/p" "$ROOT/scripts/infra/ferretdb.mjs")"
+  echo "localhost/chat-seaweedfs:$wver"
+  echo "docker.io/library/chat-seaweedfs:$wver"
 }
 
 import() {
@@ -113,9 +146,7 @@ import() {
 
 case ${1:-} in
   build) build "${2:?tag}" ;;
-  infra) infra; if [ "${2:-}" = --import ]; then
-      import "localhost/chat-cluster/kafka:$KAFKA_VERSION" "localhost/chat-cluster/ferretdb:$(sed -n "s/^export const FERRETDB_VERSION = '\(.*\)';/\1/p" "$ROOT/scripts/infra/ferretdb.mjs")"
-    fi ;;
+  infra) infra; if [ "${2:-}" = --import ]; then mapfile -t imgs < <(stable_infra); import "${imgs[@]}"; fi ;;
   import) shift; import "$@" ;;
   list) if [ "${2:-}" = --full ]; then list; else list | cut -d' ' -f1; fi ;;
   *) echo "usage: $0 build TAG | infra | import IMAGE… | list" >&2; exit 2 ;;

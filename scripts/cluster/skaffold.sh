@@ -31,4 +31,11 @@ export SKAFFOLD_CONFIG=$cfg SKAFFOLD_UPDATE_CHECK=false
 export DOCKER_HOST=unix://$sock KUBECONFIG=$RUN/pki/admin.kubeconfig
 export PATH="$HELM3:$SKAFFOLD:$CLUSTER_CACHE/kubernetes-$K8S_VERSION/bin:$PATH"
 cd "$ROOT"
+# skaffold's artifact cache (~/.skaffold/cache) says an image is "Found Locally" when podman has
+# it, and then neither builds nor imports it; but each `cluster.sh up` starts an empty containerd,
+# so deploys failed with ErrImageNeverPull. For run and dev the cache is off unless asked for
+# (podman's layer cache still makes a rebuild of an unchanged image take seconds).
+case ${1:-} in
+  run|dev|deploy) [[ " $* " == *" --cache-artifacts"* ]] || set -- "$@" --cache-artifacts=false ;;
+esac
 skaffold "$@"

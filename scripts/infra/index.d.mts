@@ -122,7 +122,7 @@ export function provisionKafka(options?: { cacheDir?: string; logDir?: string })
 export function provisionFerretDB(options?: { cacheDir?: string; logDir?: string }): Promise<string>;
 export function provisionSeaweedFS(options?: { cacheDir?: string; logDir?: string }): Promise<string>;
 
-export function startSeaweedFS(options?: { port?: number; dataDir?: string; cacheDir?: string; logDir?: string; readyTimeoutMs?: number }): Promise<SeaweedFSHandle>;
+export function startSeaweedFS(options?: { host?: string; port?: number; dataDir?: string; cacheDir?: string; logDir?: string; readyTimeoutMs?: number }): Promise<SeaweedFSHandle>;
 /** True once the store lists buckets with the key. */
 export function s3Ready(store: ObjectStore): Promise<boolean>;
 

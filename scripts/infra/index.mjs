@@ -45,7 +45,7 @@ export function resolveInfraOptions(options = {}, env = process.env) {
   const profile = options.profile ?? env.CHAT_PROFILE ?? 'dev';
   return {
     profile,
-    // The address Kafka and FerretDB listen on: loopback unless a local bridge's is asked for.
+    // The address Kafka, FerretDB and SeaweedFS listen on: loopback unless a local bridge's is asked for.
     host: options.host ?? env.CHAT_INFRA_HOST ?? '127.0.0.1',
     kafkaPort: options.kafkaPort ?? envInt('CHAT_KAFKA_PORT') ?? 9092,
     controllerPort: options.controllerPort ?? envInt('CHAT_KAFKA_CONTROLLER_PORT') ?? 9093,
@@ -78,7 +78,7 @@ export async function startInfra(options = {}) {
   const results = await Promise.allSettled([
     o.kafkaBrokers ? null : startKafka({ ...common, host: o.host, port: o.kafkaPort, controllerPort: o.controllerPort }),
     o.mongoUrl ? null : startFerretDB({ ...common, host: o.host, port: o.mongoPort }),
-    o.s3 ? null : startSeaweedFS({ ...common, port: o.s3Port }),
+    o.s3 ? null : startSeaweedFS({ ...common, host: o.host, port: o.s3Port }),
   ]);
   const [kafka, ferretdb, seaweedfs] = results.map((r) => (r.status === 'fulfilled' ? r.value : null));
   const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
@@ -133,7 +133,7 @@ async function main() {
       'usage: node scripts/infra/index.mjs [--profile dev] [--kafka-port 9092] [--controller-port 9093]\n' +
         '         [--mongo-port 27017] [--s3-port 8333] [--host 127.0.0.1] [--data-dir DIR] [--cache-dir DIR] [--log-dir DIR] [--reset] [--provision-only]\n' +
         'Starts Kafka, FerretDB and SeaweedFS on 127.0.0.1 (unless KAFKA_BROKERS / MONGO_URL / S3_ENDPOINT are set) and runs until Ctrl-C.\n' +
-        '--host: Kafka and FerretDB listen there instead (a local bridge, for the cluster test); SeaweedFS stays on loopback.\n',
+        '--host: Kafka, FerretDB and SeaweedFS listen there instead (a local bridge, for the cluster test).\n',
     );
     return;
   }

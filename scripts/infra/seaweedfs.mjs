@@ -54,10 +54,11 @@ export async function s3Ready({ endpoint, accessKeyId, secretAccessKey }) {
 
 /**
  * Starts `weed server` with its master, volume server, filer and S3 API on
- * 127.0.0.1, data in `<dataDir>/seaweedfs`, S3 on `port` and the parts' HTTP
- * and gRPC ports on port+1 … port+7. Resolves when the S3 API answers.
+ * `host` (127.0.0.1; a local bridge's address for the cluster test), data in
+ * `<dataDir>/seaweedfs`, S3 on `port` and the parts' HTTP and gRPC ports on
+ * port+1 … port+7. Resolves when the S3 API answers.
  */
-export async function startSeaweedFS({ port = 8333, dataDir = '.data/dev', cacheDir = '.cache', logDir = '.logs/dev', readyTimeoutMs = 120000 } = {}) {
+export async function startSeaweedFS({ host = '127.0.0.1', port = 8333, dataDir = '.data/dev', cacheDir = '.cache', logDir = '.logs/dev', readyTimeoutMs = 120000 } = {}) {
   const bin = await provisionSeaweedFS({ cacheDir, logDir });
   const home = path.join(fromRoot(dataDir), 'seaweedfs');
   const pidFile = path.join(fromRoot(dataDir), 'seaweedfs.pid');
@@ -74,8 +75,8 @@ export async function startSeaweedFS({ port = 8333, dataDir = '.data/dev', cache
   const args = [
     'server',
     `-dir=${path.join(home, 'data')}`,
-    '-ip=127.0.0.1',
-    '-ip.bind=127.0.0.1',
+    `-ip=${host}`,
+    `-ip.bind=${host}`,
     `-master.port=${ports.master}`,
     `-master.port.grpc=${ports.masterGrpc}`,
     '-master.telemetry=false',
@@ -96,7 +97,7 @@ export async function startSeaweedFS({ port = 8333, dataDir = '.data/dev', cache
     `-s3.localSocket=${path.join(home, 's3.sock')}`,
     `-s3.config=${config}`,
   ];
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${host}:${port}`;
   return startServer({
     name: 'seaweedfs',
     label: 'SeaweedFS S3',

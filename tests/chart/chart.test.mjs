@@ -491,6 +491,23 @@ describe('specific values', () => {
     assert.equal(envOf(find(external, 'Deployment', fullname('users')).spec.template.spec.containers[0]).KAFKA_USERNAME.value, 'users');
   });
 
+  test('first start: each service\'s ACLs are made before its user (never half its grants), the shared grant in one JVM, tools tuned to start fast', () => {
+    const script = find(render({}), 'ConfigMap', `${fullname('kafka')}-principals`).data['principals.sh'];
+    const lines = script.split('\n');
+    const shared = lines.filter((l) => l.includes('--operation Describe --operation Create --resource-pattern-type prefixed --topic chat.'));
+    assert.equal(shared.length, 1);
+    for (const name of SERVICES) assert.ok(shared[0].includes(`--allow-principal "User:${name}"`), `${name} in the shared grant`);
+    for (const name of SERVICES) {
+      const user = lines.findIndex((l) => l.includes(`--entity-name "${name}"`));
+      const acls = lines.map((l, i) => (l.includes('kafka-acls.sh') && l.includes(`User:${name}"`) ? i : -1)).filter((i) => i >= 0);
+      assert.equal(acls.length, 4, `${name}: the shared grant, Write, Read and its group`);
+      assert.ok(acls.every((i) => i < user), `${name}: every ACL before the user`);
+    }
+    // 1 shared + 3 ACLs and 1 user per service: 25 JVM starts for six services (was 30).
+    assert.equal(lines.filter((l) => /kafka-(acls|configs)\.sh/.test(l)).length, 1 + 4 * SERVICES.length);
+    assert.match(script, /KAFKA_JVM_PERFORMANCE_OPTS="-XX:TieredStopAtLevel=1 -XX:\+UseSerialGC/);
+  });
+
   test('cluster: the SASL broker gets KAFKA_OPTS naming a JAAS file mounted in its pod (apache/kafka refuses SASL without it)', () => {
     const sts = find(render(), 'StatefulSet', fullname('kafka'));
     const kafka = sts.spec.template.spec.containers[0];
@@ -600,6 +617,19 @@ describe('specific values', () => {
     assert.equal(gateway.MEDIA_URL_SECRET.valueFrom.secretKeyRef.name, fullname('media-url'));
     assert.ok(envOf(find(objs, 'Deployment', fullname('messaging')).spec.template.spec.containers[0]).MEDIA_URL_SECRET);
     assert.equal(find(objs, 'Ingress', RELEASE)?.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size'], '26m');
+  });
+
+  test('cluster: k8s/values-cluster.yaml runs the in-cluster SeaweedFS from the image images.sh infra builds, never pulled, on the `local` StorageClass', () => {
+    const objs = render({ files: ['k8s/values-local.yaml', 'k8s/values-cluster.yaml'] });
+    const weed = find(objs, 'StatefulSet', fullname('seaweedfs'));
+    const c = weed.spec.template.spec.containers[0];
+    // The tag is the weed build's (scripts/infra/seaweedfs.mjs), the one images.sh infra tags.
+    const version = /SEAWEEDFS_VERSION = '.*-([0-9a-f]{12})'/.exec(readFileSync(join(ROOT, 'scripts/infra/seaweedfs.mjs'), 'utf8'))[1];
+    assert.equal(c.image, `chat-seaweedfs:${version}`);
+    assert.equal(c.imagePullPolicy, 'Never');
+    assert.equal(weed.spec.volumeClaimTemplates[0].spec.storageClassName, 'local');
+    assert.ok(c.resources.limits.memory && c.resources.limits.cpu && c.resources.requests.memory);
+    assert.match(readFileSync(join(ROOT, 'scripts/cluster/images.sh'), 'utf8'), /chat-seaweedfs:\$wver/);
   });
 
   test('files: an external bucket takes endpoint, bucket, region and the credentials from a Secret; no SeaweedFS is rendered', () => {

@@ -8,13 +8,14 @@
  *      Kafka and FerretDB images are built with podman and imported into containerd;
  *   3. the trial install: in-cluster Kafka (SCRAM + ACLs) and FerretDB, volumes from a
  *      StorageClass, the Ingress served by Traefik on a loopback port; every pod Ready;
- *   4. the protocol through the Ingress: two users, a direct message, a group;
+ *   4. the protocol through the Ingress: two users, a direct message, a group, an image
+ *      uploaded, sent and downloaded through its signed URL (the in-cluster SeaweedFS);
  *   5. faults under a bounded load through the Ingress: a messaging pod deleted, a gateway pod
  *      deleted, `helm upgrade` to a new image tag (every service rolls): nothing acknowledged
  *      lost or doubled, clients reconnect by themselves; the figures go to the log and to
  *      dist/test-reports/cluster/figures.json;
- *   6. the production shape: external Kafka and MongoDB (the launcher's, on the host, on the
- *      bridge address) and secrets from existing Secrets;
+ *   6. the production shape: external Kafka, MongoDB and object store (the launcher's, on the
+ *      host, on the bridge address) and secrets from existing Secrets;
  * and the cluster is stopped at the end, whatever happened (the machine left as it was).
  *
  * CHAT_CLUSTER_KEEP=1 leaves the cluster up at the end (stop it with cluster.sh down).
@@ -22,6 +23,8 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync, appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
+import type { Attachment } from '@chat/contracts';
 import { ChatLoad, connect, ok, register, uniqueName, closeAll, type ChatSocket, type LoadReport } from '@chat/testing';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -35,7 +38,7 @@ const TAG = `t${Date.now().toString(36)}`;
 const TAG2 = `${TAG}b`;
 const NS = 'chat';
 const MIN = 60_000;
-/** The cluster bridge's address on the host: where pods reach the launcher's Kafka and FerretDB. */
+/** The cluster bridge's address on the host: where pods reach the launcher's Kafka, FerretDB and SeaweedFS. */
 const BRIDGE_IP = '10.244.0.1';
 let external: ChildProcess | undefined;
 
@@ -174,6 +177,21 @@ afterAll(async () => {
   await sh('cluster-down', 'bash', ['scripts/cluster/cluster.sh', 'down'], 5 * MIN).catch((e) => log(String(e)));
 }, 6 * MIN);
 
+/** POST /api/v1/uploads through the Ingress (multipart, one field `file`). */
+async function upload(accessToken: string, bytes: Buffer, name: string): Promise<Attachment> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(bytes)], { type: 'image/png' }), name);
+  const res = await fetch(`${BASE}/api/v1/uploads`, { method: 'POST', body: form, headers: { authorization: `Bearer ${accessToken}` } });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`upload: ${res.status} ${text}`);
+  return (JSON.parse(text) as { attachment: Attachment }).attachment;
+}
+
+async function download(url: string): Promise<{ status: number; type: string | null; bytes: Buffer }> {
+  const res = await fetch(`${BASE}${url}`);
+  return { status: res.status, type: res.headers.get('content-type'), bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
 async function walkProtocol(): Promise<void> {
     const health = await fetch(`${BASE}/api/v1/health`);
     expect(health.status).toBe(200);
@@ -194,6 +212,24 @@ async function walkProtocol(): Promise<void> {
       expect((await Promise.race([toCarol, sleep(20_000).then(() => null)]))?.id).toBe(gm.id);
       const history = await ok(carol, 'message:history', { conversationId: group.id });
       expect(history.messages.map((m) => m.id)).toContain(gm.id);
+      // Files: an image uploaded through the Ingress (media, the object store), sent in the
+      // direct conversation, downloaded by the other member through its signed URL.
+      const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } }).png().toBuffer();
+      const t0 = Date.now();
+      const attachment = await upload(a.accessToken, png, 'cluster.png');
+      expect(attachment).toMatchObject({ name: 'cluster.png', size: png.length, contentType: 'image/png', width: 64, height: 48 });
+      const withFile = new Promise<{ id: string; attachments: Attachment[] }>((resolve) => bob!.on('message:new', (p) => p.message.attachments?.length && resolve(p.message)));
+      const { message: fm } = await ok(alice, 'message:send', { conversationId: direct.id, text: 'a picture', clientMsgId: uniqueName('f'), attachmentIds: [attachment.id] });
+      const got = await Promise.race([withFile, sleep(20_000).then(() => null)]);
+      expect(got?.id).toBe(fm.id);
+      const [received] = got!.attachments;
+      const original = await download(received!.url);
+      expect([original.status, original.type]).toEqual([200, 'image/png']);
+      expect(original.bytes.equals(png)).toBe(true);
+      const thumb = await download(received!.thumbnailUrl!);
+      expect([thumb.status, thumb.type]).toEqual([200, 'image/webp']);
+      expect((await download(received!.url.replace(/s=[^&]+/, 's=AAAA'))).status).toBe(404);
+      log(`media: upload, send and download of a ${png.length}-byte image in ${Date.now() - t0} ms`);
     } finally {
       closeAll(alice, bob, carol);
     }
@@ -210,9 +246,9 @@ describe('the chart on a real single-node Kubernetes', () => {
     expect(await kubectl('version', '-o', 'json')).toMatch(/"gitVersion": "v1\.34/);
   });
 
-  step('our images and the trial Kafka and FerretDB are built with podman and imported into containerd', 40 * MIN, async () => {
+  step('our images and the trial Kafka, FerretDB and SeaweedFS are built with podman and imported into containerd', 40 * MIN, async () => {
     const out = await sh('images-infra', 'bash', ['scripts/cluster/images.sh', 'infra'], 20 * MIN, { LOG_DIR: LOGS });
-    infraImages = Object.fromEntries(out.split('\n').filter((l) => /^[A-Z_]+_IMAGE=/.test(l)).map((l) => l.split('=') as [string, string]));
+    infraImages = Object.fromEntries(out.split('\n').filter((l) => /^[A-Z0-9_]+_IMAGE=/.test(l)).map((l) => l.split('=') as [string, string]));
     await sh('images-build', 'bash', ['scripts/cluster/images.sh', 'build', TAG], 30 * MIN, { LOG_DIR: LOGS });
     const names = (await sh('images-list', 'bash', ['scripts/cluster/images.sh', 'list'], MIN)).split('\n').filter(Boolean);
     await sh('images-import', 'bash', ['scripts/cluster/images.sh', 'import', ...names.map((n) => `localhost/chat-${n}:${TAG}`), ...Object.values(infraImages)], 10 * MIN);
@@ -220,22 +256,32 @@ describe('the chart on a real single-node Kubernetes', () => {
     for (const n of names) expect(held).toContain(`localhost/chat-${n}:${TAG}`);
   });
 
-  step('trial install: in-cluster Kafka and FerretDB, volumes, Ingress by Traefik; every pod Ready', 20 * MIN, async () => {
+  step('trial install: in-cluster Kafka, FerretDB and SeaweedFS, volumes, Ingress by Traefik; every pod Ready', 20 * MIN, async () => {
     await kubectl('apply', '-f', path.join(ROOT, 'k8s', 'namespace.yaml'));
     const [kafkaRepo, kafkaTag] = infraImages.KAFKA_IMAGE!.split(/:(?=[^:]+$)/);
     const [mongoRepo, mongoTag] = infraImages.MONGO_IMAGE!.split(/:(?=[^:]+$)/);
+    // The in-cluster object store's image is the chart's own name (chat-seaweedfs, under global.imageRegistry).
+    const s3Tag = infraImages.S3_IMAGE!.split(/:(?=[^:]+$)/)[1]!;
     // k8s/values-cluster.yaml: FerretDB has users but no roles, so every service signs in as root.
     await sh('helm-install-trial', helm, [
       'upgrade', '--install', 'chat', 'helm', '-n', NS, ...commonValues(),
       '--set', `kafka.image.repository=${kafkaRepo}`, '--set', `kafka.image.tag=${kafkaTag}`,
       '--set', `mongodb.image.repository=${mongoRepo}`, '--set', `mongodb.image.tag=${mongoTag}`,
+      '--set', `objectStorage.inCluster.image.tag=${s3Tag}`,
       '--wait', '--timeout', '15m',
     ], 17 * MIN);
     log(await allReady(NS, 3 * MIN));
+    // First start: when the principals sidecar had each service's user and ACLs in place, and how
+    // often each container restarted meanwhile (it should not: services wait for their principal).
+    log(await kubectl('-n', NS, 'logs', 'chat-kafka-0', '-c', 'principals').catch((e) => String(e)));
+    const restarts = JSON.parse(await kubectl('-n', NS, 'get', 'pods', '-o', 'json')).items.map((p: { metadata: { name: string }; status: { containerStatuses?: { name: string; restartCount: number }[] } }) =>
+      `${p.metadata.name}: ${(p.status.containerStatuses ?? []).map((c) => `${c.name} ${c.restartCount}`).join(', ')}`);
+    figures['trial install restarts'] = restarts;
+    log(`restarts during the trial install:\n${restarts.join('\n')}`);
     log(await sh('helm-status', helm, ['status', 'chat', '-n', NS], MIN));
   });
 
-  step('the protocol through the Ingress: two users, a direct message, a group', 5 * MIN, walkProtocol);
+  step('the protocol through the Ingress: two users, a direct message, a group, an image attachment', 5 * MIN, walkProtocol);
 
   step('helm test: the release answers', 6 * MIN, async () => {
     log(await sh('helm-test-trial', helm, ['test', 'chat', '-n', NS, '--logs', '--timeout', '5m'], 6 * MIN));
@@ -339,46 +385,52 @@ describe('the chart on a real single-node Kubernetes', () => {
     for (const n of names) expect(images).toContain(`localhost/chat-${n}:${TAG2}`);
   }, { critical: false });
 
-  step('production shape: external Kafka and MongoDB on the host, secrets from existing Secrets', 20 * MIN, async () => {
-    // The launcher's Kafka and FerretDB, listening on the bridge's address (pods reach the host there).
-    const ports = [29192, 29193, 27127].map((p) => String(p + (process.pid % 500)));
+  step('production shape: external Kafka, MongoDB and object store on the host, secrets from existing Secrets', 20 * MIN, async () => {
+    // The launcher's Kafka, FerretDB and SeaweedFS, listening on the bridge's address (pods reach the host there).
+    // SeaweedFS takes its S3 port and the next 7.
+    const ports = [29192, 29193, 27127, 28333].map((p) => String(p + (process.pid % 500)));
     const infraLog = path.join(LOGS, 'external-infra.log');
-    external = spawn('node', ['scripts/infra/index.mjs', '--profile', 'cluster', '--host', BRIDGE_IP, '--kafka-port', ports[0]!, '--controller-port', ports[1]!, '--mongo-port', ports[2]!, '--data-dir', path.join('.data', `cluster-${process.pid}`), '--log-dir', path.join('.logs', 'cluster', 'external')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    external = spawn('node', ['scripts/infra/index.mjs', '--profile', 'cluster', '--host', BRIDGE_IP, '--kafka-port', ports[0]!, '--controller-port', ports[1]!, '--mongo-port', ports[2]!, '--s3-port', ports[3]!, '--data-dir', path.join('.data', `cluster-${process.pid}`), '--log-dir', path.join('.logs', 'cluster', 'external')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const env = new Promise<Record<string, string>>((resolve, reject) => {
       const onData = (d: Buffer) => {
         out += d.toString();
         appendFileSync(infraLog, d);
-        const k = /^KAFKA_BROKERS=(\S+)/m.exec(out)?.[1];
-        const m = /^MONGO_URL=(\S+)/m.exec(out)?.[1];
-        if (k && m) resolve({ KAFKA_BROKERS: k, MONGO_URL: m });
+        const names = ['KAFKA_BROKERS', 'MONGO_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
+        const found = Object.fromEntries(names.map((n) => [n, new RegExp(`^${n}=(\\S+)`, 'm').exec(out)?.[1]]));
+        if (names.every((n) => found[n])) resolve(found as Record<string, string>);
       };
       external!.stdout!.on('data', onData);
       external!.stderr!.on('data', onData);
       external!.on('exit', (code) => reject(new Error(`the launcher exited (${code}):\n${out.slice(-2000)}`)));
-      setTimeout(() => reject(new Error(`the launcher gave no KAFKA_BROKERS/MONGO_URL in 5 min:\n${out.slice(-2000)}`)), 5 * MIN);
+      setTimeout(() => reject(new Error(`the launcher gave no KAFKA_BROKERS/MONGO_URL/S3_* in 5 min:\n${out.slice(-2000)}`)), 5 * MIN);
     });
-    const { KAFKA_BROKERS, MONGO_URL } = await env;
-    log(`external Kafka ${KAFKA_BROKERS}, MongoDB ${MONGO_URL}`);
+    const { KAFKA_BROKERS, MONGO_URL, S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } = await env;
+    log(`external Kafka ${KAFKA_BROKERS}, MongoDB ${MONGO_URL}, object store ${S3_ENDPOINT}`);
     await sh('helm-uninstall-trial', helm, ['uninstall', 'chat', '-n', NS, '--wait', '--timeout', '5m'], 6 * MIN);
     await kubectl('-n', NS, 'delete', 'pvc', '--all', '--wait=false');
     const jwt = Array.from({ length: 64 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
     await kubectl('-n', NS, 'create', 'secret', 'generic', 'chat-mongodb', `--from-literal=uri=${MONGO_URL}chat_prod`);
     await kubectl('-n', NS, 'create', 'secret', 'generic', 'chat-jwt', `--from-literal=jwt-secret=${jwt}`);
+    await kubectl('-n', NS, 'create', 'secret', 'generic', 'chat-media', `--from-literal=media-url-secret=${jwt.split('').reverse().join('')}`);
+    await kubectl('-n', NS, 'create', 'secret', 'generic', 'chat-s3', `--from-literal=access-key-id=${S3_ACCESS_KEY_ID}`, `--from-literal=secret-access-key=${S3_SECRET_ACCESS_KEY}`);
     const kafkaPort = KAFKA_BROKERS.split(':').pop()!;
+    const s3Port = new URL(S3_ENDPOINT).port;
     const mongoPort = /:(\d+)\//.exec(MONGO_URL)![1]!;
     await sh('helm-install-production', helm, [
       'upgrade', '--install', 'chat', 'helm', '-n', NS, ...commonValues(),
       '--set', `kafka.brokers=${KAFKA_BROKERS}`, '--set', 'kafka.auth.enabled=false', '--set', `kafka.externalPorts[0]=${kafkaPort}`,
       '--set', 'mongodb.existingSecret=chat-mongodb', '--set', `mongodb.externalPorts[0]=${mongoPort}`,
       '--set', 'jwt.existingSecret=chat-jwt', '--set', `networkPolicy.externalCidrs[0]=${BRIDGE_IP}/32`,
+      '--set', `objectStorage.endpoint=${S3_ENDPOINT}`, '--set', 'objectStorage.existingSecret=chat-s3', '--set', `objectStorage.externalPorts[0]=${s3Port}`,
+      '--set', 'objectStorage.bucket=chat-prod', '--set', 'media.existingSecret=chat-media',
       '--wait', '--timeout', '12m',
     ], 13 * MIN);
     log(await allReady(NS, 3 * MIN));
     const objects = await kubectl('-n', NS, 'get', 'statefulsets,secrets', '-o', 'name');
     expect(objects).not.toMatch(/statefulset/);
     // The Secrets are the operator's: the release neither made nor owns them.
-    for (const name of ['chat-jwt', 'chat-mongodb']) {
+    for (const name of ['chat-jwt', 'chat-mongodb', 'chat-media', 'chat-s3']) {
       expect(await kubectl('-n', NS, 'get', 'secret', name, '-o', 'jsonpath={.metadata.labels}')).not.toMatch(/Helm/);
     }
     await walkProtocol();

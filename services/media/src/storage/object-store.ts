@@ -46,13 +46,36 @@ export class ObjectStore implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  async onModuleInit(): Promise<void> {
+  /**
+   * Makes the bucket when it is missing (S3_CREATE_BUCKET). A store that does not answer yet (an
+   * in-cluster one starting beside this service) is asked again every 3 s, each request bounded
+   * to 10 s, saying so; after `waitMs` (default 90 s) start-up fails naming the store.
+   */
+  async onModuleInit(waitMs = 90_000): Promise<void> {
     if (this.config.get('S3_CREATE_BUCKET', { infer: true }) !== 'true') return;
+    const endpoint = this.config.get('S3_ENDPOINT', { infer: true }) || 'the SDK default endpoint';
+    const deadline = Date.now() + waitMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ensureBucket();
+        return;
+      } catch (err) {
+        // The store answered and refused (a wrong key, no permission): no point in waiting.
+        if (err instanceof S3ServiceException && err.$metadata.httpStatusCode && err.$metadata.httpStatusCode < 500) throw err;
+        if (Date.now() + 3000 > deadline) throw new Error(`object store at ${endpoint} did not answer for bucket ${this.bucket} within ${waitMs / 1000} s: ${(err as Error).message}`);
+        this.log.warn(`object store at ${endpoint} not answering yet (${(err as Error).name}: ${(err as Error).message}); trying again in 3 s (attempt ${attempt})`);
+        await new Promise((r) => setTimeout(r, 3000));
+      }
+    }
+  }
+
+  private async ensureBucket(): Promise<void> {
+    const bounded = () => ({ abortSignal: AbortSignal.timeout(10_000) });
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), bounded());
     } catch (err) {
       if (!(err instanceof S3ServiceException) || err.$metadata.httpStatusCode !== 404) throw err;
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket })).catch((e: unknown) => {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }), bounded()).catch((e: unknown) => {
         // Another replica made it meanwhile.
         if (!(e instanceof S3ServiceException) || !/BucketAlready(OwnedByYou|Exists)/.test(e.name)) throw e;
       });

@@ -51,6 +51,8 @@ export class KafkaBus implements OnApplicationShutdown {
   private connected = false;
   private healthy = false;
   private probeTimer?: NodeJS.Timeout;
+  /** Resolved by the first group join of a reply consumer: the one connect() starts or one that replaced it after a crash. */
+  private repliesJoined?: { promise: Promise<void>; resolve: () => void };
   /** The topics this service may write (TOPIC_ACCESS); undefined for a client that is not one of the platform's services. */
   private readonly writable?: ReadonlySet<string>;
   private readonly readable?: ReadonlySet<string>;
@@ -87,10 +89,18 @@ export class KafkaBus implements OnApplicationShutdown {
     const started = Date.now();
     this.log.log(`connecting to Kafka at ${this.options.brokers.join(',')}${this.options.namespace ? ` (namespace ${this.options.namespace})` : ''}`);
     this.admin = this.kafka.admin();
-    await this.admin.connect();
-    await this.ensureTopics();
-    await this.producer.connect();
-    if (this.options.replies) await this.listenForReplies();
+    try {
+      await this.admin.connect();
+      await this.ensureTopics();
+      await this.producer.connect();
+      if (this.options.replies) await this.listenForReplies();
+    } catch (err) {
+      // Nothing half-connected is left behind: a caller may try again (a principal not made yet).
+      await this.admin.disconnect().catch(() => undefined);
+      this.admin = undefined;
+      await this.producer.disconnect().catch(() => undefined);
+      throw err;
+    }
     this.connected = true;
     this.healthy = true;
     this.log.log(`connected to Kafka in ${Date.now() - started} ms`);
@@ -225,7 +235,13 @@ export class KafkaBus implements OnApplicationShutdown {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
     });
     this.replyConsumer = consumer;
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    if (waitForJoin) {
+      let resolve!: () => void;
+      this.repliesJoined = { promise: new Promise<void>((r) => (resolve = r)), resolve };
+    }
+    // A consumer that crashes before its first join is replaced (watchConsumer): the wait below
+    // ends with whichever joins, instead of waiting forever on the dead one.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.repliesJoined?.resolve());
     watchConsumer(consumer, this.log, () => this.stopping, () => this.listenForReplies(false));
     try {
       await consumer.connect();
@@ -253,7 +269,7 @@ export class KafkaBus implements OnApplicationShutdown {
       await consumer.disconnect().catch(() => undefined);
       throw err;
     }
-    if (waitForJoin) await joined;
+    if (waitForJoin) await this.repliesJoined!.promise;
   }
 
   async onApplicationShutdown(): Promise<void> {
