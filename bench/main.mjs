@@ -313,7 +313,7 @@ function table(report) {
     out.push(`  ${n}: ${procs.map((x) => (x.gone ? `${x.name} gone` : `${x.name} ${x.cpuPct}% ${x.peakRssMiB}${x.peakIsWindow ? '*' : ''}`)).join(', ')}`);
   }
   for (const n of names) {
-    const steps = report.targets[n].steps;
+    const steps = report.targets[n].timeBreakdown;
     if (!steps?.length) continue;
     out.push(`  ${n}: where a message's time goes (mean over the window, from the services' /metrics):`);
     for (const s of steps) out.push(`    ${s.step.padEnd(56)} ${String(s.meanMs).padStart(8)} ms  (${s.count})`);

@@ -75,8 +75,8 @@ async function measured(target, fn) {
   try {
     const result = await fn();
     const procs = watch.end();
-    const steps = breakdown(metricsBefore, await scrapeAll(target.metricsUrls));
-    return { ...result, procs, cpu: cpuCost(procs, result.sent ?? result.totalSent, target.idle), ...(steps.length ? { steps } : {}) };
+    const timeBreakdown = breakdown(metricsBefore, await scrapeAll(target.metricsUrls));
+    return { ...result, procs, cpu: cpuCost(procs, result.sent ?? result.totalSent, target.idle), ...(timeBreakdown.length ? { timeBreakdown } : {}) };
   } finally {
     prof.stop();
   }
@@ -178,6 +178,7 @@ export async function throughput(target, pop, o, say) {
     steps: steps.map(brief),
     procs: result.procs,
     cpu: result.cpu,
+    timeBreakdown: result.timeBreakdown,
   };
 }
 
