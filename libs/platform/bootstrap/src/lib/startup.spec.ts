@@ -1,4 +1,5 @@
-import { envMs, refusedPrincipal, startupStep, StartupTimeoutError, untilKafkaAccepts } from './startup';
+import { refusedPrincipal } from '@chat/platform-kafka';
+import { envMs, startupStep, StartupTimeoutError, untilKafkaAccepts } from './startup';
 import { startupBounds } from './bootstrap';
 
 describe('start-up steps', () => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isTransient } from '@chat/platform-kafka';
+import { isTransient, refusedPrincipal } from '@chat/platform-kafka';
 
 /** A line in the shape of the services' pino logs, for start-up before (or without) the Nest logger. */
 export function startupLine(level: 'info' | 'warn' | 'error', msg: string, extra: Record<string, unknown> = {}): void {
@@ -53,20 +53,6 @@ export async function startupStep<T>(step: string, work: () => Promise<T>, { tim
     clearTimeout(timer);
     clearInterval(ticker);
   }
-}
-
-/**
- * Whether Kafka refused this client's principal: SASL authentication failed (its user does not
- * exist yet, or another password) or an ACL is missing. On a first install the in-cluster broker's
- * principals sidecar makes the users and grants a minute or two after the broker starts.
- */
-export function refusedPrincipal(err: unknown, depth = 0): boolean {
-  if (!err || typeof err !== 'object' || depth > 4) return false;
-  const e = err as { name?: string; type?: string; message?: string; cause?: unknown; originalError?: unknown; errors?: unknown[] };
-  if (e.name === 'KafkaJSSASLAuthenticationError') return true;
-  if (/AUTHORIZATION_FAILED|SASL_AUTHENTICATION_FAILED/.test(e.type ?? '')) return true;
-  if (/SASL .*authentication failed|not authorized/i.test(e.message ?? '')) return true;
-  return [e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : [])].some((c) => refusedPrincipal(c, depth + 1));
 }
 
 /**

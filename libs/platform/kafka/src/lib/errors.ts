@@ -20,6 +20,20 @@ export function isTransient(err: unknown, depth = 0): boolean {
 }
 
 /**
+ * Whether Kafka refused this client's principal: SASL authentication failed (its user does not
+ * exist yet, or another password) or an ACL is missing. On a first install the in-cluster broker's
+ * principals sidecar makes the users and grants a minute or two after the broker starts.
+ */
+export function refusedPrincipal(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { name?: string; type?: string; message?: string; cause?: unknown; originalError?: unknown; errors?: unknown[] };
+  if (e.name === 'KafkaJSSASLAuthenticationError') return true;
+  if (/AUTHORIZATION_FAILED|SASL_AUTHENTICATION_FAILED/.test(e.type ?? '')) return true;
+  if (/SASL .*authentication failed|not authorized/i.test(e.message ?? '')) return true;
+  return [e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : [])].some((c) => refusedPrincipal(c, depth + 1));
+}
+
+/**
  * Nest's default RPC filter would turn every error into a generic object; this
  * one hands the error through untouched, so the transport can answer with the
  * ChatError's own code.
