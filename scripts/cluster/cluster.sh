@@ -10,6 +10,8 @@
 # it kills the recorded pids and the processes in the cgroups the kubelet made, unmounts
 # what lies under $RUN, deletes the bridge, the routes and the KUBE-* chains that were not
 # there before, restores the sysctls and removes $RUN. `up` calls `down` when it fails.
+# A cluster whose owner (CHAT_CLUSTER_OWNER, the cluster test's pid) died without stopping it
+# is stopped by the next `up` before it starts; one without an owner is never touched.
 #
 # Pod (10.244.0.0/16) and Service (10.96.0.0/16) addresses never leave the machine: the bridge
 # is made before any pod, the Service range is routed onto it, the rest of the pod range is a
@@ -217,11 +219,27 @@ conntrack: { maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s }
 EOF
 }
 
+# A process's start time (field 22 of /proc/PID/stat), so that a reused pid is not its owner.
+proc_start() { awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$1/stat" 2>/dev/null; }
+owner_alive() { local pid=${1%% *} start=${1#* }; [ -n "$pid" ] && [ -n "$start" ] && [ "$(proc_start "$pid")" = "$start" ]; }
+
 apiserver_ok() { curl -sf --cacert "$RUN/pki/ca.crt" --cert "$RUN/pki/admin.crt" --key "$RUN/pki/admin.key" "https://$NODE_IP:6443/readyz"; }
 
 up() {
   local t0; t0=$(date +%s)
-  [ -e "$RUN/undo" ] && { say "$RUN/undo exists: a cluster is up (or was not stopped); run down first"; exit 1; }
+  if [ -e "$RUN/undo" ]; then
+    # A cluster of a run that died without stopping it (killed with its test, a machine that
+    # lost its session) is stopped first; one whose owner lives, or that has none, is kept.
+    local owner; owner=$(cat "$RUN/owner" 2>/dev/null || true)
+    if [ -n "$owner" ] && ! owner_alive "$owner"; then
+      say "a cluster left by a run that is gone (owner ${owner%% *}): stopping it first"
+      down
+      set -e
+      mkdir -p "$RUN"; base_images
+    else
+      say "$RUN/undo exists: a cluster is up${owner:+ for pid ${owner%% *}} (or was not stopped); run down first"; exit 1
+    fi
+  fi
   local b
   local addons=(); [ "${CHAT_CLUSTER_NO_ADDONS:-0}" = 1 ] || addons=("$COREDNS/coredns" "$TRAEFIK/traefik")
   for b in "$K8S/kube-apiserver" "$CTRD/containerd" "$CNIBIN/bridge" "$ETCD/etcd" "${addons[@]}"; do
@@ -230,6 +248,11 @@ up() {
   RUNC=$(command -v runc) || { say "runc is needed (apt-get install runc)"; exit 1; }
   mkdir -p "$RUN/pids" "$RUN/logs"
   : >"$RUN/undo"
+  # CHAT_CLUSTER_OWNER: the pid whose cluster this is (the cluster test); when it is gone, the
+  # next `up` stops this cluster first. Without it (by hand, CHAT_CLUSTER_KEEP) the cluster stays.
+  if [ -n "${CHAT_CLUSTER_OWNER:-}" ] && owner_alive "$CHAT_CLUSTER_OWNER $(proc_start "$CHAT_CLUSTER_OWNER")"; then
+    echo "$CHAT_CLUSTER_OWNER $(proc_start "$CHAT_CLUSTER_OWNER")" >"$RUN/owner"
+  fi
   trap 'say "start failed (line $LINENO: $BASH_COMMAND); stopping"; down; exit 1' ERR INT TERM
   pki
   network

@@ -239,7 +239,9 @@ describe('the chart on a real single-node Kubernetes', () => {
   step('the cluster is built (cached by version) and starts: node Ready, CoreDNS, Traefik', 60 * MIN, async () => {
     await sh('cluster-build', 'bash', ['scripts/cluster/build.sh'], 55 * MIN);
     helm = (await sh('helm-install', 'bash', ['scripts/helm/install.sh'], 15 * MIN)).trim().split('\n').pop()!;
-    await sh('cluster-up', 'bash', ['scripts/cluster/cluster.sh', 'up'], 8 * MIN);
+    // This process owns the cluster: if it dies without stopping it, the next run's `up` does.
+    const owner: Record<string, string> = process.env.CHAT_CLUSTER_KEEP === '1' ? {} : { CHAT_CLUSTER_OWNER: String(process.pid) };
+    await sh('cluster-up', 'bash', ['scripts/cluster/cluster.sh', 'up'], 8 * MIN, owner);
     const nodes = await kubectl('get', 'nodes', '-o', 'wide');
     log(nodes);
     expect(nodes).toMatch(/chat-node\s+Ready/);
