@@ -32,13 +32,15 @@ describe('KafkaBus.connect', () => {
   /** kafkajs stand-ins: an admin, a producer, and reply consumers that crash before joining `crashes` times. */
   function fakeKafka(bus: KafkaBus, { crashes = 0, topicsError }: { crashes?: number; topicsError?: Error } = {}) {
     const calls: string[] = [];
+    const emitters: ((event: string, payload: Record<string, unknown>) => void)[] = [];
     let made = 0;
     const consumer = () => {
       const n = ++made;
       const on: Record<string, Listener[]> = {};
       const emit = (event: string, payload: Record<string, unknown>) => (on[event] ?? []).forEach((l) => l({ payload }));
+      emitters.push(emit);
       return {
-        events: { GROUP_JOIN: 'join', CRASH: 'crash' },
+        events: { GROUP_JOIN: 'join', CRASH: 'crash', HEARTBEAT: 'heartbeat', FETCH: 'fetch' },
         on: (event: string, l: Listener) => void (on[event] ??= []).push(l),
         connect: async () => void calls.push(`consumer ${n} connect`),
         subscribe: async () => undefined,
@@ -59,12 +61,55 @@ describe('KafkaBus.connect', () => {
         if (topicsError) throw topicsError;
       },
       disconnect: async () => void calls.push('admin disconnect'),
-      describeCluster: async () => ({}),
+      describeCluster: async () => {
+        calls.push('describeCluster');
+        if (brokerDown) throw new Error('Connection error');
+        return {};
+      },
     };
     const producer = { connect: async () => void calls.push('producer connect'), disconnect: async () => void calls.push('producer disconnect') };
     Object.assign(bus, { kafka: { admin: () => admin, consumer }, producer });
-    return calls;
+    return Object.assign(calls, { emitters });
   }
+  let brokerDown = false;
+
+  it('asks the broker for readiness only when no consumer has heard from it for 5 s', async () => {
+    const bus = new KafkaBus(options('auth'));
+    const calls = fakeKafka(bus);
+    await bus.connect();
+    const probe = () => (bus as unknown as { probe(): Promise<void> }).probe();
+    const asked = () => calls.filter((c) => c === 'describeCluster').length;
+    let now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      calls.emitters.at(-1)!('heartbeat', {});
+      now += 4000;
+      await probe();
+      expect(asked()).toBe(0);
+      calls.emitters.at(-1)!('fetch', {});
+      now += 4900;
+      await probe();
+      expect(asked()).toBe(0);
+      expect(bus.isHealthy()).toBe(true);
+      // Silence: the broker itself is asked, and its refusal makes the service unready.
+      now += 5100;
+      brokerDown = true;
+      await probe();
+      expect(asked()).toBe(1);
+      expect(bus.isHealthy()).toBe(false);
+      brokerDown = false;
+      await probe();
+      expect(asked()).toBe(2);
+      expect(bus.isHealthy()).toBe(true);
+      // Its answer counts as word from the broker too.
+      now += 1000;
+      await probe();
+      expect(asked()).toBe(2);
+    } finally {
+      clock.mockRestore();
+      await bus.onApplicationShutdown();
+    }
+  });
 
   it('finishes when a reply consumer that crashed before its first join is replaced and the new one joins (it used to wait forever)', async () => {
     const bus = new KafkaBus(options('auth'));
@@ -79,7 +124,7 @@ describe('KafkaBus.connect', () => {
     const bus = new KafkaBus(options('auth'));
     const calls = fakeKafka(bus, { topicsError: Object.assign(new Error('Topic authorization failed'), { retriable: false }) });
     await expect(bus.connect()).rejects.toThrow('Topic authorization failed');
-    expect(calls).toEqual(['admin connect', 'admin disconnect', 'producer disconnect']);
+    expect([...calls]).toEqual(['admin connect', 'admin disconnect', 'producer disconnect']);
     fakeKafka(bus);
     await bus.connect();
     expect(bus.isHealthy()).toBe(true);

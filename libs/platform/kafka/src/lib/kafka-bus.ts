@@ -23,6 +23,11 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
+/** The readiness probe asks the broker only after this long without a word from it. */
+const PROBE_QUIET_MS = 5000;
+/** The reply listener's empty-fetch wait: it is alone in its group, so nothing waits on its heartbeat
+ * (a heartbeat goes out after a fetch: at most 5 s + 3 s apart, well within its 15 s session). */
+const REPLY_FETCH_WAIT_MS = 3000;
 
 export interface RequestOptions {
   correlationId?: string;
@@ -51,6 +56,8 @@ export class KafkaBus implements OnApplicationShutdown {
   private connected = false;
   private healthy = false;
   private probeTimer?: NodeJS.Timeout;
+  /** When a broker last answered one of this process's clients (a fetch, a heartbeat, a produce). */
+  private lastHeard = 0;
   /** Resolved by the first group join of a reply consumer: the one connect() starts or one that replaced it after a crash. */
   private repliesJoined?: { promise: Promise<void>; resolve: () => void };
   /** The topics this service may write (TOPIC_ACCESS); undefined for a client that is not one of the platform's services. */
@@ -112,9 +119,25 @@ export class KafkaBus implements OnApplicationShutdown {
     return this.healthy;
   }
 
+  /**
+   * Counts a consumer's fetches and heartbeats as signs of a live broker, so that the
+   * readiness probe asks the broker itself only when no client has heard from it lately.
+   */
+  watch(consumer: Consumer): void {
+    const heard = () => (this.lastHeard = Date.now());
+    consumer.on(consumer.events.HEARTBEAT, heard);
+    consumer.on(consumer.events.FETCH, heard);
+  }
+
   private async probe(): Promise<void> {
+    // At rest every consumer fetches and beats at least every few seconds: that is the probe.
+    if (Date.now() - this.lastHeard < PROBE_QUIET_MS) {
+      this.healthy = true;
+      return;
+    }
     try {
       await this.admin?.describeCluster();
+      this.lastHeard = Date.now();
       this.healthy = true;
     } catch {
       this.healthy = false;
@@ -218,6 +241,7 @@ export class KafkaBus implements OnApplicationShutdown {
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
+    this.lastHeard = Date.now();
     return items.map(() => undefined);
   }
 
@@ -226,7 +250,8 @@ export class KafkaBus implements OnApplicationShutdown {
     const consumer = this.kafka.consumer({
       // Named after the service, so its principal's group ACL (`<service>` prefixed) covers it.
       groupId: this.group(`${this.options.service}.replies-${this.options.instanceId}`),
-      maxWaitTimeInMs: this.options.fetchWaitMs,
+      // A reply answers a held fetch at once; an empty one may wait as long as the heartbeat does.
+      maxWaitTimeInMs: Math.max(this.options.fetchWaitMs, REPLY_FETCH_WAIT_MS),
       // The only member of its group: no rebalance to hear about, so a heartbeat now and then.
       sessionTimeout: 15000,
       heartbeatInterval: 5000,
@@ -235,6 +260,7 @@ export class KafkaBus implements OnApplicationShutdown {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
     });
     this.replyConsumer = consumer;
+    this.watch(consumer);
     if (waitForJoin) {
       let resolve!: () => void;
       this.repliesJoined = { promise: new Promise<void>((r) => (resolve = r)), resolve };

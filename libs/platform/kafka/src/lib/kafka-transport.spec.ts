@@ -12,6 +12,7 @@ function fakeBus(failures: number) {
     options: { namespace: 't', service: 'messaging' },
     topic: (name: string) => `t.${name}`,
     mayRead: () => true,
+    watch: () => undefined,
     reply: jest.fn((_to: string, _correlationId: string, payload: unknown) => {
       calls++;
       if (calls <= failures) return Promise.reject(Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' }));

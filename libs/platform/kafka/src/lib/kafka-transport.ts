@@ -151,6 +151,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
     });
     this.consumer = consumer;
+    this.bus.watch(consumer);
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     watchConsumer(consumer, this.log, () => !this.running, async () => void (await this.startConsumer(topics)));
     try {
