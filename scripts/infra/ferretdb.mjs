@@ -125,7 +125,11 @@ export async function startFerretDB({
   mkdirSync(home, { recursive: true });
   const args = [
     '--handler=sqlite',
-    `--sqlite-url=file:${home}/`,
+    // WAL with synchronous(NORMAL): a commit reaches the OS before it is acknowledged (a crash
+    // of FerretDB loses nothing) and the disk at each checkpoint, not at every commit. That is
+    // MongoDB's own default (w:1, the journal flushed every 100 ms), where SQLite's default
+    // (FULL) would fsync every insert: `CHAT_FERRETDB_SYNC=FULL` asks for that.
+    `--sqlite-url=file:${home}/?_pragma=synchronous(${process.env.CHAT_FERRETDB_SYNC === 'FULL' ? 'FULL' : 'NORMAL'})`,
     `--listen-addr=${host}:${port}`,
     '--debug-addr=-',
     '--telemetry=disable',
