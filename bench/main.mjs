@@ -23,6 +23,7 @@ const { values: a } = parseArgs({
     build: { type: 'boolean', default: false },
     'fresh-infra': { type: 'boolean', default: false },
     direct: { type: 'boolean', default: false },
+    gateways: { type: 'string', default: '1' },
     users: { type: 'string' },
     rate: { type: 'string' },
     duration: { type: 'string' },
@@ -48,7 +49,7 @@ const { values: a } = parseArgs({
 
 if (a.help) {
   process.stdout.write(`usage: npm run bench -- [--scenario latency|throughput|fanout|sockets|idle|all] [--quick] [--idle-seconds 30]
-  [--target both|floor|platform] [--profile <service>|floor|all] [--build] [--fresh-infra] [--direct]
+  [--target both|floor|platform] [--profile <service>|floor|all] [--build] [--fresh-infra] [--direct] [--gateways 1]
   latency/throughput: [--users 2000] [--rate 200] [--duration 60] [--warmup 5] [--rates 250,500,...] [--step-seconds 10] [--p99-limit 100]
   fan-out: [--fanout-members 1000] [--fanout-rate 50] [--fanout-duration 30] [--fanout-chunk 250]
   sockets: [--sockets 50000] [--sockets-users 200] [--sockets-per-worker 12500] [--sockets-hold 10] [--min-free-mib 2048]
@@ -150,7 +151,7 @@ async function main() {
   if (targetsWanted.includes('floor')) targets.push(await startFloor({ logDir, profile: a.profile, profileDir }));
   if (targetsWanted.includes('platform')) {
     say(process.env.CHAT_URL ? `platform at ${process.env.CHAT_URL}` : 'starting the platform (Kafka, FerretDB, services)');
-    targets.push(await startPlatform({ logDir, profile: a.profile, profileDir, build: a.build, freshInfra: a['fresh-infra'], direct: a.direct, say }));
+    targets.push(await startPlatform({ logDir, profile: a.profile, profileDir, build: a.build, freshInfra: a['fresh-infra'], direct: a.direct, gateways: Number(a.gateways), say }));
   }
   for (const t of targets) {
     t.pop = new Population(t, { say });

@@ -54,9 +54,12 @@ export async function scrapeAll(urls) {
 export function breakdown(before, after) {
   const rows = [];
   for (const step of STEPS) {
-    if (!before[step.service] || !after[step.service]) continue;
-    const a = sumAndCount(before[step.service], step.metric, step.labels);
-    const b = sumAndCount(after[step.service], step.metric, step.labels);
+    // Replicas (gateway-2 …) count with their service.
+    const names = Object.keys(after).filter((k) => (k === step.service || k.startsWith(`${step.service}-`)) && before[k]);
+    if (names.length === 0) continue;
+    const total = (pages) => names.map((k) => sumAndCount(pages[k], step.metric, step.labels)).reduce((x, y) => ({ sum: x.sum + y.sum, count: x.count + y.count }), { sum: 0, count: 0 });
+    const a = total(before);
+    const b = total(after);
     const count = b.count - a.count;
     if (count <= 0) continue;
     rows.push({ step: step.label, count, meanMs: Math.round(((b.sum - a.sum) / count) * 1e6) / 1e3 });

@@ -8,6 +8,8 @@ export class Population {
   constructor(target, { registerConcurrency, connectConcurrency = 50, say = () => undefined }) {
     this.target = target;
     this.url = target.url;
+    /** Where sockets connect: user i to urls[i mod n] (several gateways with --gateways). */
+    this.urls = target.urls?.length ? target.urls : [target.url];
     this.tag = randomBytes(3).toString('hex');
     this.users = []; // {id, username, token, socket?}
     this.pairs = []; // direct conversations of users 2i and 2i+1
@@ -58,13 +60,15 @@ export class Population {
   /** Users 0..n-1, each with one connected socket. */
   async connected(n) {
     const users = await this.ensureUsers(n);
+    const index = new Map(users.map((u, i) => [u, i]));
     const todo = users.filter((u) => !u.socket || !u.socket.connected);
     const started = performance.now();
     await pool(todo, this.connectConcurrency, async (u) => {
+      const url = this.urls[index.get(u) % this.urls.length];
       // A crowded machine may miss a handshake deadline; a few tries before giving up.
       for (let attempt = 1; ; attempt++) {
         try {
-          u.socket = await connect(this.url, u.token, { timeoutMs: 30000 });
+          u.socket = await connect(url, u.token, { timeoutMs: 30000 });
           return;
         } catch (err) {
           if (attempt >= 4 || err.message === 'UNAUTHENTICATED') throw err;

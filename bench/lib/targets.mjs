@@ -114,7 +114,9 @@ function ensureBuilt({ build, say }) {
  * are set), then each built service as a process on a free port, in a fresh
  * Kafka namespace and database, rate limits off.
  */
-export async function startPlatform({ logDir, profile, profileDir, build = false, freshInfra = false, direct = false, say = () => undefined }) {
+export async function startPlatform({ logDir, profile, profileDir, build = false, freshInfra = false, direct = false, gateways = 1, say = () => undefined }) {
+  if (!Number.isInteger(gateways) || gateways < 1 || gateways > 8) throw new Error(`--gateways: 1 to 8, not ${gateways}`);
+  if (gateways > 1 && (process.env.CHAT_URL || direct)) throw new Error('--gateways needs the platform started by the bench through scripts/lib/platform.mjs');
   if (process.env.CHAT_URL) {
     const url = new URL(process.env.CHAT_URL);
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error('CHAT_URL must be a loopback address: the bench loads 127.0.0.1 only');
@@ -158,7 +160,8 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
     ...hookEnv(profile && profile !== 'floor', profileDir),
   };
   const ports = {};
-  for (const name of SERVICES) ports[name] = await freePort();
+  const gatewayNames = ['gateway', ...Array.from({ length: gateways - 1 }, (_, i) => `gateway-${i + 2}`)];
+  for (const name of [...SERVICES, ...gatewayNames.slice(1)]) ports[name] = await freePort();
   let services;
   const stopInfra = async () => {
     await infra?.stop?.();
@@ -169,7 +172,7 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
       // Exactly as `npm start` starts them (scripts/lib/platform.mjs), on free ports.
       const { startServices } = await import(pathToFileURL(lib).href);
       const s3 = infra?.s3 ?? (process.env.S3_ENDPOINT ? { endpoint: process.env.S3_ENDPOINT, accessKeyId: process.env.S3_ACCESS_KEY_ID ?? '', secretAccessKey: process.env.S3_SECRET_ACCESS_KEY ?? '' } : undefined);
-      const platform = await startServices({ kafkaBrokers, mongoUrl, jwtSecret, s3: s3 && { ...s3, bucket: `chat-${namespace}`.toLowerCase() }, ports, env: { ...env, BENCH_PROFILE_NAME: 'service' }, logDir, tag: 'bench' });
+      const platform = await startServices({ kafkaBrokers, mongoUrl, jwtSecret, s3: s3 && { ...s3, bucket: `chat-${namespace}`.toLowerCase() }, ports, env: { ...env, BENCH_PROFILE_NAME: 'service' }, logDir, tag: 'bench', gateways });
       services = {
         procs: platform.services.map((s) => ({ name: s.name, pid: s.proc.pid, own: true })),
         stop: platform.stop,
@@ -189,6 +192,8 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
   return {
     name: 'platform',
     url: `http://127.0.0.1:${ports.gateway}`,
+    // Sockets go to these in turn (user i to gateway i mod n): a direct pair spans two gateways.
+    urls: gatewayNames.map((g) => `http://127.0.0.1:${ports[g]}`),
     namespace,
     kafkaBrokers,
     mongoUrl,
@@ -199,7 +204,7 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
     profiled,
     logDir,
     // Each service's Prometheus page, for where a message's time goes (lib/breakdown.mjs).
-    metricsUrls: Object.fromEntries(SERVICES.map((name) => [name, `http://127.0.0.1:${ports[name]}/metrics`])),
+    metricsUrls: Object.fromEntries([...SERVICES, ...gatewayNames.slice(1)].map((name) => [name, `http://127.0.0.1:${ports[name]}/metrics`])),
     stop: async () => {
       await services.stop();
       await dropNamespace({ kafkaBrokers, mongoUrl, namespace });

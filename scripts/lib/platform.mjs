@@ -142,6 +142,9 @@ export async function startServices({
   logDir,
   readyTimeoutMs = 180000,
   tag = 'platform',
+  // More gateways (gateway-2, gateway-3 … on ports['gateway-2'] …): what a Deployment with
+  // replicas runs, for the bench's scenario with clients spread over several gateways.
+  gateways = 1,
 }) {
   const node = nodeBinary();
   const missing = SERVICES.map((s) => path.join(repoRoot, 'dist', 'services', s.name, 'main.js')).filter((f) => !existsSync(f));
@@ -151,8 +154,11 @@ export async function startServices({
   const base = { ...process.env };
   delete base.PORT; // each service gets its own below
   const started = Date.now();
-  const services = SERVICES.map((s) => {
+  const gateway = SERVICES.find((s) => s.name === 'gateway');
+  const extra = Array.from({ length: Math.max(0, gateways - 1) }, (_, i) => ({ ...gateway, name: `gateway-${i + 2}`, dist: 'gateway', port: gateway.port + i + 1 }));
+  const services = [...SERVICES, ...extra].map((s) => {
     const port = ports[s.name] ?? s.port;
+    const dist = s.dist ?? s.name;
     const serviceEnv = {
       ...base,
       NODE_ENV: base.NODE_ENV ?? 'development',
@@ -166,14 +172,14 @@ export async function startServices({
       S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
       ...(s3.bucket && { S3_BUCKET: s3.bucket }),
       PORT: String(port),
-      ...(s.name === 'gateway' ? { WEB_DIR, MEDIA_URL: `http://127.0.0.1:${ports.media ?? 3105}` } : {}),
+      ...(dist === 'gateway' ? { WEB_DIR, MEDIA_URL: `http://127.0.0.1:${ports.media ?? 3105}` } : {}),
     };
     const logFile = path.join(logDir, `${s.name}.log`);
     const spawnService = () =>
       spawnManaged({
         name: s.name,
         cmd: node,
-        args: ['--enable-source-maps', path.join(repoRoot, 'dist', 'services', s.name, 'main.js')],
+        args: ['--enable-source-maps', path.join(repoRoot, 'dist', 'services', dist, 'main.js')],
         env: serviceEnv,
         cwd: repoRoot,
         logFile,
@@ -213,8 +219,8 @@ export async function startServices({
     await stop();
     throw new Error(`${failed.length} of ${services.length} services did not become healthy:\n\n${report}`);
   }
-  const gateway = services.find((s) => s.name === 'gateway');
-  return { url: `http://localhost:${gateway.port}`, services, stop, stopping: () => stopping };
+  const first = services.find((s) => s.name === 'gateway');
+  return { url: `http://localhost:${first.port}`, services, stop, stopping: () => stopping };
 }
 
 /**
