@@ -248,7 +248,7 @@ export function superviseServices(platform, { log = (name, line) => say(name, li
         watch(s.proc, started);
         waitUntil(async () => (await httpStatus(s.healthUrl)) === 200, { timeoutMs: 180000, intervalMs: 250, what: s.name, alive: () => s.proc.alive() }).then(
           () => log(s.name, `healthy again ${seconds(Date.now() - started)} after its restart (restart ${s.restarts})`),
-          () => {},
+          () => undefined,
         );
       });
     };
