@@ -161,7 +161,8 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
   };
   const ports = {};
   const gatewayNames = ['gateway', ...Array.from({ length: gateways - 1 }, (_, i) => `gateway-${i + 2}`)];
-  for (const name of [...SERVICES, ...gatewayNames.slice(1)]) ports[name] = await freePort();
+  const processes = [...SERVICES, ...gatewayNames.slice(1)];
+  for (const name of processes) ports[name] = await freePort();
   let services;
   const stopInfra = async () => {
     await infra?.stop?.();
@@ -204,7 +205,7 @@ export async function startPlatform({ logDir, profile, profileDir, build = false
     profiled,
     logDir,
     // Each service's Prometheus page, for where a message's time goes (lib/breakdown.mjs).
-    metricsUrls: Object.fromEntries([...SERVICES, ...gatewayNames.slice(1)].map((name) => [name, `http://127.0.0.1:${ports[name]}/metrics`])),
+    metricsUrls: Object.fromEntries(processes.map((name) => [name, `http://127.0.0.1:${ports[name]}/metrics`])),
     stop: async () => {
       await services.stop();
       await dropNamespace({ kafkaBrokers, mongoUrl, namespace });

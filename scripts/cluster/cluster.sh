@@ -250,8 +250,9 @@ up() {
   : >"$RUN/undo"
   # CHAT_CLUSTER_OWNER: the pid whose cluster this is (the cluster test); when it is gone, the
   # next `up` stops this cluster first. Without it (by hand, CHAT_CLUSTER_KEEP) the cluster stays.
-  if [ -n "${CHAT_CLUSTER_OWNER:-}" ] && owner_alive "$CHAT_CLUSTER_OWNER $(proc_start "$CHAT_CLUSTER_OWNER")"; then
-    echo "$CHAT_CLUSTER_OWNER $(proc_start "$CHAT_CLUSTER_OWNER")" >"$RUN/owner"
+  local started
+  if [ -n "${CHAT_CLUSTER_OWNER:-}" ] && started=$(proc_start "$CHAT_CLUSTER_OWNER") && [ -n "$started" ]; then
+    echo "$CHAT_CLUSTER_OWNER $started" >"$RUN/owner"
   fi
   trap 'say "start failed (line $LINENO: $BASH_COMMAND); stopping"; down; exit 1' ERR INT TERM
   pki
