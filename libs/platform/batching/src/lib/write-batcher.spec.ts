@@ -1,4 +1,4 @@
-import { WriteBatcher } from './write-batcher';
+import { WriteBatcher, WriteTimeoutError } from './write-batcher';
 
 describe('WriteBatcher', () => {
   it('sends the items added while a write is in flight together, in order, and gives each caller its own outcome', async () => {
@@ -29,6 +29,26 @@ describe('WriteBatcher', () => {
     const failed = [batcher.add(1), batcher.add(2)].map((p) => p.then(() => 'ok', (e: Error) => e.message));
     expect(await Promise.all(failed)).toEqual(['database away', 'database away']);
     expect(await batcher.add(3)).toBe(30);
+  });
+
+  it('fails a write that never settles after its bound, and the next batch goes out', async () => {
+    const writes: number[][] = [];
+    const batcher = new WriteBatcher<number, number>(
+      (items) => {
+        writes.push(items);
+        // The first write hangs for good (a client that lost its request); the others answer.
+        return writes.length === 1 ? new Promise<number[]>(() => undefined) : Promise.resolve(items.map((n) => n + 100));
+      },
+      256,
+      () => false,
+      50,
+    );
+    const stuck = batcher.add(1).then(() => 'ok', (e: unknown) => e);
+    await new Promise((r) => setImmediate(r));
+    const next = batcher.add(2);
+    expect(await stuck).toBeInstanceOf(WriteTimeoutError);
+    expect(await next).toBe(102);
+    expect(writes).toEqual([[1], [2]]);
   });
 
   it('splits a long queue into batches of at most maxBatch', async () => {

@@ -1,3 +1,15 @@
+/**
+ * A write that neither succeeded nor failed within the batcher's bound. Its
+ * outcome is unknown (it may still land), so callers retry it as they retry
+ * an outage; the writes that use the batcher are idempotent.
+ */
+export class WriteTimeoutError extends Error {
+  override readonly name = 'WriteTimeoutError';
+  constructor(ms: number) {
+    super(`the write neither succeeded nor failed within ${ms} ms; its outcome is unknown, so it is retried`);
+  }
+}
+
 interface Pending<I, O> {
   item: I;
   resolve: (outcome: O) => void;
@@ -27,11 +39,16 @@ export class WriteBatcher<I, O> {
    *   broker's size limit, a document the database refuses): then each item of that batch is
    *   written again alone, so one caller's failure never fails another's. Not for errors that
    *   fail every write alike (the database or broker away): those reject the batch at once.
+   * @param timeoutMs how long one write may take before its batch is failed with a
+   *   WriteTimeoutError and the next one goes out. The clients below bound their own
+   *   requests; this bound is for the case where one does not, so that a write that never
+   *   settles cannot hold up every later caller of the process for good.
    */
   constructor(
     private readonly write: (items: I[]) => Promise<O[]>,
     private readonly maxBatch = 256,
     private readonly isolate: (err: unknown) => boolean = () => false,
+    private readonly timeoutMs = 60_000,
   ) {}
 
   /** Nothing queued and nothing in flight (a producer may close). */
@@ -58,7 +75,7 @@ export class WriteBatcher<I, O> {
     const batch = this.queue.splice(0, this.maxBatch);
     this.inFlight = true;
     try {
-      const outcomes = await this.write(batch.map((p) => p.item));
+      const outcomes = await this.bounded(this.write(batch.map((p) => p.item)));
       if (outcomes.length !== batch.length) throw new Error(`write returned ${outcomes.length} outcomes for ${batch.length} items`);
       batch.forEach((p, i) => p.resolve(outcomes[i]!));
     } catch (err) {
@@ -70,11 +87,27 @@ export class WriteBatcher<I, O> {
     }
   }
 
+  private async bounded(write: Promise<O[]>): Promise<O[]> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        write,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new WriteTimeoutError(this.timeoutMs)), this.timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      // A write that settles after its bound has nobody waiting; its failure must not go unhandled.
+      write.catch(() => undefined);
+    }
+  }
+
   /** Writes each item of a failed batch by itself, so only the items at fault fail. */
   private async alone(batch: Pending<I, O>[]): Promise<void> {
     for (const p of batch) {
       try {
-        const [outcome] = await this.write([p.item]);
+        const [outcome] = await this.bounded(this.write([p.item]));
         p.resolve(outcome!);
       } catch (err) {
         p.reject(err);

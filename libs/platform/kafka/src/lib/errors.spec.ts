@@ -1,3 +1,4 @@
+import { WriteTimeoutError } from '@chat/platform-batching';
 import { isTransient } from './errors';
 
 const named = (name: string, message: string, extra: object = {}) => Object.assign(new Error(message), { name }, extra);
@@ -12,6 +13,8 @@ describe('isTransient', () => {
     // kafkajs gives up with a non-retriable error whose cause is the retriable connection error.
     const refused = named('KafkaJSConnectionError', 'Connection error: connect ECONNREFUSED', { retriable: true });
     expect(isTransient(named('KafkaJSNonRetriableError', 'Connection error', { retriable: false, cause: refused }))).toBe(true);
+    // A batched write that never settled within its bound: its outcome is unknown, and the writes are idempotent.
+    expect(isTransient(new WriteTimeoutError(60_000))).toBe(true);
   });
 
   it('does not retry what a retry cannot fix', () => {

@@ -14,6 +14,8 @@ export function isTransient(err: unknown, depth = 0): boolean {
   const name = e.name ?? '';
   if (/^Mongo(Network|ServerSelection|NotConnected|NetworkTimeout|PoolCleared|Topology)/.test(name)) return true;
   if (name === 'PoolClearedError' || name === 'PoolClosedError') return true;
+  // A batched write that did not settle within its bound (WriteBatcher): its outcome is unknown, and a retry is safe.
+  if (name === 'WriteTimeoutError') return true;
   if (/buffering timed out|server selection timed out|connection .* (closed|timed out)|ECONNREFUSED|ECONNRESET|EPIPE|not connected/i.test(e.message ?? '')) return true;
   if (name.startsWith('KafkaJS') && e.retriable !== false) return true;
   return false;

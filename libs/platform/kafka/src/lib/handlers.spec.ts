@@ -13,7 +13,7 @@ class Handlers {
   @OnCommand('users.get')
   get(p: CommandPayload<'users.get'>, ctx: KafkaContext): CommandReply<'users.get'> {
     if (p.userId === 'u1') throw new ChatError('NOT_FOUND', 'no such user');
-    if (p.userId === 'u3') return { user: { id: p.userId, username: ctx.envelope.id, displayName: String(ctx.partition) } };
+    if (p.userId === 'u3') return { user: { id: p.userId, username: ctx.envelope.id, displayName: String(ctx.partition), avatarUrl: null } };
     throw new Error('a bug');
   }
 }

@@ -23,6 +23,8 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
+/** Longer than kafkajs' own retries of a produce (8 tries of up to 10 s, 3 s apart): only a send that never settles meets it. */
+const SEND_BOUND_MS = 120_000;
 /** The readiness probe asks the broker only after this long without a word from it. */
 const PROBE_QUIET_MS = 5000;
 /** The reply listener's empty-fetch wait: it is alone in its group, so nothing waits on its heartbeat
@@ -51,7 +53,7 @@ export class KafkaBus implements OnApplicationShutdown {
   /** Whatever is produced while a batch is in flight goes out together in the next one. */
   // A produce that fails through one message (over the broker's size limit) is retried message by message,
   // so only its own caller fails; an outage fails the batch at once.
-  private readonly sends = new WriteBatcher<{ topic: string; message: Message }, void>((items) => this.send(items), MAX_BATCH, (err) => !isTransient(err));
+  private readonly sends = new WriteBatcher<{ topic: string; message: Message }, void>((items) => this.send(items), MAX_BATCH, (err) => !isTransient(err), SEND_BOUND_MS);
   private readonly pending = new Map<string, Pending>();
   private connected = false;
   private healthy = false;

@@ -2,7 +2,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { Observable } from 'rxjs';
 import type { Envelope } from '@chat/contracts/bus';
 import type { KafkaBus } from './kafka-bus';
-import { KafkaTransport } from './kafka-transport';
+import { KafkaTransport, STUCK_AFTER_MS } from './kafka-transport';
 
 /** A bus whose produce fails for the first `failures` calls, as when the broker is away. */
 function fakeBus(failures: number) {
@@ -40,6 +40,24 @@ function sendMessage(): KafkaMessage {
 type Handle = (topic: string, partition: number, m: KafkaMessage, b: { firstOffset: string; lastOffset: string }, hb: () => Promise<void>, live: () => boolean) => Promise<boolean>;
 
 describe('KafkaTransport', () => {
+  it('logs a message handled for longer than STUCK_AFTER_MS, with its place and attempt, and forgets it once done', async () => {
+    const { bus } = fakeBus(0);
+    const transport = new KafkaTransport(bus, { groupId: 'g' });
+    const warnings: string[] = [];
+    (transport as unknown as { log: { warn: (m: string) => void } }).log = { warn: (m: string) => warnings.push(m) } as never;
+    let finish!: () => void;
+    transport.addHandler('messages.send', () => new Promise<unknown>((r) => (finish = () => r({}))));
+    const handle = (transport as unknown as { handle: Handle }).handle.bind(transport);
+    const handled = handle('t.messaging-commands', 3, sendMessage(), { firstOffset: '7', lastOffset: '7' }, async () => undefined, () => true);
+    await new Promise((r) => setImmediate(r));
+    expect(transport.reportStuck(Date.now())).toBe(0);
+    expect(transport.reportStuck(Date.now() + STUCK_AFTER_MS + 1000)).toBe(1);
+    expect(warnings).toEqual([expect.stringMatching(/^messages\.send from t\.messaging-commands\[3\]@7 \(correlation corr-1\) has been handled for 61 s, attempt 1/)]);
+    finish();
+    expect(await handled).toBe(true);
+    expect(transport.reportStuck(Date.now() + STUCK_AFTER_MS + 1000)).toBe(0);
+  });
+
   it('survives an Observable handler whose early answer and later work both fail (broker away), then answers on the retry', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);

@@ -47,6 +47,10 @@ export interface KafkaTransportOptions {
 /** How long a start waits for the history of topics read from their beginning (`@OnEvent(type, { history: true })`). */
 export const HISTORY_WAIT_MS = 5000;
 
+/** A message handled for longer than this is logged (every STUCK_SWEEP_MS while it lasts), with its type and attempt. */
+export const STUCK_AFTER_MS = 60_000;
+const STUCK_SWEEP_MS = 30_000;
+
 /**
  * A NestJS custom transport over the platform's topics: handlers are
  * `@OnCommand(commandType)` and `@OnEvent(eventType)` with types from
@@ -67,6 +71,10 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   /** Per history topic, partition → the offset its history ends at; emptied as the consumer gets there. */
   private readonly historyLeft = new Map<string, Map<number, bigint>>();
   private historyRead?: () => void;
+  /** The messages being handled now, so that one that never finishes is seen in the log instead of stalling its partition in silence. */
+  private readonly inHand = new Map<number, { type: string; correlationId: string; topic: string; partition: number; offset: string; started: number; attempt: number }>();
+  private nextInHand = 0;
+  private stuckSweep?: NodeJS.Timeout;
 
   constructor(
     private readonly bus: KafkaBus,
@@ -95,6 +103,8 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     }
     if (topics.size === 0) return;
     this.running = true;
+    this.stuckSweep = setInterval(() => this.reportStuck(Date.now()), STUCK_SWEEP_MS);
+    this.stuckSweep.unref();
     const history = await this.historyEnds();
     const joined = await this.startConsumer([...topics]);
     await Promise.race([joined, sleep(15000)]);
@@ -275,13 +285,53 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       return true;
     }
     const ctx: KafkaContext = { envelope, topic, partition, offset: message.offset, batch };
+    const hand = { type: envelope.type, correlationId: envelope.correlationId, topic, partition, offset: message.offset, started: Date.now(), attempt: 1 };
+    const handId = this.nextInHand++;
+    this.inHand.set(handId, hand);
+    try {
+      return await this.attempts({ envelope, data: parsed.data, ctx, message, handler, isCommand: command !== undefined, started, hand }, heartbeat, isRunning);
+    } finally {
+      this.inHand.delete(handId);
+    }
+  }
+
+  /** Logs every message handled for longer than STUCK_AFTER_MS; returns how many there are. */
+  reportStuck(now: number): number {
+    let stuck = 0;
+    for (const h of this.inHand.values()) {
+      const ms = now - h.started;
+      if (ms < STUCK_AFTER_MS) continue;
+      stuck++;
+      this.log.warn(`${h.type} from ${h.topic}[${h.partition}]@${h.offset} (correlation ${h.correlationId}) has been handled for ${Math.round(ms / 1000)} s, attempt ${h.attempt}; its partition waits for it`);
+    }
+    return stuck;
+  }
+
+  /** Runs the handler until it is done, refused or dead-lettered; retries transient failures without moving on. */
+  private async attempts(
+    work: {
+      envelope: Envelope;
+      data: unknown;
+      ctx: KafkaContext;
+      message: KafkaMessage;
+      handler: (data: unknown, ctx: KafkaContext) => Promise<unknown>;
+      isCommand: boolean;
+      started: number;
+      hand: { attempt: number };
+    },
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+  ): Promise<boolean> {
+    const { envelope, data, ctx, message, handler, isCommand: command, started, hand } = work;
+    const { topic, partition } = ctx;
     for (let attempt = 1; ; attempt++) {
+      hand.attempt = attempt;
       try {
         // Every log line written while handling carries the request's correlation id.
         const logger = PinoLogger.root?.child({ correlationId: envelope.correlationId, type: envelope.type });
         const result: unknown = logger
-          ? await storage.run(new Store(logger), () => handler(parsed.data, ctx))
-          : await handler(parsed.data, ctx);
+          ? await storage.run(new Store(logger), () => handler(data, ctx))
+          : await handler(data, ctx);
         await this.finish(result, command && envelope.replyTo ? envelope : undefined);
         this.opts.observe?.(envelope.type, performance.now() - started, 'ok');
         return true;
@@ -361,6 +411,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   async close(): Promise<void> {
     this.running = false;
+    clearInterval(this.stuckSweep);
     // disconnect() waits for the batch in hand, commits what is resolved and leaves the group.
     await this.consumer?.disconnect().catch(() => undefined);
   }
