@@ -46,7 +46,7 @@ function validPayloads(ids: { user: string; conversation: string; message: strin
  * finally answers is what the test checks. The flood test below checks the
  * limiter itself.
  */
-async function paced(socket: TestUser["socket"], event: RequestEvent, payload: unknown) {
+async function paced<E extends RequestEvent>(socket: TestUser["socket"], event: E, payload: unknown) {
   for (let attempt = 0; ; attempt++) {
     const ack = await request(socket, event, payload);
     if (ack.ok || ack.error.code !== 'RATE_LIMITED' || attempt >= 20) return ack;
@@ -268,7 +268,10 @@ describe('security review findings', () => {
     const seen: number[] = [];
     let beforeSeq: number | undefined;
     for (let pages = 0; pages < 10; pages++) {
-      const page = await ok(alice.socket, 'message:history', { conversationId: conversation.id, limit: 100, ...(beforeSeq ? { beforeSeq } : {}) });
+      // Paced like the sends: 100 quick sends may have spent the socket's request budget (20/s).
+      const ack = await paced(alice.socket, 'message:history', { conversationId: conversation.id, limit: 100, ...(beforeSeq ? { beforeSeq } : {}) });
+      if (!ack.ok) throw new Error(`message:history failed: ${ack.error.code} ${ack.error.message}`);
+      const page = ack.data;
       if (pages === 0) {
         expect(page.messages.length).toBeGreaterThan(0);
         expect(page.messages.length).toBeLessThan(100);

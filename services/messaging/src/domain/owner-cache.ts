@@ -13,7 +13,12 @@ export interface OwnedConversation {
    * sends `conversation.projected` for the pair's conversation, which drops this entry.
    */
   blockedSenders?: Map<string, boolean>;
+  /** A `conversation.projected` came: the membership (and who blocks whom) is read again on next use; the timeline stays. */
+  convStale?: boolean;
 }
+
+/** Why an entry left the cache: pushed out by newer ones, or its partition's state can no longer be trusted. */
+export type LeaveReason = 'evicted' | 'dropped';
 
 /**
  * The owner's cache of its conversations, so a message costs no read. It is
@@ -21,15 +26,19 @@ export interface OwnedConversation {
  * offsets it is given: a message that is not the one right after the last one
  * it handled (another process had the partition meanwhile, or a redelivery)
  * drops everything it holds of that partition. Membership changes arrive as
- * `conversation.projected` on the same partition and drop the entry. Bounded,
- * least recently used out first.
+ * `conversation.projected` on the same partition and mark the entry's
+ * membership stale. Bounded, least recently used out first. `left` hears of
+ * every entry that goes (the owner writes an evicted one's checkpoint).
  */
 export class OwnerCache {
   private readonly entries = new Map<string, OwnedConversation>();
   /** Per partition, the offsets of the batch last seen. */
   private readonly batches = new Map<number, { from: number; to: number }>();
 
-  constructor(private readonly maxEntries = 20000) {}
+  constructor(
+    private readonly maxEntries = 20000,
+    private readonly left: (conversationId: string, entry: OwnedConversation, why: LeaveReason) => void = () => undefined,
+  ) {}
 
   get size(): number {
     return this.entries.size;
@@ -50,12 +59,15 @@ export class OwnerCache {
     this.entries.set(conversationId, entry);
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
+      const gone = this.entries.get(oldest)!;
       this.entries.delete(oldest);
+      this.left(oldest, gone, 'evicted');
     }
   }
 
-  drop(conversationId: string): void {
-    this.entries.delete(conversationId);
+  /** The entry without refreshing its place (for the checkpoint writer). */
+  peek(conversationId: string): OwnedConversation | undefined {
+    return this.entries.get(conversationId);
   }
 
   /**
@@ -75,10 +87,15 @@ export class OwnerCache {
   }
 
   dropPartition(partition: number): void {
-    for (const [id, entry] of this.entries) if (entry.partition === partition) this.entries.delete(id);
+    for (const [id, entry] of this.entries) {
+      if (entry.partition !== partition) continue;
+      this.entries.delete(id);
+      this.left(id, entry, 'dropped');
+    }
   }
 
   clear(): void {
+    for (const [id, entry] of this.entries) this.left(id, entry, 'dropped');
     this.entries.clear();
     this.batches.clear();
   }

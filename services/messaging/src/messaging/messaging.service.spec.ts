@@ -2,10 +2,12 @@ import { ConfigService } from '@nestjs/config';
 import type { Env as MessagingEnv } from '../config';
 import { ChatError, type Conversation, type Message } from '@chat/contracts';
 import { ProjectionService } from '../projection/projection.service';
+import { CurrentTimelines } from '../store/current-timelines';
 import { changedEvent, FakeBlocks, FakeConversations, FakeMedia, FakeMessages, FakePublisher, FakeTimelines, FakeUsers, tickingClock } from '../testing/fakes';
 import { MessagingService, type Origin } from './messaging.service';
 
 const at: Origin = { partition: 0 };
+const METRICS = { histogram: () => ({ observe: () => undefined }), counter: () => ({ inc: () => undefined }), gauge: () => undefined };
 
 function setup(opts: { getWaitMs?: number } = {}) {
   const conversations = new FakeConversations();
@@ -14,18 +16,21 @@ function setup(opts: { getWaitMs?: number } = {}) {
   const pushes = new FakePublisher();
   const users = new FakeUsers();
   const now = tickingClock();
-  const metrics = { histogram: () => ({ observe: () => undefined }), counter: () => ({ inc: () => undefined }) };
   const config = new ConfigService<MessagingEnv, true>({ CONVERSATION_WAIT_MS: opts.getWaitMs ?? 200 });
   const blocks = new FakeBlocks();
   const media = new FakeMedia();
-  const service = new MessagingService(conversations as never, timelines as never, messages as never, pushes as never, blocks as never, config, metrics as never, users as never, media as never);
+  const current = new CurrentTimelines(timelines as never, messages as never);
+  const service = new MessagingService(conversations as never, timelines as never, messages as never, pushes as never, blocks as never, config, METRICS as never, users as never, media as never, current);
   Object.assign(service.opts, { now, getPollMs: 5 });
-  const projection = new ProjectionService(conversations as never, timelines as never, pushes as never, blocks as never, users as never, media as never);
+  const projection = new ProjectionService(conversations as never, current, pushes as never, blocks as never, users as never, media as never);
   projection.now = now;
   return { conversations, timelines, messages, pushes, users, service, projection, blocks, media };
 }
 
 type Env = ReturnType<typeof setup>;
+
+/** The timeline as every reader sees it: the stored checkpoint advanced over the messages above it. */
+const timelineOf = async (env: Env, id: string) => (await new CurrentTimelines(env.timelines as never, env.messages as never).find(id)).current;
 
 async function refusal(p: Promise<unknown>): Promise<string> {
   try {
@@ -50,7 +55,7 @@ const send = (env: Env, actorId: string, conversationId: string, text: string, c
   env.service.send({ actorId, conversationId, text, clientMsgId }, at).then((r) => r.message);
 
 describe('messages.send', () => {
-  it('gives each message the next seq, stores it, pushes message:new to every member and records the timeline', async () => {
+  it('gives each message the next seq, stores it, pushes message:new to every member, and the timeline follows', async () => {
     const env = setup();
     await withConversations(env);
     const m1 = await send(env, 'alice', 'c1', 'hello');
@@ -63,8 +68,10 @@ describe('messages.send', () => {
       expect(env.pushes.to<{ message: Message }>(user, 'message:new').map((d) => d.message.seq)).toEqual([1, 2, 3]);
     }
     expect(env.pushes.deliveries.every((d) => d.key === 'c1' && typeof d.sentAtMs === 'number')).toBe(true);
-    expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 3, sent: { alice: 2, bob: 1 } });
-    expect(env.timelines.docs.get('c1')!.lastMessage!._id).toBe('c1-3');
+    // No timeline write per message: readers derive the state from the messages above the checkpoint.
+    expect(env.timelines.writes).toBe(0);
+    expect(await timelineOf(env, 'c1')).toMatchObject({ lastSeq: 3, sent: { alice: 2, bob: 1 } });
+    expect((await timelineOf(env, 'c1')).lastMessage!._id).toBe('c1-3');
   });
 
   it('refuses a send into a direct conversation whose peer blocks the sender (FORBIDDEN), not the blocker nor a group', async () => {
@@ -87,30 +94,52 @@ describe('messages.send', () => {
     expect((await send(env, 'bob', 'c1', 'hi')).seq).toBe(2);
   });
 
-  it('answers as soon as the message is stored, with its push already queued and the timeline not yet recorded', async () => {
+  it('answers as soon as the message is stored, with its push already queued', async () => {
     const env = setup();
     await withConversations(env);
     await send(env, 'alice', 'c1', 'first');
-    const seen: { pushed: number; recordedSeq: number | undefined }[] = [];
+    const seen: { pushed: number; stored: number }[] = [];
     const done = await env.service.send({ actorId: 'bob', conversationId: 'c1', text: 'second', clientMsgId: 'b-2' }, at, (reply) => {
       expect(reply.message.seq).toBe(2);
-      seen.push({ pushed: env.pushes.of('message:new').length, recordedSeq: env.timelines.docs.get('c1')?.lastSeq });
+      seen.push({ pushed: env.pushes.of('message:new').length, stored: env.messages.docs.size });
     });
-    expect(seen).toEqual([{ pushed: 2, recordedSeq: 1 }]);
+    expect(seen).toEqual([{ pushed: 2, stored: 2 }]);
     expect(done.message.seq).toBe(2);
-    expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 2 });
+    expect(await timelineOf(env, 'c1')).toMatchObject({ lastSeq: 2 });
   });
 
-  it('reads nothing from the database while it owns the conversation (one insert and one timeline write per message)', async () => {
+  it('reads nothing while it owns the conversation, and writes its checkpoint every maxMessages messages, not per message', async () => {
     const env = setup();
+    env.service.unwritten.policy = { maxMessages: 4, maxAgeMs: 60_000 };
     await withConversations(env);
     await send(env, 'alice', 'c1', 'warm the cache');
     const reads = env.conversations.reads;
-    const writes = env.timelines.writes;
-    for (let i = 0; i < 5; i++) await send(env, 'alice', 'c1', `m${i}`);
+    for (let i = 0; i < 8; i++) await send(env, 'alice', 'c1', `m${i}`);
     expect(env.conversations.reads).toBe(reads);
-    expect(env.timelines.writes - writes).toBe(5);
-    expect(env.messages.inserts).toBe(6);
+    expect(env.messages.inserts).toBe(9);
+    // After the 4th and the 8th message: the checkpoint holds seq 8, the 9th lies above it.
+    await new Promise((r) => setImmediate(r));
+    expect(env.timelines.writes).toBe(2);
+    expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 8, sent: { alice: 8 } });
+    expect(await timelineOf(env, 'c1')).toMatchObject({ lastSeq: 9, sent: { alice: 9 } });
+  });
+
+  it('writes a checkpoint that is due by age at the sweep, and every lagging one at shutdown', async () => {
+    const env = setup();
+    let now = 1_000_000;
+    env.service.opts.now = () => new Date(now);
+    env.service.unwritten.policy = { maxMessages: 64, maxAgeMs: 30_000 };
+    await withConversations(env);
+    await send(env, 'alice', 'c1', 'one');
+    now += 10_000;
+    await send(env, 'mia', 'g1', 'two');
+    now += 20_000;
+    // c1's first unwritten message is 30 s old, g1's 20 s.
+    expect(env.service.unwritten.due(now)).toEqual(['c1']);
+    await env.service.onApplicationShutdown();
+    expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 1 });
+    expect(env.timelines.docs.get('g1')).toMatchObject({ lastSeq: 1 });
+    expect(env.service.unwritten.size).toBe(0);
   });
 
   it('answers NOT_FOUND to an outsider and for an unknown conversation, storing and pushing nothing', async () => {
@@ -145,22 +174,29 @@ describe('messages.send', () => {
     const retried = await send(env, 'alice', 'c1', 'lost?', 'k1');
     expect(retried.seq).toBe(1);
     expect(env.pushes.to<{ message: Message }>('bob', 'message:new').map((d) => d.message.id)).toEqual(['c1-1']);
-    expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 1, sent: { alice: 1 } });
+    expect(await timelineOf(env, 'c1')).toMatchObject({ lastSeq: 1, sent: { alice: 1 } });
     const next = await send(env, 'bob', 'c1', 'next');
     expect(next.seq).toBe(2);
   });
 
-  it('after a crash between pushing and recording, the retry records it and the next message takes the next seq', async () => {
+  it('a new owner (a restart, a rebalance) derives the timeline from the checkpoint and the messages, and pushes those again with their ids', async () => {
     const env = setup();
+    env.service.unwritten.policy = { maxMessages: 2, maxAgeMs: 60_000 };
     await withConversations(env);
-    env.timelines.failNext('recordProgress');
-    await expect(send(env, 'alice', 'c1', 'first', 'k1')).rejects.toThrow();
-    const retried = await send(env, 'alice', 'c1', 'first', 'k1');
-    expect(retried.seq).toBe(1);
-    expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 1, sent: { alice: 1 } });
-    expect((await send(env, 'bob', 'c1', 'second')).seq).toBe(2);
-    // Delivered at least once; a repeat carries the same id.
-    expect(new Set(env.pushes.to<{ message: Message }>('bob', 'message:new').map((d) => d.message.id))).toEqual(new Set(['c1-1', 'c1-2']));
+    for (const text of ['one', 'two', 'three']) await send(env, 'alice', 'c1', text);
+    await new Promise((r) => setImmediate(r));
+    expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 2 });
+    // The owner dies without writing seq 3 into the checkpoint; another process takes over the same stores.
+    const pushes = new FakePublisher();
+    const config = new ConfigService<MessagingEnv, true>({ CONVERSATION_WAIT_MS: 200 });
+    const current = new CurrentTimelines(env.timelines as never, env.messages as never);
+    const takeover = new MessagingService(env.conversations as never, env.timelines as never, env.messages as never, pushes as never, env.blocks as never, config, METRICS as never, env.users as never, env.media as never, current);
+    const m4 = await takeover.send({ actorId: 'bob', conversationId: 'c1', text: 'four', clientMsgId: 'b4' }, at);
+    expect(m4.message.seq).toBe(4);
+    // Seq 3 may have been stored but not pushed: it goes out again (gateways drop what they pushed already), then seq 4.
+    expect(pushes.to<{ message: Message }>('alice', 'message:new').map((d) => d.message.id)).toEqual(['c1-3', 'c1-4']);
+    expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 3, sent: { alice: 3 } });
+    expect(await timelineOf(env, 'c1')).toMatchObject({ lastSeq: 4, sent: { alice: 3, bob: 1 } });
   });
 
   it('when another process stored messages meanwhile (a rebalance), it finishes them and takes the next free seq', async () => {
@@ -191,7 +227,7 @@ describe('messages.send', () => {
     await send(env, 'alice', 'c1', 'four');
     expect(taken).toEqual(['another-writer', 'retry']);
     expect(env.pushes.to<{ message: Message }>('alice', 'message:new').map((d) => d.message.seq)).toEqual([2, 3, 4]);
-    expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 4, sent: { alice: 2, bob: 2 } });
+    expect(await timelineOf(env, 'c1')).toMatchObject({ lastSeq: 4, sent: { alice: 2, bob: 2 } });
   });
 
   it('drops its cached state of a partition when another process may have handled it (an offset gap)', async () => {

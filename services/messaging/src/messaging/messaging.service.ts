@@ -15,20 +15,22 @@ import {
   type Message,
 } from '@chat/contracts';
 import { MAX_PAYLOAD_BYTES, type CommandPayload, type CommandReply } from '@chat/contracts/bus';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Metrics } from '@chat/platform-observability';
 import type { Env } from '../config';
 import { MediaClient } from '../media/media.client';
 import { MessagingPublisher } from '../publisher/messaging.publisher';
-import { OwnerCache, type OwnedConversation } from '../domain/owner-cache';
+import { CHECKPOINT_POLICY, CheckpointPlan, type CheckpointPolicy } from '../domain/checkpoint-plan';
+import { OwnerCache, type LeaveReason, type OwnedConversation } from '../domain/owner-cache';
 import { fitPage } from '../domain/page-budget';
 import { advance, emptyTimeline, memberOf, readMarker, remention, replyRef, toConversation, toMessage } from '../domain/views';
 import { decodeCursor, encodeCursor } from '../domain/search-cursor';
 import { BlocksRepository } from '../store/blocks.repository';
 import { ConversationsRepository } from '../store/conversations.repository';
+import { CurrentTimelines } from '../store/current-timelines';
 import { MessagesRepository } from '../store/messages.repository';
-import type { ConversationDoc, MemberDoc, MessageDoc, ReactionDoc, TimelineDoc } from '../store/store.schema';
+import type { ConversationDoc, MemberDoc, MessageDoc, ReactionDoc } from '../store/store.schema';
 import { TimelinesRepository } from '../store/timelines.repository';
 import { UsersRepository } from '../store/users.repository';
 
@@ -51,6 +53,8 @@ export interface MessagingOptions {
    * writer, which is the unique message id fencing a stale owner during a rebalance.
    */
   seqTaken: (by: 'retry' | 'another-writer') => void;
+  /** When the owner writes a conversation's timeline checkpoint. */
+  checkpoint: CheckpointPolicy;
 }
 
 const DEFAULTS: MessagingOptions = {
@@ -60,7 +64,12 @@ const DEFAULTS: MessagingOptions = {
   sleep: (ms) => delay(ms),
   observe: () => undefined,
   seqTaken: () => undefined,
+  checkpoint: CHECKPOINT_POLICY,
 };
+
+/** How often the owner looks for checkpoints that are due, and how long shutdown may spend writing the rest. */
+const CHECKPOINT_SWEEP_MS = 1000;
+const CHECKPOINT_SHUTDOWN_MS = 5000;
 
 /** How often a send re-reads after finding its seq taken before it gives up (the transport then retries). */
 const MAX_SEND_ATTEMPTS = 5;
@@ -72,18 +81,25 @@ const notFound = () => new ChatError('NOT_FOUND', 'no such conversation');
  * partition, handled in order by the one process that owns it: that owner
  * assigns seq (lastSeq + 1; the unique message id fences a second owner
  * during a rebalance), keeps the conversation's timeline in memory and is its
- * only writer. A message costs one insert, one push and one timeline write,
- * and no read while the conversation is cached.
+ * only writer. A message costs one insert and one push, and no read while the
+ * conversation is cached: the timeline's checkpoint is written only every so
+ * many messages or seconds (CheckpointPlan), and whoever reads a timeline
+ * derives what lies above its checkpoint from the messages (CurrentTimelines).
  *
- * Crash safety comes from the order of the writes: the message is stored,
- * then pushed, then the timeline records it. Whoever finds a stored message
- * above the timeline's lastSeq (a retry of it, or the next message bumping
- * into its seq) pushes it and records it, so a crash anywhere loses no push;
- * at worst a push is repeated, with the same message id.
+ * Crash safety comes from the order of the steps: the message is stored,
+ * then pushed. An owner that takes a conversation over (a start, a
+ * rebalance, a crash) derives its state and pushes again what lies above the
+ * checkpoint, since the last of those may be stored but not pushed; every
+ * gateway drops a `message:new` it has pushed already (RepeatFilter), so
+ * a crash anywhere loses no push and repeats none.
  */
 @Injectable()
-export class MessagingService {
-  readonly cache = new OwnerCache();
+export class MessagingService implements OnModuleInit, OnApplicationShutdown {
+  private readonly log = new Logger(MessagingService.name);
+  readonly cache = new OwnerCache(20000, (id, entry, why) => this.left(id, entry, why));
+  /** Conversations whose checkpoint lags the state in the cache. */
+  readonly unwritten: CheckpointPlan;
+  private sweep?: NodeJS.Timeout;
   /** Timing and clocks; tests replace what they need. */
   readonly opts: MessagingOptions;
 
@@ -97,6 +113,7 @@ export class MessagingService {
     metrics: Metrics,
     private readonly users: UsersRepository,
     private readonly media: MediaClient,
+    private readonly current: CurrentTimelines,
   ) {
     const steps = metrics.histogram('chat_messaging_send_step_seconds', 'Time of each step of messages.send', ['step'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]);
     const taken = metrics.counter('chat_messaging_seq_taken_total', 'Sends that found their seq taken, by whom: a retry of theirs, or another writer (the seq fence acting)', ['by']);
@@ -106,6 +123,29 @@ export class MessagingService {
       observe: (step, ms) => steps.observe({ step }, ms / 1000),
       seqTaken: (by) => taken.inc({ by }),
     };
+    this.unwritten = new CheckpointPlan(this.opts.checkpoint);
+    metrics.gauge('chat_messaging_checkpoints_pending', 'Conversations whose timeline checkpoint lags the messages', [], () => this.unwritten.size);
+  }
+
+  onModuleInit(): void {
+    this.sweep = setInterval(() => {
+      for (const id of this.unwritten.due(this.opts.now().getTime())) void this.writeCheckpoint(id);
+    }, CHECKPOINT_SWEEP_MS);
+    this.sweep.unref();
+  }
+
+  /** Writes every checkpoint that lags (bounded in time: what is left is derived by the next owner). */
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweep);
+    const ids = this.unwritten.all();
+    if (ids.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(ids.map((id) => this.writeCheckpoint(id))),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, CHECKPOINT_SHUTDOWN_MS))),
+    ]);
+    clearTimeout(timer);
+    this.log.log(`wrote ${ids.length - this.unwritten.size} of ${ids.length} lagging timeline checkpoints before stopping`);
   }
 
   // ---- messages ----------------------------------------------------------
@@ -164,10 +204,10 @@ export class MessagingService {
       }
       // Its seq or its key is taken: a retry of a stored message, or another
       // process stored messages here meanwhile. Either way, finish what is
-      // stored but unannounced, then answer the original or try the next seq.
+      // stored above what this owner knows, then answer the original or try the next seq.
       const original = await this.messages.findByClientMsgId(p.conversationId, p.actorId, p.clientMsgId);
       this.opts.seqTaken(original ? 'retry' : 'another-writer');
-      state = await this.timed('catchUp', () => this.catchUp(p.conversationId, origin));
+      if (!original || original.seq > state.timeline.lastSeq) state = await this.timed('catchUp', () => this.catchUp(p.conversationId, origin, state));
       if (original) return { message: (await this.view([original]))[0]! };
       if (!memberOf(state.conv, p.actorId)) throw notFound();
     }
@@ -290,7 +330,7 @@ export class MessagingService {
       const member = memberOf(conv, p.actorId);
       return member ? [{ conv, member }] : [];
     });
-    const timelines = new Map((await this.timelines.findMany(mine.map((m) => m.conv._id))).map((t) => [t._id, t]));
+    const timelines = await this.current.findMany(mine.map((m) => m.conv._id));
     const views: Conversation[] = mine.map(({ conv, member }) => toConversation(conv, timelines.get(conv._id) ?? emptyTimeline(conv._id), member, this.media.sign));
     views.sort(newestFirst);
     return { conversations: views };
@@ -360,9 +400,12 @@ export class MessagingService {
     return {};
   }
 
-  /** The projection of a conversation moved: forget its cached membership (it is read again on next use). */
+  /** The projection of a conversation moved: its cached membership (and who blocks whom) is read again on next use. */
   projected(conversationId: string): void {
-    this.cache.drop(conversationId);
+    const entry = this.cache.peek(conversationId);
+    if (!entry) return;
+    entry.convStale = true;
+    entry.blockedSenders = undefined;
   }
 
   // ---- the owner's state -------------------------------------------------
@@ -376,17 +419,16 @@ export class MessagingService {
     }
   }
 
+  /** The owner's state of a conversation: cached, or taken over (derived and finished, see catchUp). */
   private async owned(conversationId: string, origin: Origin): Promise<OwnedConversation> {
     const hit = this.cache.get(conversationId);
-    if (hit) return hit;
-    const [conv, timeline] = await Promise.all([this.conversations.find(conversationId), this.timelines.find(conversationId)]);
-    const entry: OwnedConversation = {
-      conv: conv && !conv.deleted ? conv : null,
-      timeline: timeline ?? emptyTimeline(conversationId),
-      partition: origin.partition,
-    };
-    this.cache.set(conversationId, entry);
-    return entry;
+    if (!hit) return this.catchUp(conversationId, origin);
+    if (hit.convStale) {
+      const conv = await this.conversations.find(conversationId);
+      hit.conv = conv && !conv.deleted ? conv : null;
+      hit.convStale = false;
+    }
+    return hit;
   }
 
   /** In a direct conversation, a peer who blocks the sender refuses their messages (FORBIDDEN); groups go on. */
@@ -499,36 +541,61 @@ export class MessagingService {
     return message!;
   }
 
-  /** Records stored and announced messages; the cached timeline follows only once the write is done. */
-  private async commitProgress(state: OwnedConversation, docs: MessageDoc[]): Promise<void> {
-    const next = advance(state.timeline, docs);
-    await this.timelines.recordProgress(next, docs.map((d) => d.senderId), docs.flatMap((d) => d.mentions ?? []));
-    state.timeline = next;
+  /**
+   * Records stored and announced messages in the cached timeline; its
+   * checkpoint is written when the plan says (not awaited: the next command
+   * of the conversation does not wait for it).
+   */
+  private commitProgress(state: OwnedConversation, docs: MessageDoc[]): Promise<void> {
+    state.timeline = advance(state.timeline, docs);
+    if (this.unwritten.note(state.timeline._id, docs.length, this.opts.now().getTime())) void this.writeCheckpoint(state.timeline._id);
+    return Promise.resolve();
+  }
+
+  /** Writes a lagging checkpoint from the cached state; a failure leaves it lagging for the next sweep. Never throws. */
+  private async writeCheckpoint(conversationId: string): Promise<void> {
+    const entry = this.cache.peek(conversationId);
+    const taken = this.unwritten.take(conversationId);
+    if (!entry || !taken) return;
+    try {
+      await this.timelines.checkpoint(entry.timeline);
+    } catch (err) {
+      taken.restore();
+      this.log.warn(`timeline checkpoint of ${conversationId} not written (the next sweep tries again): ${(err as Error).message}`);
+    }
+  }
+
+  /** An entry left the cache: an evicted one's checkpoint is written; a dropped one's state may be stale, and the messages hold it anyway. */
+  private left(conversationId: string, entry: OwnedConversation, why: LeaveReason): void {
+    const taken = this.unwritten.take(conversationId);
+    if (!taken || why === 'dropped') return;
+    this.timelines.checkpoint(entry.timeline).catch(() => undefined);
   }
 
   /**
-   * Reads the conversation afresh and finishes messages stored above the
-   * recorded lastSeq (a crash between storing and recording, or another
-   * process during a rebalance): pushes them and records them.
+   * Takes a conversation over: reads it afresh, derives its timeline from the
+   * checkpoint and the messages stored above it, and pushes those messages
+   * again, since the last of them may have been stored but not pushed (a
+   * crash, or another process during a rebalance); gateways drop the pushes
+   * they made already. Then writes the checkpoint, so the next takeover has
+   * less to do. With `known`, this owner's own state (right up to its lastSeq:
+   * the unique message id keeps any other writer above it), only what lies
+   * above that is read and pushed.
    */
-  private async catchUp(conversationId: string, origin: Origin): Promise<OwnedConversation> {
-    const [conv, stored] = await Promise.all([this.conversations.find(conversationId), this.timelines.find(conversationId)]);
+  private async catchUp(conversationId: string, origin: Origin, known?: OwnedConversation): Promise<OwnedConversation> {
+    const [conv, derived] = await Promise.all([
+      this.conversations.find(conversationId),
+      known ? this.messages.runAbove(conversationId, known.timeline.lastSeq).then((above) => ({ above, current: advance(known.timeline, above) })) : this.current.find(conversationId),
+    ]);
     const entry: OwnedConversation = {
       conv: conv && !conv.deleted ? conv : null,
-      timeline: stored ?? emptyTimeline(conversationId),
+      timeline: derived.current,
       partition: origin.partition,
     };
-    const pending = await this.messages.findAbove(conversationId, entry.timeline.lastSeq);
-    const run: MessageDoc[] = [];
-    for (const m of pending) {
-      if (m.seq !== entry.timeline.lastSeq + run.length + 1) break;
-      run.push(m);
-    }
-    if (run.length > 0) {
-      await this.announceNew(entry, run, origin);
-      const next: TimelineDoc = advance(entry.timeline, run);
-      await this.timelines.save(next);
-      entry.timeline = next;
+    if (derived.above.length > 0) {
+      await this.announceNew(entry, derived.above, origin);
+      this.unwritten.forget(conversationId);
+      await this.timelines.checkpoint(derived.current);
     }
     this.cache.set(conversationId, entry);
     return entry;

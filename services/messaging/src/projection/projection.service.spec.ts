@@ -1,12 +1,14 @@
 import type { Conversation } from '@chat/contracts';
-import { changedEvent, FakeBlocks, FakeConversations, FakeMedia, FakePublisher, FakeTimelines, FakeUsers, tickingClock } from '../testing/fakes';
+import { CurrentTimelines } from '../store/current-timelines';
+import { changedEvent, FakeBlocks, FakeConversations, FakeMedia, FakeMessages, FakePublisher, FakeTimelines, FakeUsers, tickingClock } from '../testing/fakes';
 import { ProjectionService } from './projection.service';
 
 function setup() {
   const conversations = new FakeConversations();
   const timelines = new FakeTimelines();
   const pushes = new FakePublisher();
-  const projection = new ProjectionService(conversations as never, timelines as never, pushes as never, new FakeBlocks() as never, new FakeUsers() as never, new FakeMedia() as never);
+  const current = new CurrentTimelines(timelines as never, new FakeMessages() as never);
+  const projection = new ProjectionService(conversations as never, current, pushes as never, new FakeBlocks() as never, new FakeUsers() as never, new FakeMedia() as never);
   projection.now = tickingClock();
   return { conversations, timelines, pushes, projection };
 }

@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { RemovedReason } from '@chat/contracts';
 import type { ConversationCore, EventPayload } from '@chat/contracts/bus';
 import { MessagingPublisher, type DeliveryItem } from '../publisher/messaging.publisher';
-import { emptyTimeline, mentionsOf, mutedBy, toConversation, unreadOf } from '../domain/views';
+import { mentionsOf, mutedBy, toConversation, unreadOf } from '../domain/views';
 import { MediaClient, type SignAttachments } from '../media/media.client';
 import { BlocksRepository } from '../store/blocks.repository';
 import { ConversationsRepository } from '../store/conversations.repository';
 import type { ConversationDoc, MemberDoc, TimelineDoc } from '../store/store.schema';
-import { TimelinesRepository } from '../store/timelines.repository';
+import { CurrentTimelines } from '../store/current-timelines';
 import { UsersRepository } from '../store/users.repository';
 
 /**
@@ -25,7 +25,7 @@ export class ProjectionService {
 
   constructor(
     private readonly conversations: ConversationsRepository,
-    private readonly timelines: TimelinesRepository,
+    private readonly timelines: CurrentTimelines,
     private readonly events: MessagingPublisher,
     private readonly blocks: BlocksRepository,
     private readonly users: UsersRepository,
@@ -47,7 +47,8 @@ export class ProjectionService {
     const current = await this.conversations.find(incoming.id);
     if (current && current.version > incoming.version) return;
     if (current?.deleted && current.version === incoming.version) return;
-    const timeline = (await this.timelines.find(incoming.id)) ?? emptyTimeline(incoming.id);
+    // As it is now (a checkpoint lags by up to a few dozen messages): a new member starts at the real lastSeq.
+    const timeline = (await this.timelines.find(incoming.id)).current;
     let doc = current;
     if (!doc || doc.version < incoming.version) {
       doc = project(incoming, current, timeline);

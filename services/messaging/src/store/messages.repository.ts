@@ -74,9 +74,31 @@ export class MessagesRepository {
     return this.messages.find({ senderId }).sort({ conversationId: 1, seq: 1 }).toArray();
   }
 
-  /** Messages with seq above `seq`, ascending (the ones a crashed owner stored but did not finish). */
-  findAbove(conversationId: string, seq: number): Promise<MessageDoc[]> {
-    return this.messages.find({ conversationId, seq: { $gt: seq } }).sort({ seq: 1 }).toArray();
+  /**
+   * The messages stored right above `seq`, ascending, up to the first gap: what
+   * a conversation holds beyond its timeline's checkpoint. Read by id: the one
+   * right above first (usually there is none), then windows of `window` ids at
+   * once while each comes back full, as `range` reads history.
+   */
+  async runAbove(conversationId: string, seq: number, window = 16): Promise<MessageDoc[]> {
+    const first = await this.messages.findOne({ _id: messageId(conversationId, seq + 1) });
+    if (!first) return [];
+    const run: MessageDoc[] = [first];
+    for (;;) {
+      const from = seq + run.length + 1;
+      const docs = await this.range(conversationId, from, from + window - 1);
+      for (const d of docs) {
+        if (d.seq !== seq + run.length + 1) return run;
+        run.push(d);
+      }
+      if (docs.length < window) return run;
+    }
+  }
+
+  /** `runAbove` for many conversations at once; only those with messages above their checkpoint are in the answer. */
+  async runsAbove(checkpoints: { conversationId: string; seq: number }[]): Promise<Map<string, MessageDoc[]>> {
+    const runs = await Promise.all(checkpoints.map((c) => this.runAbove(c.conversationId, c.seq)));
+    return new Map(checkpoints.flatMap((c, i) => (runs[i]!.length > 0 ? [[c.conversationId, runs[i]!] as const] : [])));
   }
 
   /**

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { BlocksRepository } from './blocks.repository';
 import { ConversationsRepository } from './conversations.repository';
+import { CurrentTimelines } from './current-timelines';
 import { MessagesRepository } from './messages.repository';
 import {
   BLOCK_MODEL,
@@ -33,7 +34,7 @@ import { UsersRepository } from './users.repository';
       { name: USER_MODEL, schema: UserMongoSchema },
     ]),
   ],
-  providers: [ConversationsRepository, TimelinesRepository, MessagesRepository, BlocksRepository, UsersRepository],
-  exports: [ConversationsRepository, TimelinesRepository, MessagesRepository, BlocksRepository, UsersRepository],
+  providers: [ConversationsRepository, TimelinesRepository, CurrentTimelines, MessagesRepository, BlocksRepository, UsersRepository],
+  exports: [ConversationsRepository, TimelinesRepository, CurrentTimelines, MessagesRepository, BlocksRepository, UsersRepository],
 })
 export class StoreModule {}

@@ -34,28 +34,40 @@ export class TimelinesRepository {
   }
 
   /**
-   * Progress records of concurrent sends, one bulkWrite. Ordered: a
-   * conversation's records are made one after another by its partition's
-   * owner, and if two of one conversation ever share a batch, the later wins.
-   * At most 16 statements per command: stock FerretDB v1 holds one pooled
-   * SQLite connection per statement of an update until the command ends
-   * (100 per database), so long bulk updates from several processes could
-   * exhaust its pool (the launcher's build fixes that; see scripts/infra/ferretdb.mjs).
+   * Checkpoints of concurrent owners, one unordered bulkWrite of whole-state
+   * replacements. Each is guarded by its lastSeq: it replaces only a stored
+   * state that is older (or holds no messages yet: a read or a mute alone), so
+   * a late write of a former owner never takes the checkpoint back. A guarded
+   * upsert that finds a newer state fails as a duplicate _id, which is the
+   * outcome wanted (the newer one stays). At most 16 statements per command:
+   * stock FerretDB v1 holds one pooled SQLite connection per statement of a
+   * write until the command ends (100 per database), so long bulk writes from
+   * several processes could exhaust its pool (the launcher's build fixes that;
+   * see scripts/infra/ferretdb.mjs).
    */
-  private readonly progress = new WriteBatcher<{ id: string; set: Record<string, unknown> }, void>(async (records) => {
-    await this.timelines.bulkWrite(
-      records.map((r) => ({ updateOne: { filter: { _id: r.id }, update: { $set: r.set }, upsert: true } })),
-      { ordered: true },
-    );
-    return records.map(() => undefined);
+  private readonly checkpoints = new WriteBatcher<TimelineDoc, void>(async (docs) => {
+    try {
+      await this.timelines.bulkWrite(
+        docs.map((doc) => ({
+          replaceOne: { filter: { _id: doc._id, $or: [{ lastSeq: { $lt: doc.lastSeq } }, { lastSeq: { $exists: false } }] }, replacement: doc, upsert: true },
+        })),
+        { ordered: false },
+      );
+    } catch (err) {
+      const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
+      if (!writeErrors?.length || writeErrors.some((w) => (w.code ?? w.err?.code) !== 11000)) throw err;
+    }
+    return docs.map(() => undefined);
   }, 16);
 
-  /** Records stored messages: seq, last message and the counts of the senders among them. */
-  recordProgress(next: TimelineDoc, senders: string[], mentioned: string[] = []): Promise<void> {
-    const set: Record<string, unknown> = { lastSeq: next.lastSeq, lastMessage: next.lastMessage, lastAt: next.lastAt };
-    for (const s of new Set(senders)) set[`sent.${s}`] = next.sent[s] ?? 0;
-    for (const u of new Set(mentioned)) set[`mentioned.${u}`] = next.mentioned[u] ?? [];
-    return this.progress.add({ id: next._id, set });
+  /**
+   * Writes a conversation's whole state as its checkpoint, unless the stored
+   * one is as new or newer. The owner of the conversation's partition is the
+   * one writer of its messages, so its state is the truth up to its lastSeq;
+   * what lies above a checkpoint is derived from the messages (CurrentTimelines).
+   */
+  checkpoint(doc: TimelineDoc): Promise<void> {
+    return this.checkpoints.add(doc);
   }
 
   /** A read marker, and the member's mentions left above it. */
@@ -76,16 +88,8 @@ export class TimelinesRepository {
     else await this.timelines.updateOne({ _id: id }, { $set: { [field]: joinedAt } }, { upsert: true });
   }
 
-  /** The last message after an edit or a delete. */
+  /** The last message after an edit or a delete (of it, or of the original it quotes), whether or not the checkpoint holds it yet. */
   async recordLastMessage(id: string, message: MessageDoc): Promise<void> {
-    await this.timelines.updateOne({ _id: id }, { $set: { lastMessage: message } });
-  }
-
-  /**
-   * Writes the whole state. The owner of the conversation's partition is the
-   * one writer, so a full replace is both safe and idempotent on a retry.
-   */
-  async save(doc: TimelineDoc): Promise<void> {
-    await this.timelines.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    await this.timelines.updateOne({ _id: id }, { $set: { lastMessage: message } }, { upsert: true });
   }
 }

@@ -67,21 +67,13 @@ export class FakeTimelines extends Faults {
     return ids.flatMap((id) => (this.docs.has(id) ? [copy(this.docs.get(id)!)] : []));
   }
 
-  async save(doc: TimelineDoc) {
-    this.check('save');
+  /** The guarded whole-state write: replaces only an older checkpoint (or none). */
+  async checkpoint(doc: TimelineDoc) {
+    this.check('checkpoint');
     this.writes++;
+    const stored = this.docs.get(doc._id);
+    if (stored && stored.lastSeq >= doc.lastSeq) return;
     this.docs.set(doc._id, copy(doc));
-  }
-
-  async recordProgress(next: TimelineDoc, senders: string[], mentioned: string[] = []) {
-    this.check('recordProgress');
-    this.writes++;
-    const cur = this.current(next._id);
-    const sent = { ...cur.sent };
-    for (const s of senders) sent[s] = next.sent[s] ?? 0;
-    const m = { ...cur.mentioned };
-    for (const u of mentioned) m[u] = next.mentioned[u] ?? [];
-    this.docs.set(next._id, copy({ ...cur, lastSeq: next.lastSeq, lastMessage: next.lastMessage, lastAt: next.lastAt, sent, mentioned: m }));
   }
 
   async recordRead(id: string, userId: string, read: ReadDoc, mentioned: number[] = []) {
@@ -141,8 +133,24 @@ export class FakeMessages extends Faults {
     return [...this.docs.values()].filter((m) => m.conversationId === conversationId).sort((a, b) => a.seq - b.seq);
   }
 
-  async findAbove(conversationId: string, seq: number) {
-    return this.of(conversationId).filter((m) => m.seq > seq).map(copy);
+  /** The messages right above `seq` up to the first gap. */
+  async runAbove(conversationId: string, seq: number) {
+    const run: MessageDoc[] = [];
+    for (const m of this.of(conversationId)) {
+      if (m.seq <= seq) continue;
+      if (m.seq !== seq + run.length + 1) break;
+      run.push(copy(m));
+    }
+    return run;
+  }
+
+  async runsAbove(checkpoints: { conversationId: string; seq: number }[]) {
+    const runs = new Map<string, MessageDoc[]>();
+    for (const c of checkpoints) {
+      const run = await this.runAbove(c.conversationId, c.seq);
+      if (run.length) runs.set(c.conversationId, run);
+    }
+    return runs;
   }
 
   async range(conversationId: string, from: number, to: number) {
