@@ -59,7 +59,7 @@ describe('@OnCommand', () => {
       // Anything else stays INTERNAL, with nothing of the error in the answer.
       { inReplyTo: 'env-u2', ok: false, error: { code: 'INTERNAL', message: 'internal error' } },
       // The handler gets the payload and the KafkaContext.
-      { inReplyTo: 'env-u3', ok: true, data: { user: { id: 'u3', username: 'env-u3', displayName: '3' } } },
+      { inReplyTo: 'env-u3', ok: true, data: { user: { id: 'u3', username: 'env-u3', displayName: '3', avatarUrl: null } } },
     ]);
   });
 });
