@@ -1,6 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import type { Env as MessagingEnv } from '../config';
 import { ChatError, type Conversation, type Message } from '@chat/contracts';
+import { MAX_PAYLOAD_BYTES } from '@chat/contracts/bus';
 import { ProjectionService } from '../projection/projection.service';
 import { CurrentTimelines } from '../store/current-timelines';
 import { changedEvent, FakeBlocks, FakeConversations, FakeMedia, FakeMessages, FakePublisher, FakeTimelines, FakeUsers, tickingClock } from '../testing/fakes';
@@ -197,6 +198,24 @@ describe('messages.send', () => {
     expect(pushes.to<{ message: Message }>('alice', 'message:new').map((d) => d.message.id)).toEqual(['c1-3', 'c1-4']);
     expect(env.timelines.docs.get('c1')).toMatchObject({ lastSeq: 3, sent: { alice: 3 } });
     expect(await timelineOf(env, 'c1')).toMatchObject({ lastSeq: 4, sent: { alice: 3, bob: 1 } });
+  });
+
+  it('a takeover pushes what lies above the checkpoint in delivery events that each fit the broker, in order', async () => {
+    const env = setup();
+    await withConversations(env);
+    const long = '😀'.repeat(4000);
+    for (let i = 0; i < 60; i++) await send(env, i % 2 ? 'olga' : 'mia', 'g1', `${long}${i}`);
+    expect(env.timelines.docs.get('g1')).toBeUndefined();
+    const pushes = new FakePublisher();
+    const config = new ConfigService<MessagingEnv, true>({ CONVERSATION_WAIT_MS: 200 });
+    const current = new CurrentTimelines(env.timelines as never, env.messages as never);
+    const takeover = new MessagingService(env.conversations as never, env.timelines as never, env.messages as never, pushes as never, env.blocks as never, config, METRICS as never, env.users as never, env.media as never, current);
+    await takeover.history({ actorId: 'adam', conversationId: 'g1', limit: 1 }, at);
+    // 60 messages of 16 KB: more than one event, each under the limit, the seqs in order across them.
+    expect(pushes.deliveries.length).toBeGreaterThan(1);
+    for (const d of pushes.deliveries) expect(Buffer.byteLength(JSON.stringify(d.items))).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+    expect(pushes.to<{ message: Message }>('adam', 'message:new').map((d) => d.message.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(env.timelines.docs.get('g1')).toMatchObject({ lastSeq: 60 });
   });
 
   it('when another process stored messages meanwhile (a rebalance), it finishes them and takes the next free seq', async () => {

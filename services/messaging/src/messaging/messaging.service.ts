@@ -513,14 +513,25 @@ export class MessagingService implements OnModuleInit, OnApplicationShutdown {
     return state.conv ? state.conv.members.map((m) => m.userId) : [];
   }
 
-  private announceNew(state: OwnedConversation, docs: MessageDoc[], origin: Origin): Promise<void> {
+  /**
+   * Pushes new messages, in order. A takeover may push dozens at once (all
+   * above the checkpoint), each item with every member's id: they go in as
+   * many delivery events as keep each under the broker's message limit.
+   */
+  private async announceNew(state: OwnedConversation, docs: MessageDoc[], origin: Origin): Promise<void> {
     const userIds = this.memberIds(state);
     // Quotes as stored: a send has just read its original, and a caught-up message's quote is at most as old as the crash.
-    return this.events.push(
-      state.timeline._id,
-      docs.map((d) => ({ userIds, event: 'message:new' as const, data: { message: toMessage(d, this.media.sign) } })),
-      { sentAtMs: Date.now(), correlationId: origin.correlationId },
-    );
+    const items = docs.map((d) => ({ userIds, event: 'message:new' as const, data: { message: toMessage(d, this.media.sign) } }));
+    const opts = { sentAtMs: Date.now(), correlationId: origin.correlationId };
+    if (items.length === 1) return this.events.push(state.timeline._id, items, opts);
+    const chunks: (typeof items)[] = [];
+    for (let rest = items; rest.length > 0; ) {
+      const chunk = fitPage(rest, MAX_PAYLOAD_BYTES, 'oldest').messages;
+      chunks.push(chunk);
+      rest = rest.slice(chunk.length);
+    }
+    // Queued in order on one key, so they reach the broker, and the gateways, in order.
+    await Promise.all(chunks.map((chunk) => this.events.push(state.timeline._id, chunk, opts)));
   }
 
   /**
