@@ -41,10 +41,6 @@ export class CheckpointPlan {
     return due;
   }
 
-  has(conversationId: string): boolean {
-    return this.unwritten.has(conversationId);
-  }
-
   /**
    * Takes a conversation out as its state is written; `restore` (the write
    * failed) puts it back, keeping its age, unless newer messages came meanwhile.

@@ -29,8 +29,9 @@ export class CurrentTimelines {
   async findMany(ids: string[]): Promise<Map<string, TimelineDoc>> {
     const stored = new Map((await this.timelines.findMany(ids)).map((t) => [t._id, t]));
     const checkpoints = ids.map((id) => stored.get(id) ?? emptyTimeline(id));
-    const runs = await this.messages.runsAbove(checkpoints.map((t) => ({ conversationId: t._id, seq: t.lastSeq })));
-    return new Map(checkpoints.map((t) => [t._id, derive(t, runs.get(t._id) ?? [])]));
+    // Most have nothing above their checkpoint: one point lookup each.
+    const runs = await Promise.all(checkpoints.map((t) => this.messages.runAbove(t._id, t.lastSeq)));
+    return new Map(checkpoints.map((t, i) => [t._id, derive(t, runs[i]!)]));
   }
 }
 

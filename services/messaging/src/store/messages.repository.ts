@@ -95,12 +95,6 @@ export class MessagesRepository {
     }
   }
 
-  /** `runAbove` for many conversations at once; only those with messages above their checkpoint are in the answer. */
-  async runsAbove(checkpoints: { conversationId: string; seq: number }[]): Promise<Map<string, MessageDoc[]>> {
-    const runs = await Promise.all(checkpoints.map((c) => this.runAbove(c.conversationId, c.seq)));
-    return new Map(checkpoints.flatMap((c, i) => (runs[i]!.length > 0 ? [[c.conversationId, runs[i]!] as const] : [])));
-  }
-
   /**
    * The messages with seq from `from` to `to` (inclusive), ascending. Seqs are
    * contiguous, so these are ids `<conversation>-<seq>`: looked up by `_id`,

@@ -144,15 +144,6 @@ export class FakeMessages extends Faults {
     return run;
   }
 
-  async runsAbove(checkpoints: { conversationId: string; seq: number }[]) {
-    const runs = new Map<string, MessageDoc[]>();
-    for (const c of checkpoints) {
-      const run = await this.runAbove(c.conversationId, c.seq);
-      if (run.length) runs.set(c.conversationId, run);
-    }
-    return runs;
-  }
-
   async range(conversationId: string, from: number, to: number) {
     return this.of(conversationId)
       .filter((m) => m.seq >= from && m.seq <= to)
