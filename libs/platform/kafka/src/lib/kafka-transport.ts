@@ -72,8 +72,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   private readonly historyLeft = new Map<string, Map<number, bigint>>();
   private historyRead?: () => void;
   /** The messages being handled now, so that one that never finishes is seen in the log instead of stalling its partition in silence. */
-  private readonly inHand = new Map<number, { type: string; correlationId: string; topic: string; partition: number; offset: string; started: number; attempt: number }>();
-  private nextInHand = 0;
+  private readonly inHand = new Set<{ type: string; correlationId: string; topic: string; partition: number; offset: string; started: number; attempt: number }>();
   private stuckSweep?: NodeJS.Timeout;
 
   constructor(
@@ -286,83 +285,62 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     }
     const ctx: KafkaContext = { envelope, topic, partition, offset: message.offset, batch };
     const hand = { type: envelope.type, correlationId: envelope.correlationId, topic, partition, offset: message.offset, started: Date.now(), attempt: 1 };
-    const handId = this.nextInHand++;
-    this.inHand.set(handId, hand);
+    this.inHand.add(hand);
     try {
-      return await this.attempts({ envelope, data: parsed.data, ctx, message, handler, isCommand: command !== undefined, started, hand }, heartbeat, isRunning);
+      for (let attempt = 1; ; attempt++) {
+        hand.attempt = attempt;
+        try {
+          // Every log line written while handling carries the request's correlation id.
+          const logger = PinoLogger.root?.child({ correlationId: envelope.correlationId, type: envelope.type });
+          const result: unknown = logger
+            ? await storage.run(new Store(logger), () => handler(parsed.data, ctx))
+            : await handler(parsed.data, ctx);
+          await this.finish(result, command && envelope.replyTo ? envelope : undefined);
+          this.opts.observe?.(envelope.type, performance.now() - started, 'ok');
+          return true;
+        } catch (err) {
+          if (err instanceof ChatError && err.code !== 'INTERNAL' && err.code !== 'UNAVAILABLE') {
+            if (command && envelope.replyTo) await this.answer(envelope, { ok: false, error: err.toBody() });
+            this.opts.observe?.(envelope.type, performance.now() - started, 'refused');
+            return true;
+          }
+          if (isTransient(err) || (err instanceof ChatError && err.code === 'UNAVAILABLE')) {
+            if (!isRunning()) return false;
+            if (attempt === 1 || attempt % 20 === 0) {
+              this.log.warn(`${envelope.type} waits for a dependency (attempt ${attempt}): ${(err as Error).message}`);
+            }
+            await sleep(Math.min(100 * 2 ** Math.min(attempt, 5), 3000));
+            await heartbeat().catch(() => undefined);
+            continue;
+          }
+          if (attempt < 3) {
+            await sleep(100 * attempt);
+            continue;
+          }
+          this.log.error({ err, type: envelope.type, correlationId: envelope.correlationId }, `${envelope.type} failed`);
+          if (command && envelope.replyTo) {
+            await this.answer(envelope, { ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+          }
+          await this.deadLetter(topic, partition, message, `handler failed: ${(err as Error).message}`);
+          this.opts.observe?.(envelope.type, performance.now() - started, 'failed');
+          return true;
+        }
+      }
     } finally {
-      this.inHand.delete(handId);
+      this.inHand.delete(hand);
     }
   }
 
   /** Logs every message handled for longer than STUCK_AFTER_MS; returns how many there are. */
   reportStuck(now: number): number {
     let stuck = 0;
-    for (const h of this.inHand.values()) {
+    for (const h of this.inHand) {
       const ms = now - h.started;
       if (ms < STUCK_AFTER_MS) continue;
       stuck++;
       this.log.warn(`${h.type} from ${h.topic}[${h.partition}]@${h.offset} (correlation ${h.correlationId}) has been handled for ${Math.round(ms / 1000)} s, attempt ${h.attempt}; its partition waits for it`);
     }
     return stuck;
-  }
-
-  /** Runs the handler until it is done, refused or dead-lettered; retries transient failures without moving on. */
-  private async attempts(
-    work: {
-      envelope: Envelope;
-      data: unknown;
-      ctx: KafkaContext;
-      message: KafkaMessage;
-      handler: (data: unknown, ctx: KafkaContext) => Promise<unknown>;
-      isCommand: boolean;
-      started: number;
-      hand: { attempt: number };
-    },
-    heartbeat: () => Promise<void>,
-    isRunning: () => boolean,
-  ): Promise<boolean> {
-    const { envelope, data, ctx, message, handler, isCommand: command, started, hand } = work;
-    const { topic, partition } = ctx;
-    for (let attempt = 1; ; attempt++) {
-      hand.attempt = attempt;
-      try {
-        // Every log line written while handling carries the request's correlation id.
-        const logger = PinoLogger.root?.child({ correlationId: envelope.correlationId, type: envelope.type });
-        const result: unknown = logger
-          ? await storage.run(new Store(logger), () => handler(data, ctx))
-          : await handler(data, ctx);
-        await this.finish(result, command && envelope.replyTo ? envelope : undefined);
-        this.opts.observe?.(envelope.type, performance.now() - started, 'ok');
-        return true;
-      } catch (err) {
-        if (err instanceof ChatError && err.code !== 'INTERNAL' && err.code !== 'UNAVAILABLE') {
-          if (command && envelope.replyTo) await this.answer(envelope, { ok: false, error: err.toBody() });
-          this.opts.observe?.(envelope.type, performance.now() - started, 'refused');
-          return true;
-        }
-        if (isTransient(err) || (err instanceof ChatError && err.code === 'UNAVAILABLE')) {
-          if (!isRunning()) return false;
-          if (attempt === 1 || attempt % 20 === 0) {
-            this.log.warn(`${envelope.type} waits for a dependency (attempt ${attempt}): ${(err as Error).message}`);
-          }
-          await sleep(Math.min(100 * 2 ** Math.min(attempt, 5), 3000));
-          await heartbeat().catch(() => undefined);
-          continue;
-        }
-        if (attempt < 3) {
-          await sleep(100 * attempt);
-          continue;
-        }
-        this.log.error({ err, type: envelope.type, correlationId: envelope.correlationId }, `${envelope.type} failed`);
-        if (command && envelope.replyTo) {
-          await this.answer(envelope, { ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
-        }
-        await this.deadLetter(topic, partition, message, `handler failed: ${(err as Error).message}`);
-        this.opts.observe?.(envelope.type, performance.now() - started, 'failed');
-        return true;
-      }
-    }
   }
 
   /**
