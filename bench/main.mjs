@@ -274,6 +274,7 @@ function rowsFor(scenario) {
     ['  net of its idle CPU', 'cpu.netMsPerMsg'],
     ['CPU ms per message (generator)', 'cpu.generatorMsPerMsg'],
     ['capacity on idle cores (msg/s, from CPU cost)', 'cpu.capacityMsgPerS'],
+    ['  of the services alone (Kafka, DB, generator elsewhere)', 'cpu.servicesCapacityMsgPerS'],
   ];
   switch (scenario) {
     case 'idle':

@@ -88,6 +88,9 @@ async function measured(target, fn) {
  * not depend on how busy the rest of the machine is, so it also says what
  * the system could carry on idle cores: capacity ≈ cores × 1000 / cost.
  */
+/** The processes that are not our code: the broker and the database (the floor has neither). */
+const INFRA = new Set(['kafka', 'ferretdb', 'mongod']);
+
 function cpuCost(procs, messages, idleCpu) {
   if (!messages) return null;
   const per = (cpuS) => round((cpuS * 1000) / messages, 3);
@@ -96,6 +99,8 @@ function cpuCost(procs, messages, idleCpu) {
   let sut = 0;
   let net = 0;
   let generator = 0;
+  let services = 0; // net of idle, without the broker and the database
+  let servicesIdleCores = 0;
   for (const p of procs.procs) {
     if (p.gone) continue;
     perProcess[p.name] = per(p.cpuS);
@@ -107,6 +112,10 @@ function cpuCost(procs, messages, idleCpu) {
     const idleS = ((idleCpu?.perProcess?.[p.name] ?? 0) / 100) * procs.wallS;
     netPerProcess[p.name] = per(Math.max(0, p.cpuS - idleS));
     net += Math.max(0, p.cpuS - idleS);
+    if (!INFRA.has(p.name)) {
+      services += Math.max(0, p.cpuS - idleS);
+      servicesIdleCores += (idleCpu?.perProcess?.[p.name] ?? 0) / 100;
+    }
   }
   const cores = availableParallelism();
   const idleCores = (idleCpu?.cpuPctTotal ?? 0) / 100;
@@ -118,6 +127,9 @@ function cpuCost(procs, messages, idleCpu) {
     // What the cores of this machine could carry if nothing else ran on them: what is left after
     // the target's idle cost, divided by the net cost per message and the generator's.
     capacityMsgPerS: net + generator > 0 ? Math.round(((cores - idleCores) * messages) / (net + generator)) : null,
+    // The same for the platform's own services alone, as if Kafka, the database and the generator
+    // ran on machines of their own (as they do in a deployment): what our code could carry on these cores.
+    servicesCapacityMsgPerS: idleCpu && services > 0 ? Math.round(((cores - servicesIdleCores) * messages) / services) : null,
     perProcess,
     netPerProcess,
   };
