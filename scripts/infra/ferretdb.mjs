@@ -131,7 +131,9 @@ export async function startFerretDB({
     // (FULL) would fsync every insert: `CHAT_FERRETDB_SYNC=FULL` asks for that.
     `--sqlite-url=file:${home}/?_pragma=synchronous(${process.env.CHAT_FERRETDB_SYNC === 'FULL' ? 'FULL' : 'NORMAL'})`,
     `--listen-addr=${host}:${port}`,
-    '--debug-addr=-',
+    // FerretDB's debug handler (Go's /debug/pprof, and /debug/metrics: requests per command)
+    // only when asked for, on loopback: `CHAT_FERRETDB_DEBUG_ADDR=127.0.0.1:8088`.
+    `--debug-addr=${process.env.CHAT_FERRETDB_DEBUG_ADDR || '-'}`,
     '--telemetry=disable',
     `--state-dir=${home}`,
     '--log-level=warn',

@@ -16,9 +16,12 @@ describe('timeline checkpoints on the database', () => {
   let timelines: TimelinesRepository;
   let messages: MessagesRepository;
   let current: CurrentTimelines;
+  const commands: { name: string; command: Record<string, unknown> }[] = [];
 
   beforeAll(async () => {
-    conn = await mongoose.createConnection(process.env['MONGO_URL']!, { dbName: `checkpoint_${randomBytes(4).toString('hex')}` }).asPromise();
+    // Commands are monitored: the test below reads the filters the checkpoint sends.
+    conn = await mongoose.createConnection(process.env['MONGO_URL']!, { dbName: `checkpoint_${randomBytes(4).toString('hex')}`, monitorCommands: true }).asPromise();
+    conn.getClient().on('commandStarted', (e) => commands.push({ name: e.commandName, command: e.command }));
     timelines = new TimelinesRepository(conn.model<TimelineDoc>(TIMELINE_MODEL, TimelineMongoSchema) as never);
     messages = new MessagesRepository(conn.model<MessageDoc>(MESSAGE_MODEL, MessageMongoSchema) as never);
     current = new CurrentTimelines(timelines, messages);
@@ -54,6 +57,30 @@ describe('timeline checkpoints on the database', () => {
     await Promise.all([timelines.checkpoint(at(7, { a: 6, b: 1 })), timelines.checkpoint({ ...at(6, { a: 6 }), _id: 'cp-other' })]);
     expect(await timelines.find(id)).toMatchObject({ lastSeq: 7, sent: { a: 6, b: 1 } });
     expect(await timelines.find('cp-other')).toMatchObject({ lastSeq: 6 });
+  });
+
+  it('of two states of one conversation written together, the newer stays', async () => {
+    const id = 'cp-same-batch';
+    const at = (lastSeq: number): TimelineDoc => ({ ...emptyTimeline(id), lastSeq, sent: { a: lastSeq } });
+    await Promise.all([timelines.checkpoint(at(9)), timelines.checkpoint(at(8)), timelines.checkpoint(at(4))]);
+    expect(await timelines.find(id)).toMatchObject({ lastSeq: 9, sent: { a: 9 } });
+  });
+
+  it('reads and writes a checkpoint by _id alone, the one filter FerretDB serves from its primary key', async () => {
+    // Any other filter (a guard on lastSeq beside the _id) makes FerretDB's SQLite backend decode every timeline.
+    commands.length = 0;
+    await timelines.checkpoint({ ...emptyTimeline('cp-by-id'), lastSeq: 3 });
+    await Promise.all([timelines.checkpoint({ ...emptyTimeline('cp-by-id'), lastSeq: 5 }), timelines.checkpoint({ ...emptyTimeline('cp-by-id-2'), lastSeq: 1 })]);
+    const filters = commands.flatMap(({ name, command }) =>
+      name === 'update' ? (command['updates'] as { q: unknown }[]).map((u) => u.q) : name === 'find' ? [command['filter']] : [],
+    );
+    expect(commands.filter((c) => c.name === 'update')).toHaveLength(2);
+    expect(filters).toHaveLength(6); // three reads by _id, three replacements
+    for (const filter of filters) {
+      expect(Object.keys(filter as object)).toEqual(['_id']);
+      expect(typeof (filter as { _id: unknown })._id).toBe('string');
+    }
+    expect(await timelines.find('cp-by-id')).toMatchObject({ lastSeq: 5 });
   });
 
   it('a read or a mute before any checkpoint does not block the first one, and survives in the owner state it writes', async () => {

@@ -34,26 +34,49 @@ export class TimelinesRepository {
   }
 
   /**
-   * Checkpoints of concurrent owners, one unordered bulkWrite of whole-state
-   * replacements. Each is guarded by its lastSeq: it replaces only a stored
-   * state that is older (or holds no messages yet: a read or a mute alone), so
-   * a late write of a former owner never takes the checkpoint back. A guarded
-   * upsert that finds a newer state fails as a duplicate _id, which is the
-   * outcome wanted (the newer one stays). At most 16 statements per command:
-   * stock FerretDB v1 holds one pooled SQLite connection per statement of a
-   * write until the command ends (100 per database), so long bulk writes from
-   * several processes could exhaust its pool (the launcher's build fixes that;
-   * see scripts/infra/ferretdb.mjs).
+   * Checkpoints of concurrent owners: whole-state replacements, each guarded
+   * by its lastSeq. A checkpoint replaces only a stored state that is older
+   * (or holds no messages yet: a read or a mute alone), so a late write of a
+   * former owner does not take the checkpoint back.
+   *
+   * The guard is a read by `_id`, then replacements filtered by `_id` alone.
+   * FerretDB's SQLite backend (the embedded default) serves a filter of
+   * exactly `{ _id }` from its primary key and decodes the whole collection
+   * for any other: a guard inside the filter cost a full scan of the
+   * timelines per checkpoint (0.5 s of FerretDB CPU each with 1,000
+   * conversations). What the read gives up is the race between it and the
+   * write: an old owner's checkpoint in flight as the new owner writes one
+   * can still land over it. That costs readers a longer derivation (the
+   * messages above a checkpoint are read by `_id`), never a wrong lastSeq.
+   *
+   * At most 16 statements per command: stock FerretDB v1 holds one pooled
+   * SQLite connection per statement of a write until the command ends (100
+   * per database), so long bulk writes from several processes could exhaust
+   * its pool (the launcher's build fixes that; see scripts/infra/ferretdb.mjs).
    */
   private readonly checkpoints = new WriteBatcher<TimelineDoc, void>(async (docs) => {
+    const stored = await findByIds(
+      docs.map((doc) => doc._id),
+      (id) => this.timelines.findOne({ _id: id }, { projection: { lastSeq: 1 } }),
+      (many) => this.timelines.find({ _id: { $in: many } }, { projection: { lastSeq: 1 } }).toArray(),
+    );
+    // The newest state of each conversation in the batch, if it is newer than the stored one.
+    const newest = new Map<string, TimelineDoc>();
+    for (const t of stored) if (typeof t.lastSeq === 'number') newest.set(t._id, t);
+    const writes = new Map<string, TimelineDoc>();
+    for (const doc of docs) {
+      if (doc.lastSeq <= (newest.get(doc._id)?.lastSeq ?? -1)) continue;
+      newest.set(doc._id, doc);
+      writes.set(doc._id, doc);
+    }
+    if (writes.size === 0) return docs.map(() => undefined);
     try {
       await this.timelines.bulkWrite(
-        docs.map((doc) => ({
-          replaceOne: { filter: { _id: doc._id, $or: [{ lastSeq: { $lt: doc.lastSeq } }, { lastSeq: { $exists: false } }] }, replacement: doc, upsert: true },
-        })),
+        [...writes.values()].map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })),
         { ordered: false },
       );
     } catch (err) {
+      // Two first checkpoints of one conversation upserted at once: one of them stays.
       const writeErrors = (err as { writeErrors?: { code?: number; err?: { code?: number } }[] }).writeErrors;
       if (!writeErrors?.length || writeErrors.some((w) => (w.code ?? w.err?.code) !== 11000)) throw err;
     }
