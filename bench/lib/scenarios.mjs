@@ -1,4 +1,4 @@
-// The four scenarios of issue 9. Each takes one target (the floor or the
+// The scenarios of issues 9 and 14. Each takes one target (the floor or the
 // platform) with its Population and returns a plain result object; main.mjs
 // runs each against both targets and reports the ratio.
 import { setTimeout as sleep } from 'node:timers/promises';
