@@ -82,15 +82,15 @@ async function measured(target, fn) {
   }
 }
 
+/** The processes that are not our code: the broker and the database (the floor has neither). */
+const INFRA = new Set(['kafka', 'ferretdb', 'mongod']);
+
 /**
  * CPU milliseconds per message sent, per process and for the system under
  * test as a whole (everything but the generator). Unlike latency, this does
  * not depend on how busy the rest of the machine is, so it also says what
  * the system could carry on idle cores: capacity ≈ cores × 1000 / cost.
  */
-/** The processes that are not our code: the broker and the database (the floor has neither). */
-const INFRA = new Set(['kafka', 'ferretdb', 'mongod']);
-
 function cpuCost(procs, messages, idleCpu) {
   if (!messages) return null;
   const per = (cpuS) => round((cpuS * 1000) / messages, 3);

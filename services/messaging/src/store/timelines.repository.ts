@@ -55,14 +55,9 @@ export class TimelinesRepository {
    * its pool (the launcher's build fixes that; see scripts/infra/ferretdb.mjs).
    */
   private readonly checkpoints = new WriteBatcher<TimelineDoc, void>(async (docs) => {
-    const stored = await findByIds(
-      docs.map((doc) => doc._id),
-      (id) => this.timelines.findOne({ _id: id }, { projection: { lastSeq: 1 } }),
-      (many) => this.timelines.find({ _id: { $in: many } }, { projection: { lastSeq: 1 } }).toArray(),
-    );
-    // The newest state of each conversation in the batch, if it is newer than the stored one.
-    const newest = new Map<string, TimelineDoc>();
-    for (const t of stored) if (typeof t.lastSeq === 'number') newest.set(t._id, t);
+    // The newest state of each conversation in the batch, if it is newer than the stored one
+    // (a stored timeline without messages, a read or a mute alone, reads as lastSeq 0).
+    const newest = new Map((await this.findMany(docs.map((doc) => doc._id))).map((t) => [t._id, t]));
     const writes = new Map<string, TimelineDoc>();
     for (const doc of docs) {
       if (doc.lastSeq <= (newest.get(doc._id)?.lastSeq ?? -1)) continue;
