@@ -6,18 +6,23 @@ import helmet from 'helmet';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { REST_MAX_BODY } from '@chat/contracts';
 import { bootstrapService } from '@chat/platform-bootstrap';
-import { KafkaBus } from '@chat/platform-kafka';
+import { BROADCAST_DELIVERY_KEY } from '@chat/contracts/bus';
+import { KafkaBus, keysAssigner } from '@chat/platform-kafka';
 import { AppModule } from './app.module';
 import { allowedOrigins, trustedProxies, type Env } from './config';
 import { serveWebClient } from './http/web-client';
 import { ChatSocketAdapter } from './realtime/socket.adapter';
 
 void bootstrapService(AppModule, (app) => {
-  const instance = app.get(KafkaBus).options.instanceId;
+  const bus = app.get(KafkaBus);
+  const instance = bus.options.instanceId;
+  const deliveries = bus.topic('deliveries');
   return {
-    // Each replica has its own group: every gateway must see every delivery for the sockets it holds.
+    // Each replica has its own group, and reads of the deliveries only what is routed to it
+    // (keyed by its id) or broadcast; every partition of its other topics (session events).
     groupId: `gateway-${instance}`,
     fromBeginning: false,
+    partitionAssigners: [keysAssigner((topic) => (topic === deliveries ? [instance, BROADCAST_DELIVERY_KEY] : undefined))],
     concurrency: 4,
     configure: (nest) => {
       const http = nest as NestExpressApplication;

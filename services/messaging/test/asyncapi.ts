@@ -77,9 +77,9 @@ const TOPIC_NOTES: Record<TopicKey, string> = {
   conversationEvents: "The users service's conversation membership changes, with the full state and a version; keyed by conversation id.",
   contactEvents: 'Contact list changes, and (v1.1) blocks: who blocks whom, keyed by the blocker.',
   sessionEvents: 'Ended sessions (logout, replay, password change, account deletion): gateways refuse their tokens and disconnect their sockets.',
-  gatewayEvents: 'Socket connects/disconnects and gateway leases, for presence.',
+  gatewayEvents: "Socket connects/disconnects and gateway leases: presence's connections and leases, and the delivery routers' index (messaging and presence each read it with a group per process).",
   typing: 'Typing relays from gateways to presence.',
-  deliveries: "Pushes for the gateways: each gateway replica reads every delivery with a consumer group of its own and emits to the sockets it holds. One event per change, however many users it reaches.",
+  deliveries: "Pushes for the gateways, routed: keyed by the id of the gateway that holds the recipients' sockets, with only that gateway's recipients in it, or by '*' (every gateway) while the producer's index of sockets is incomplete. Each gateway replica reads, with a consumer group of its own, only the partitions of its id and of '*'. One event per change and gateway, however many users it reaches there.",
   deadLetters: 'Messages no handler could accept (bad envelope or payload), with the reason.',
 };
 

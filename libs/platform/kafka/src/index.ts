@@ -6,3 +6,5 @@ export * from './lib/kafka.module';
 export * from './lib/consumer-watch';
 export * from './lib/handlers';
 export * from './lib/own-key-assigner';
+export * from './lib/route-index';
+export * from './lib/delivery-router';

@@ -1,5 +1,5 @@
 import { Controller } from '@nestjs/common';
-import type { EventPayload } from '@chat/contracts/bus';
+import { BROADCAST_DELIVERY_KEY, type EventPayload } from '@chat/contracts/bus';
 import { OnEvent, type KafkaContext } from '@chat/platform-kafka';
 import { RevokedSessions } from '../accounts/revoked-sessions';
 import { RealtimeGateway } from './realtime.gateway';
@@ -12,9 +12,14 @@ export class DeliveryHandlers {
     private readonly revoked: RevokedSessions,
   ) {}
 
+  /**
+   * The gateway reads the partitions of its own id and of the broadcast key (see main.ts);
+   * another gateway's id may share one of them, and its deliveries are not for this one.
+   */
   @OnEvent('delivery')
-  deliver(delivery: EventPayload<'delivery'>): void {
-    for (const item of delivery.items) this.gateway.push(item.userIds, item.event, item.data, delivery.sentAtMs, item.exceptSocketId);
+  deliver(delivery: EventPayload<'delivery'>, ctx: KafkaContext): void {
+    if (ctx.key !== this.gateway.gatewayId && ctx.key !== BROADCAST_DELIVERY_KEY) return;
+    for (const item of delivery.items) this.gateway.push(item.userIds, item.event, item.data, delivery.sentAtMs, item.exceptSocketId, delivery.catchUp);
   }
 
   /**

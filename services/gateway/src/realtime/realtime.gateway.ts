@@ -162,10 +162,14 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnAp
     if (typeof ack === 'function') ack(answer);
   }
 
-  /** Pushes one delivery item to every socket of the given users on this gateway. */
-  push(userIds: string[], event: PushEvent, data: unknown, sentAtMs?: number, exceptSocketId?: string): void {
+  /**
+   * Pushes one delivery item to every socket of the given users on this gateway. A catch-up
+   * (a user's new socket that the router heard of late) skips the repeat filter: the router
+   * sends it only what went to no socket of that user here, though other users here had it.
+   */
+  push(userIds: string[], event: PushEvent, data: unknown, sentAtMs?: number, exceptSocketId?: string, catchUp = false): void {
     if (userIds.length === 0) return;
-    if (event === 'message:new') {
+    if (event === 'message:new' && !catchUp) {
       const { message } = data as { message: { conversationId: string; seq: number } };
       if (this.repeats.repeated(message.conversationId, message.seq)) {
         this.repeatsDropped.inc();

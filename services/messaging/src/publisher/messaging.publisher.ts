@@ -1,27 +1,42 @@
 import { Injectable } from '@nestjs/common';
-import type { EventPayload } from '@chat/contracts/bus';
-import { KafkaBus } from '@chat/platform-kafka';
+import { DeliveryRouter, KafkaBus, type DeliveryItem, type SocketRoute } from '@chat/platform-kafka';
 
-export type DeliveryItem = EventPayload<'delivery'>['items'][number];
+export type { DeliveryItem };
+
+/** Presence's connections, page by page: where the delivery router's index starts. */
+export async function presenceConnections(bus: KafkaBus): Promise<SocketRoute[]> {
+  const out: SocketRoute[] = [];
+  let after: string | undefined;
+  do {
+    const page = await bus.request('presence.connections', bus.options.instanceId, { after, limit: 2000 });
+    for (const c of page.connections) out.push({ gatewayId: c.gatewayId, socketId: c.socketId, userId: c.userId, at: Date.parse(c.at) || 0 });
+    after = page.next ?? undefined;
+  } while (after);
+  return out;
+}
 
 /**
  * What messaging tells others over Kafka, and the only code here that
  * publishes on the bus: pushes for the gateways (one
- * `delivery` event carries every item of one change, so a group message is
- * encoded once however many members it reaches) and, to itself, that a
- * conversation's projection moved.
+ * `delivery` event per gateway carries every item of one change for that
+ * gateway's sockets, so a group message is encoded once per gateway however many
+ * members it reaches) and, to itself, that a conversation's projection moved.
  */
 @Injectable()
 export class MessagingPublisher {
-  constructor(private readonly bus: KafkaBus) {}
+  constructor(
+    private readonly bus: KafkaBus,
+    private readonly router: DeliveryRouter,
+  ) {
+    router.useSnapshot(() => presenceConnections(bus));
+  }
 
-  /** Resolves once the broker has it. Keyed by conversation, so a conversation's pushes stay in order. */
-  push(conversationId: string, items: DeliveryItem[], opts: { sentAtMs?: number; correlationId?: string } = {}): Promise<void> {
-    const nonEmpty = items.filter((i) => i.userIds.length > 0);
-    if (nonEmpty.length === 0) return Promise.resolve();
-    const payload: EventPayload<'delivery'> = { items: nonEmpty };
-    if (opts.sentAtMs !== undefined) payload.sentAtMs = opts.sentAtMs;
-    return this.bus.emit('delivery', conversationId, payload, opts.correlationId);
+  /**
+   * Resolves once the broker has it. Routed to the gateways of the recipients' sockets; one
+   * owner pushes a conversation's changes, in order, so they stay in order on each gateway's partition.
+   */
+  push(_conversationId: string, items: DeliveryItem[], opts: { sentAtMs?: number; correlationId?: string } = {}): Promise<void> {
+    return this.router.deliver(items, opts);
   }
 
   /** v1.1 files: the messages holding these attachments were deleted; media deletes the bytes. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { DeliveryRouter } from '@chat/platform-kafka';
 import { MessagingPublisher } from './messaging.publisher';
 
-@Module({ providers: [MessagingPublisher], exports: [MessagingPublisher] })
+@Module({ providers: [DeliveryRouter, MessagingPublisher], exports: [MessagingPublisher] })
 export class PublisherModule {}

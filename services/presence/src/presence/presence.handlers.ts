@@ -39,6 +39,12 @@ export class PresenceHandlers {
     return this.presence.profileChanged(e.user);
   }
 
+  /** Where the delivery routers (messaging's) start their index. */
+  @OnCommand('presence.connections')
+  connections(req: CommandPayload<'presence.connections'>): Promise<CommandReply<'presence.connections'>> {
+    return this.presence.connectionsPage(req.after, req.limit);
+  }
+
   @OnCommand('presence.query')
   query(req: CommandPayload<'presence.query'>): Promise<CommandReply<'presence.query'>> {
     if (req.viewerId) return this.presence.queryAs(req.viewerId, req.userIds);

@@ -91,6 +91,10 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
     this.purgeAfterMs = config.get('PRESENCE_PURGE_AFTER_MS', { infer: true });
     this.resyncMs = config.get('PRESENCE_RESYNC_MS', { infer: true });
     this.updates = metrics.counter('chat_presence_updates_total', 'presence:update changes published, by direction', ['online']);
+    events.routeFrom(async () => {
+      await this.ready();
+      return this.liveConnections().map(([, c]) => c);
+    });
     this.lapses = metrics.histogram('chat_presence_lease_lapse_seconds', 'Time from a gateway last being heard to its lease lapsing here', [], [5, 10, 15, 20, 30, 60]);
     metrics.gauge('chat_presence_online_users', 'Users currently online', [], () => [...this.users.values()].filter((u) => u.online).length);
     metrics.gauge('chat_presence_live_gateways', 'Gateways with a live lease', [], () => [...this.leases.values()].filter((l) => l.live).length);
@@ -241,6 +245,26 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Users with a live socket right now (tests, diagnostics). */
+  /** The sockets known here, in pages ordered by `<gatewayId>/<socketId>` (delivery routers start from them). */
+  async connectionsPage(after: string | undefined, limit: number): Promise<CommandReply<'presence.connections'>> {
+    await this.ready();
+    const page = this.liveConnections()
+      .filter(([key]) => after === undefined || key > after)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, limit + 1);
+    const more = page.length > limit;
+    const shown = more ? page.slice(0, limit) : page;
+    return {
+      connections: shown.map(([, c]) => ({ gatewayId: c.gatewayId, socketId: c.socketId, userId: c.userId, at: new Date(c.at).toISOString() })),
+      next: more ? shown[shown.length - 1]![0] : null,
+    };
+  }
+
+  /** Every connection on a gateway whose lease is live, with its key. */
+  private liveConnections(): [string, Connection][] {
+    return this.connections.entries().filter(([, c]) => this.leases.get(c.gatewayId)?.live);
+  }
+
   liveSockets(userId: string): number {
     let n = 0;
     for (const c of this.connections.ofUser(userId)) if (this.leases.get(c.gatewayId)?.live) n++;

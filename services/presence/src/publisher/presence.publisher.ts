@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PushPayload } from '@chat/contracts';
-import { KafkaBus } from '@chat/platform-kafka';
+import { DeliveryRouter, KafkaBus, type RouteSnapshot } from '@chat/platform-kafka';
 
 /**
  * What presence publishes: pushes to clients, as `delivery` events the
@@ -9,22 +9,28 @@ import { KafkaBus } from '@chat/platform-kafka';
  */
 @Injectable()
 export class PresencePublisher {
-  constructor(private readonly bus: KafkaBus) {}
+  constructor(
+    private readonly bus: KafkaBus,
+    private readonly router: DeliveryRouter,
+  ) {}
 
+  /** Where the delivery router's index starts: the connections presence holds. */
+  routeFrom(snapshot: RouteSnapshot): void {
+    this.router.useSnapshot(snapshot);
+  }
+
+  /** Pushes are routed to the gateways of the recipients' sockets (DeliveryRouter). */
   presence(recipients: string[], update: PushPayload<'presence:update'>): Promise<void> {
-    if (recipients.length === 0) return Promise.resolve();
-    return this.bus.emit('delivery', update.userId, { items: [{ userIds: recipients, event: 'presence:update', data: update }] });
+    return this.router.deliver([{ userIds: recipients, event: 'presence:update', data: update }]);
   }
 
   typing(recipients: string[], update: PushPayload<'typing'>): Promise<void> {
-    if (recipients.length === 0) return Promise.resolve();
-    return this.bus.emit('delivery', update.conversationId, { items: [{ userIds: recipients, event: 'typing', data: update }] });
+    return this.router.deliver([{ userIds: recipients, event: 'typing', data: update }]);
   }
 
-  /** v1.1: a changed profile, keyed by the user like their presence. */
+  /** v1.1: a changed profile, to whoever gets the user's presence. */
   userUpdated(recipients: string[], update: PushPayload<'user:updated'>): Promise<void> {
-    if (recipients.length === 0) return Promise.resolve();
-    return this.bus.emit('delivery', update.user.id, { items: [{ userIds: recipients, event: 'user:updated', data: update }] });
+    return this.router.deliver([{ userIds: recipients, event: 'user:updated', data: update }]);
   }
 
   /** A probe that returns behind whatever is queued on the gateway's partition (keyed like its heartbeats). */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { DeliveryRouter } from '@chat/platform-kafka';
 import { PresencePublisher } from './presence.publisher';
 
-@Module({ providers: [PresencePublisher], exports: [PresencePublisher] })
+@Module({ providers: [DeliveryRouter, PresencePublisher], exports: [PresencePublisher] })
 export class PublisherModule {}

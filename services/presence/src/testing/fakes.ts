@@ -109,6 +109,13 @@ export class FakePublisher implements Pick<PresencePublisher, keyof PresencePubl
     return Promise.resolve();
   }
 
+  /** The snapshot the service gave its router (a test may call it). */
+  snapshot?: () => Promise<{ gatewayId: string; socketId: string; userId: string; at: number }[]>;
+
+  routeFrom(snapshot: NonNullable<FakePublisher['snapshot']>): void {
+    this.snapshot = snapshot;
+  }
+
   presence(recipients: string[], update: PushPayload<'presence:update'>): Promise<void> {
     return this.record({ recipients, event: 'presence:update', data: update });
   }

@@ -33,8 +33,8 @@ export const TOPIC_ACCESS: Readonly<Record<ServiceName, TopicAccess>> = {
     consume: ['usersCommands'],
   },
   messaging: {
-    produce: ['replies', 'deadLetters', 'deliveries', 'messagingCommands', 'mediaCommands'],
-    consume: ['messagingCommands', 'conversationEvents', 'contactEvents', 'userEvents', 'replies'],
+    produce: ['replies', 'deadLetters', 'deliveries', 'messagingCommands', 'mediaCommands', 'presenceCommands'],
+    consume: ['messagingCommands', 'conversationEvents', 'contactEvents', 'userEvents', 'replies', 'gatewayEvents'],
   },
   presence: {
     produce: ['replies', 'deadLetters', 'deliveries', 'gatewayEvents'],

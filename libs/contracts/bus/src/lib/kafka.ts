@@ -114,7 +114,8 @@ export const DEFAULT_PARTITIONS: Record<TopicKey, number> = {
   sessionEvents: 1,
   gatewayEvents: 2,
   typing: 2,
-  deliveries: 4,
+  /** Routed: each gateway reads the partition of its own id and the broadcast key's, so more partitions spread gateways apart. */
+  deliveries: 16,
   deadLetters: 1,
 };
 
@@ -302,6 +303,18 @@ export const COMMANDS = {
   },
   /** v1.1: the avatar media stored for the actor (its id), or null to remove it; answers the profile. */
   'users.setAvatar': { topic: TOPICS.usersCommands, request: z.object({ actorId: Id, avatarId: Id.nullable() }), reply: z.object({ user: UserSchema }) },
+  /**
+   * The sockets presence knows of under live leases, in pages ordered by `<gatewayId>/<socketId>`:
+   * where a delivery router starts its index (then it follows gatewayEvents).
+   */
+  'presence.connections': {
+    topic: TOPICS.presenceCommands,
+    request: z.object({ after: z.string().max(256).optional(), limit: z.number().int().min(1).max(5000).default(2000) }),
+    reply: z.object({
+      connections: z.array(z.object({ gatewayId: z.string(), socketId: z.string(), userId: z.string(), at: z.string() })),
+      next: z.string().nullable(),
+    }),
+  },
   'presence.query': {
     topic: TOPICS.presenceCommands,
     /** With viewerId, presence the viewer may not see (not a contact, no shared conversation) answers offline, never seen. */
@@ -393,7 +406,11 @@ export const EVENTS = {
     topic: TOPICS.typing,
     payload: z.object({ conversationId: Id, userId: z.string(), typing: z.boolean() }),
   },
-  /** A push for gateways: `data` goes as is to every socket of `userIds`. */
+  /**
+   * A push for gateways: `data` goes as is to every socket of `userIds`. Keyed by the gateway
+   * that holds those sockets (DeliveryRouter in @chat/platform-kafka), or by
+   * BROADCAST_DELIVERY_KEY while the producer does not know where the sockets are yet.
+   */
   delivery: {
     topic: TOPICS.deliveries,
     payload: z.object({
@@ -408,10 +425,19 @@ export const EVENTS = {
       ),
       /** Set when this delivery also answers a pending request (message:send acks from it). */
       sentAtMs: z.number().optional(),
+      /**
+       * A catch-up for a socket that connected while this push was on its way elsewhere: the
+       * gateway pushes it although it pushed the same message to other sockets (its repeat
+       * filter is per conversation, not per socket).
+       */
+      catchUp: z.boolean().optional(),
     }),
   },
 } as const;
 export type EventType = keyof typeof EVENTS;
+
+/** The key of a delivery every gateway reads: what a producer sends before it knows where its recipients' sockets are. */
+export const BROADCAST_DELIVERY_KEY = '*';
 export type EventPayload<T extends EventType> = z.infer<(typeof EVENTS)[T]['payload']>;
 
 export const DeadLetterSchema = z.object({

@@ -1,4 +1,5 @@
 import { Logger as NestLogger, type INestApplication, type Type } from '@nestjs/common';
+import type { PartitionAssigner } from 'kafkajs';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
@@ -14,6 +15,8 @@ export interface ServiceBootOptions {
   keyConcurrency?: number;
   /** Where a new consumer group starts: gateways only care about what comes after they start. */
   fromBeginning?: boolean;
+  /** How the handlers' partitions are assigned (see KafkaTransportOptions). */
+  partitionAssigners?: PartitionAssigner[];
   /** Extra HTTP set-up (the gateway's prefix, security headers, sockets). */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
@@ -61,7 +64,7 @@ export async function bootstrapService(module: Type, opts: ServiceBootOptions | 
     const bus = app.get(KafkaBus);
     const metrics = app.get(Metrics);
     app.connectMicroservice(
-      { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, keyConcurrency: opts.keyConcurrency, fromBeginning: opts.fromBeginning, observe: metrics.observe, lag: metrics.observeLag }) },
+      { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, keyConcurrency: opts.keyConcurrency, fromBeginning: opts.fromBeginning, partitionAssigners: opts.partitionAssigners, observe: metrics.observe, lag: metrics.observeLag }) },
       { inheritAppConfig: false },
     );
     await startupStep('connect to Kafka', () => untilKafkaAccepts(() => bus.connect(), { waitMs: kafkaWaitMs, say: (msg) => log('warn', msg) }), {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage, PartitionAssigner } from 'kafkajs';
 import { PinoLogger } from 'nestjs-pino';
 import { storage, Store } from 'nestjs-pino/storage';
 import { isObservable } from 'rxjs';
@@ -19,6 +19,8 @@ export interface KafkaContext {
   topic: string;
   partition: number;
   offset: string;
+  /** The message's key (a delivery's names the gateway it is for). */
+  key: string | null;
   /** The fetched batch this message came in (its first and last offsets). */
   batch: { firstOffset: string; lastOffset: string };
 }
@@ -38,6 +40,8 @@ export interface KafkaTransportOptions {
    */
   keyConcurrency?: number;
   fromBeginning?: boolean;
+  /** How the group's partitions are assigned (kafkajs' default otherwise); a gateway reads only its own deliveries' partitions. */
+  partitionAssigners?: PartitionAssigner[];
   /** Called around every handled message, for metrics and logging. */
   observe?: (type: string, ms: number, outcome: 'ok' | 'refused' | 'failed' | 'dead') => void;
   /** Called after each batch with how far the group is behind on that partition. */
@@ -158,6 +162,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       // (3 s here stretched the SIGSTOP scenario's stall from 12 to 23 s).
       heartbeatInterval: 1000,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
+      ...(this.opts.partitionAssigners ? { partitionAssigners: this.opts.partitionAssigners } : {}),
     });
     this.consumer = consumer;
     this.bus.watch(consumer);
@@ -283,7 +288,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       this.opts.observe?.(envelope.type, 0, 'dead');
       return true;
     }
-    const ctx: KafkaContext = { envelope, topic, partition, offset: message.offset, batch };
+    const ctx: KafkaContext = { envelope, topic, partition, offset: message.offset, key: message.key?.toString() ?? null, batch };
     const hand = { type: envelope.type, correlationId: envelope.correlationId, topic, partition, offset: message.offset, started: Date.now(), attempt: 1 };
     this.inHand.add(hand);
     try {

@@ -1,5 +1,5 @@
 import { AssignerProtocol, type Cluster, type PartitionMetadata } from 'kafkajs';
-import { ownKeyAssigner, partitionOfKey } from './own-key-assigner';
+import { keysAssigner, ownKeyAssigner, partitionOfKey } from './own-key-assigner';
 
 const partitions = (n: number): PartitionMetadata[] =>
   Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
@@ -26,5 +26,28 @@ describe('ownKeyAssigner', () => {
   it('spreads instances over the partitions', () => {
     const spread = new Set(Array.from({ length: 64 }, (_, i) => partitionOfKey('t', partitions(8), `instance-${i}`)));
     expect(spread.size).toBe(8);
+  });
+});
+
+describe('keysAssigner', () => {
+  const assignmentOf = async (keysOf: (topic: string) => readonly string[] | undefined, topics: string[]) => {
+    const cluster = { findTopicPartitionMetadata: () => partitions(16) } as unknown as Cluster;
+    const [member] = await keysAssigner(keysOf)({ cluster, groupId: 'g', logger: undefined as never }).assign({
+      members: [{ memberId: 'm1', memberMetadata: Buffer.alloc(0) }],
+      topics,
+    });
+    return AssignerProtocol.MemberAssignment.decode(member!.memberAssignment)!.assignment;
+  };
+
+  it("reads, of a keyed topic, only its keys' partitions, and every partition of the others", async () => {
+    const assignment = await assignmentOf((t) => (t === 'deliveries' ? ['gateway-a1', '*'] : undefined), ['deliveries', 'sessions']);
+    const expected = [...new Set([partitionOfKey('deliveries', partitions(16), 'gateway-a1'), partitionOfKey('deliveries', partitions(16), '*')])].sort((a, b) => a - b);
+    expect(assignment['deliveries']).toEqual(expected);
+    expect(assignment['sessions']).toEqual(Array.from({ length: 16 }, (_, i) => i));
+  });
+
+  it('names a partition once when two keys share it', async () => {
+    const assignment = await assignmentOf(() => ['same', 'same'], ['deliveries']);
+    expect(assignment['deliveries']).toHaveLength(1);
   });
 });

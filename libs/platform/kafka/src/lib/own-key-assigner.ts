@@ -12,11 +12,28 @@ export function partitionOfKey(topic: string, partitions: PartitionMetadata[], k
  * (Its group is the process alone; were two members in it, both would read that partition.)
  */
 export function ownKeyAssigner(key: string): PartitionAssigner {
+  return keysAssigner(() => [key]);
+}
+
+/**
+ * An assigner for a group of one member that reads, of each topic, the partitions the given
+ * keys land on; a topic for which `keysOf` answers undefined is read whole. A gateway reads
+ * the deliveries keyed by its own id and by the broadcast key this way, and every partition
+ * of the session events.
+ */
+export function keysAssigner(keysOf: (topic: string) => readonly string[] | undefined): PartitionAssigner {
   return ({ cluster }) => ({
     name: 'OwnKeyAssigner',
     version: 0,
     async assign({ members, topics }) {
-      const assignment = Object.fromEntries(topics.map((topic) => [topic, [partitionOfKey(topic, cluster.findTopicPartitionMetadata(topic), key)]]));
+      const assignment = Object.fromEntries(
+        topics.map((topic) => {
+          const partitions = cluster.findTopicPartitionMetadata(topic);
+          const keys = keysOf(topic);
+          if (!keys) return [topic, partitions.map((p) => p.partitionId)];
+          return [topic, [...new Set(keys.map((key) => partitionOfKey(topic, partitions, key)))].sort((a, b) => a - b)];
+        }),
+      );
       return members.map(({ memberId }) => ({
         memberId,
         memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment, userData: Buffer.alloc(0) }),

@@ -1,0 +1,182 @@
+import { BROADCAST_DELIVERY_KEY, type EventPayload } from '@chat/contracts/bus';
+import { DeliveryRouter, ROUTES_CLOCK_MARGIN_MS } from './delivery-router';
+import type { KafkaBus } from './kafka-bus';
+import { RecentDeliveries, RouteIndex, type DeliveryItem } from './route-index';
+
+const item = (userIds: string[], text = 'hi'): DeliveryItem => ({ userIds, event: 'message:new', data: { text } });
+
+describe('RouteIndex', () => {
+  it("splits a change's items by gateway, each with only its own recipients, and skips the offline", () => {
+    const index = new RouteIndex();
+    expect(index.connected({ gatewayId: 'g1', socketId: 's1', userId: 'a', at: 1 })).toBe(true);
+    expect(index.connected({ gatewayId: 'g2', socketId: 's2', userId: 'b', at: 1 })).toBe(true);
+    expect(index.connected({ gatewayId: 'g2', socketId: 's3', userId: 'b', at: 2 })).toBe(false);
+    expect(index.connected({ gatewayId: 'g1', socketId: 's4', userId: 'b', at: 2 })).toBe(true);
+    const split = index.split([item(['a', 'b', 'offline']), item(['a'], 'only a')]);
+    expect([...split.keys()].sort()).toEqual(['g1', 'g2']);
+    expect(split.get('g1')!.map((i) => i.userIds)).toEqual([['a', 'b'], ['a']]);
+    expect(split.get('g2')!.map((i) => i.userIds)).toEqual([['b']]);
+    expect(index.size).toBe(4);
+  });
+
+  it('forgets a user on a gateway with their last socket there, and notes when', () => {
+    const index = new RouteIndex();
+    index.connected({ gatewayId: 'g1', socketId: 's1', userId: 'a', at: 1 });
+    index.connected({ gatewayId: 'g1', socketId: 's2', userId: 'a', at: 1 });
+    index.disconnected('g1', 's1', 'a', 10, 1);
+    expect(index.has('a', 'g1')).toBe(true);
+    expect(index.goneMark('a', 'g1')).toBeUndefined();
+    index.disconnected('g1', 's2', 'a', 20, 7);
+    expect(index.has('a', 'g1')).toBe(false);
+    expect(index.goneMark('a', 'g1')).toBe(7);
+    expect(index.split([item(['a'])]).size).toBe(0);
+    index.forgetGoneBefore(21);
+    expect(index.goneMark('a', 'g1')).toBeUndefined();
+  });
+
+  it("drops a gateway's sockets, or only those from before its process started", () => {
+    const index = new RouteIndex();
+    index.connected({ gatewayId: 'g1', socketId: 'old', userId: 'a', at: 100 });
+    index.connected({ gatewayId: 'g1', socketId: 'new', userId: 'b', at: 300 });
+    index.connected({ gatewayId: 'g2', socketId: 'x', userId: 'a', at: 100 });
+    expect(index.dropGateway('g1', 200)).toBe(1);
+    expect(index.has('a', 'g1')).toBe(false);
+    expect(index.has('b', 'g1')).toBe(true);
+    expect(index.dropGateway('g1')).toBe(1);
+    expect(index.gateways()).toEqual(['g2']);
+  });
+});
+
+describe('RecentDeliveries', () => {
+  it("gives a user's items since a moment, narrowed to that user, oldest first, within its window", () => {
+    const recent = new RecentDeliveries(1000);
+    recent.add(100, [item(['a', 'b'], 'one'), item(['b'], 'not a')], 100);
+    recent.add(200, [item(['a'], 'two')]);
+    expect(recent.since('a', 150).map((e) => e.items.map((i) => (i.data as { text: string }).text))).toEqual([['two']]);
+    const all = recent.since('a', 0);
+    expect(all.map((e) => e.items)).toEqual([[item(['a'], 'one')], [item(['a'], 'two')]]);
+    expect(all[0]!.sentAtMs).toBe(100);
+    expect(recent.since('a', 0, 1).map((e) => e.items[0]!.data)).toEqual([{ text: 'two' }]);
+    recent.prune(1150);
+    expect(recent.since('a', 0)).toHaveLength(1);
+    expect(recent.size).toBe(1);
+  });
+});
+
+interface Emitted {
+  key: string;
+  payload: EventPayload<'delivery'>;
+}
+
+function routerWithFakeBus() {
+  const emitted: Emitted[] = [];
+  const bus = {
+    emit: (type: string, key: string, payload: EventPayload<'delivery'>) => {
+      if (type === 'delivery') emitted.push({ key, payload: structuredClone(payload) });
+      return Promise.resolve();
+    },
+  } as unknown as KafkaBus;
+  const router = new DeliveryRouter(bus);
+  const complete = () => (router as unknown as { completed(): void }).completed();
+  const event = (type: string, payload: object, now: number) => router.apply(JSON.stringify({ type, payload }), now);
+  const connect = (userId: string, gatewayId: string, socketId: string, at: number, now = at) =>
+    event('socket.connected', { gatewayId, socketId, userId, at: new Date(at).toISOString() }, now);
+  return { router, emitted, complete, event, connect };
+}
+
+describe('DeliveryRouter', () => {
+  it('broadcasts until its index is complete, then sends each gateway only its own recipients', async () => {
+    const { router, emitted, complete, connect } = routerWithFakeBus();
+    connect('a', 'g1', 's1', 1000);
+    connect('b', 'g2', 's2', 1000);
+    await router.deliver([item(['a', 'b'])], { sentAtMs: 5 });
+    expect(emitted).toEqual([{ key: BROADCAST_DELIVERY_KEY, payload: { items: [item(['a', 'b'])], sentAtMs: 5 } }]);
+    complete();
+    emitted.length = 0;
+    await router.deliver([item(['a', 'b', 'c'])], { sentAtMs: 6 });
+    expect(emitted.sort((x, y) => x.key.localeCompare(y.key))).toEqual([
+      { key: 'g1', payload: { items: [item(['a'])], sentAtMs: 6 } },
+      { key: 'g2', payload: { items: [item(['b'])], sentAtMs: 6 } },
+    ]);
+    emitted.length = 0;
+    await router.deliver([item(['nobody-online'])]);
+    expect(emitted).toEqual([]);
+    expect(router.routing).toBe(true);
+  });
+
+  it('catches a new socket up on what went elsewhere since its connect, and only that', async () => {
+    const { router, emitted, complete, connect } = routerWithFakeBus();
+    complete();
+    const now = Date.now();
+    connect('b', 'g2', 'sb', now - 60_000, now - 60_000);
+    await router.deliver([item(['a', 'b'], 'long before')]);
+    // Stored after a's socket connected on g1, before this process heard of it: went to b only.
+    const connectedAt = Date.now();
+    await router.deliver([item(['a', 'b'], 'in the gap')], { sentAtMs: connectedAt });
+    emitted.length = 0;
+    connect('a', 'g1', 'sa', connectedAt);
+    const caughtUp = emitted.filter((e) => e.payload.catchUp);
+    // 'long before' is within the clock margin here, so it comes too; the test below shows the margin.
+    expect(caughtUp.every((e) => e.key === 'g1' && e.payload.items.every((i) => i.userIds.join() === 'a'))).toBe(true);
+    expect(caughtUp.flatMap((e) => e.payload.items.map((i) => (i.data as { text: string }).text))).toContain('in the gap');
+    // A second socket of a on g1 needs nothing: pushes for a already reach g1 and go to all of a's sockets there.
+    emitted.length = 0;
+    connect('a', 'g1', 'sa2', Date.now());
+    expect(emitted).toEqual([]);
+  });
+
+  it('does not reach back past the clock margin before the connect', async () => {
+    const { router, emitted, complete, connect } = routerWithFakeBus();
+    complete();
+    await router.deliver([item(['a'], 'before')]);
+    emitted.length = 0;
+    connect('a', 'g1', 'sa', Date.now() + ROUTES_CLOCK_MARGIN_MS + 50);
+    expect(emitted).toEqual([]);
+  });
+
+  it('after a reconnect, catches up only on what came after the last socket left', async () => {
+    const { router, emitted, complete, connect, event } = routerWithFakeBus();
+    complete();
+    const t = Date.now();
+    connect('a', 'g1', 's1', t);
+    await router.deliver([item(['a'], 'while connected')]);
+    // In the same millisecond as the pushes around it: the order of events decides, not the clock.
+    event('socket.disconnected', { gatewayId: 'g1', socketId: 's1', userId: 'a', at: new Date(t).toISOString() }, Date.now());
+    await router.deliver([item(['a'], 'while away')]);
+    emitted.length = 0;
+    connect('a', 'g1', 's2', Date.now());
+    expect(emitted.flatMap((e) => e.payload.items.map((i) => (i.data as { text: string }).text))).toEqual(['while away']);
+    expect(emitted[0]!.payload.catchUp).toBe(true);
+  });
+
+  it('forgets the sockets of a stopped gateway, of an earlier process, and of a silent one', () => {
+    const { router, complete, connect, event } = routerWithFakeBus();
+    complete();
+    const t = Date.now();
+    connect('a', 'g1', 's1', t - 10_000);
+    connect('b', 'g1', 's2', t);
+    // g1 restarted at t - 1000: a's socket belonged to the process before.
+    event('gateway.heartbeat', { gatewayId: 'g1', at: new Date(t).toISOString(), leaseMs: 1000, socketCount: 1, startedAt: new Date(t - 1000).toISOString() }, t);
+    expect(router.index.has('a', 'g1')).toBe(false);
+    expect(router.index.has('b', 'g1')).toBe(true);
+    // A connect replayed from before that start is ignored.
+    connect('a', 'g1', 's1', t - 10_000);
+    expect(router.index.has('a', 'g1')).toBe(false);
+    connect('c', 'g2', 's3', t);
+    event('gateway.stopped', { gatewayId: 'g2', at: new Date(t).toISOString() }, t);
+    expect(router.index.has('c', 'g2')).toBe(false);
+    // Three leases without a word from g1.
+    router.sweep(t + 2500);
+    expect(router.index.has('b', 'g1')).toBe(true);
+    router.sweep(t + 3500);
+    expect(router.index.has('b', 'g1')).toBe(false);
+  });
+
+  it('ignores what is not a gateway event it knows', () => {
+    const { router } = routerWithFakeBus();
+    router.apply('not json', 0);
+    router.apply(JSON.stringify({ type: 'socket.connected', payload: { gatewayId: 1 } }), 0);
+    router.apply(JSON.stringify({ type: 'presence.probe', payload: { gatewayId: 'g1', at: new Date().toISOString() } }), 0);
+    expect(router.index.size).toBe(0);
+  });
+});

@@ -1,0 +1,259 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer } from 'kafkajs';
+import { BROADCAST_DELIVERY_KEY, EVENTS, type EventPayload } from '@chat/contracts/bus';
+import { watchConsumer } from './consumer-watch';
+import { KafkaBus } from './kafka-bus';
+import { RecentDeliveries, RouteIndex, type DeliveryItem, type SocketRoute } from './route-index';
+
+/** Where the index starts: every socket some source knows of now (presence's connections). */
+export type RouteSnapshot = () => Promise<SocketRoute[]>;
+
+/** How far before the snapshot the router reads the gateways' events again, for what the snapshot's source had not handled yet. */
+export const ROUTES_LOOKBACK_MS = 60_000;
+/** A catch-up reaches this far before a socket's connect, for clocks that differ between the gateway and this process. */
+export const ROUTES_CLOCK_MARGIN_MS = 2000;
+/** A gateway not heard from for this many of its leases is taken for dead, and its sockets leave the index. */
+const LEASES_TO_DEATH = 3;
+/** The lease assumed for a gateway known only from the snapshot, until its first heartbeat. */
+const UNKNOWN_LEASE_MS = 15_000;
+/** The routes consumer is alone in its group: a held fetch answers at once when an event comes, so an empty one may wait long. */
+const ROUTES_FETCH_WAIT_MS = 3000;
+
+export interface DeliveryOptions {
+  sentAtMs?: number;
+  correlationId?: string;
+}
+
+/**
+ * Sends pushes only to the gateways that hold their recipients' sockets, so a gateway reads
+ * what its own sockets get rather than every push of the platform, and adding gateways adds
+ * capacity (issue 14). Messaging and presence, the two services that push, each run one.
+ *
+ * - **The index**: every instance reads the gateways' events (`socket.connected`,
+ *   `socket.disconnected`, heartbeats, stops) in a group of its own. At start it takes the
+ *   sockets presence knows of (the snapshot), then reads the events of the last minute again
+ *   on top of it (set operations: a repeat changes nothing).
+ * - **The split**: each delivery goes to each gateway that holds a recipient, keyed by the
+ *   gateway's id, with only that gateway's recipients in it. Recipients with no socket are
+ *   skipped. Until the index is complete (at start, or while presence cannot answer) deliveries
+ *   go to the broadcast key, which every gateway reads, as all of them went before.
+ * - **The race**: a socket connects on a gateway, and for some milliseconds this router does not
+ *   know it. protocol.md promises it every message stored after its connect. When the router
+ *   hears of a user's first socket on a gateway, it sends that gateway, for that user, what it
+ *   routed elsewhere since the connect (less ROUTES_CLOCK_MARGIN_MS): the catch-up. It is
+ *   produced in the same turn as the index changes, so it is queued before any push routed by
+ *   the new index, and each conversation's pushes keep their order on the gateway's partition.
+ */
+@Injectable()
+export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(DeliveryRouter.name);
+  readonly index = new RouteIndex();
+  private readonly recent = new RecentDeliveries();
+  private snapshot?: RouteSnapshot;
+  private consumer?: Consumer;
+  private complete = false;
+  private stopping = false;
+  /** Per gateway: when it was last heard from, its lease and its process's start. */
+  private readonly beats = new Map<string, { seen: number; leaseMs: number; startedAt?: number }>();
+  /** Partition → the offset the lookback must reach before the index is complete. */
+  private catchingUp?: Map<number, bigint>;
+  private sweeper?: NodeJS.Timeout;
+  /** Counters for the service's metrics: pushes sent by route and by broadcast, catch-ups. */
+  readonly counts = { routed: 0, broadcast: 0, catchUps: 0 };
+
+  constructor(private readonly bus: KafkaBus) {}
+
+  /** Where the index starts; the service that pushes names it before the application starts. */
+  useSnapshot(snapshot: RouteSnapshot): void {
+    this.snapshot = snapshot;
+  }
+
+  /** Whether deliveries are routed (true) or still broadcast. */
+  get routing(): boolean {
+    return this.complete;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.snapshot) {
+      this.log.warn('no snapshot source: every delivery is broadcast');
+      return;
+    }
+    void this.start();
+  }
+
+  /** Sends one change's items. Resolves once the broker has every part (acks=all). */
+  deliver(items: readonly DeliveryItem[], opts: DeliveryOptions = {}): Promise<void> {
+    const nonEmpty = items.filter((i) => i.userIds.length > 0);
+    if (nonEmpty.length === 0) return Promise.resolve();
+    const payload = (part: DeliveryItem[]): EventPayload<'delivery'> => (opts.sentAtMs === undefined ? { items: part } : { items: part, sentAtMs: opts.sentAtMs });
+    if (!this.complete) {
+      this.counts.broadcast++;
+      return this.bus.emit('delivery', BROADCAST_DELIVERY_KEY, payload(nonEmpty), opts.correlationId);
+    }
+    const now = Date.now();
+    this.recent.add(now, nonEmpty, opts.sentAtMs);
+    const sends: Promise<void>[] = [];
+    for (const [gatewayId, part] of this.index.split(nonEmpty)) {
+      this.counts.routed++;
+      sends.push(this.bus.emit('delivery', gatewayId, payload(part), opts.correlationId));
+    }
+    return sends.length === 1 ? sends[0]! : Promise.all(sends).then(() => undefined);
+  }
+
+  private async start(): Promise<void> {
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await this.bus.connect();
+        const taken = Date.now();
+        const sockets = await this.snapshot!();
+        if (this.stopping) return;
+        for (const s of sockets) {
+          this.index.connected(s);
+          if (!this.beats.has(s.gatewayId)) this.beats.set(s.gatewayId, { seen: taken, leaseMs: UNKNOWN_LEASE_MS });
+        }
+        await this.follow(taken - ROUTES_LOOKBACK_MS);
+        this.sweeper = setInterval(() => this.sweep(Date.now()), 5000);
+        this.sweeper.unref();
+        this.log.log(`routing index from ${sockets.length} sockets; reading the gateways' events from ${ROUTES_LOOKBACK_MS / 1000} s before it`);
+        return;
+      } catch (err) {
+        await this.consumer?.disconnect().catch(() => undefined);
+        this.consumer = undefined;
+        if (attempt === 1 || attempt % 10 === 0) this.log.warn(`routing index not built (attempt ${attempt}), deliveries are broadcast meanwhile: ${(err as Error).message}`);
+        await sleep(Math.min(1000 * attempt, 5000));
+      }
+    }
+  }
+
+  /** Reads the gateways' events from `from` (ms) on; the index is complete once it has read what was there at the start. */
+  private async follow(from: number): Promise<void> {
+    const topic = this.bus.topic('gatewayEvents');
+    const admin = this.bus.kafka.admin();
+    let starts: { partition: number; offset: string }[];
+    let ends: { partition: number; high: string }[];
+    try {
+      await admin.connect();
+      starts = await admin.fetchTopicOffsetsByTimestamp(topic, from);
+      ends = await admin.fetchTopicOffsets(topic);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const startOf = new Map(starts.map((s) => [s.partition, BigInt(s.offset)]));
+    this.catchingUp = new Map(ends.filter((e) => BigInt(e.high) > (startOf.get(e.partition) ?? 0n)).map((e) => [e.partition, BigInt(e.high)]));
+    if (this.catchingUp.size === 0) this.completed();
+    await this.run(topic, starts);
+  }
+
+  private async run(topic: string, seekTo?: { partition: number; offset: string }[]): Promise<void> {
+    const { service, instanceId, fetchWaitMs } = this.bus.options;
+    const consumer = this.bus.kafka.consumer({
+      groupId: this.bus.group(`${service}.routes-${instanceId}`),
+      maxWaitTimeInMs: Math.max(fetchWaitMs, ROUTES_FETCH_WAIT_MS),
+      sessionTimeout: 15000,
+      heartbeatInterval: 5000,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
+    });
+    this.consumer = consumer;
+    this.bus.watch(consumer);
+    watchConsumer(consumer, this.log, () => this.stopping, () => this.run(topic));
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: false });
+    await consumer.run({
+      autoCommitInterval: 5000,
+      eachMessage: async ({ partition, message }) => {
+        if (message.value) this.apply(message.value.toString(), Date.now());
+        this.reached(partition, BigInt(message.offset) + 1n);
+      },
+    });
+    for (const s of seekTo ?? []) consumer.seek({ topic, partition: s.partition, offset: s.offset });
+  }
+
+  private reached(partition: number, next: bigint): void {
+    const end = this.catchingUp?.get(partition);
+    if (end === undefined || next < end) return;
+    this.catchingUp!.delete(partition);
+    if (this.catchingUp!.size === 0) this.completed();
+  }
+
+  private completed(): void {
+    this.catchingUp = undefined;
+    if (this.complete) return;
+    this.complete = true;
+    this.log.log(`deliveries are routed: ${this.index.size} sockets on ${this.index.gateways().length} gateways`);
+  }
+
+  /** Applies one gateway event (an envelope as JSON). Exposed for tests. */
+  apply(raw: string, now: number): void {
+    let env: { type?: string; payload?: unknown };
+    try {
+      env = JSON.parse(raw) as typeof env;
+    } catch {
+      return;
+    }
+    switch (env.type) {
+      case 'socket.connected': {
+        const e = EVENTS['socket.connected'].payload.safeParse(env.payload);
+        if (!e.success) return;
+        const at = Date.parse(e.data.at) || now;
+        const beat = this.beats.get(e.data.gatewayId);
+        // A connect from before the gateway's current process started is of a socket already gone.
+        if (beat?.startedAt !== undefined && at < beat.startedAt) return;
+        if (!beat) this.beats.set(e.data.gatewayId, { seen: now, leaseMs: UNKNOWN_LEASE_MS });
+        const first = this.index.connected({ gatewayId: e.data.gatewayId, socketId: e.data.socketId, userId: e.data.userId, at });
+        if (first && this.complete) this.catchUp(e.data.userId, e.data.gatewayId, at);
+        return;
+      }
+      case 'socket.disconnected': {
+        const e = EVENTS['socket.disconnected'].payload.safeParse(env.payload);
+        if (e.success) this.index.disconnected(e.data.gatewayId, e.data.socketId, e.data.userId, now, this.recent.seq);
+        return;
+      }
+      case 'gateway.heartbeat': {
+        const e = EVENTS['gateway.heartbeat'].payload.safeParse(env.payload);
+        if (!e.success) return;
+        const startedAt = Date.parse(e.data.startedAt);
+        const known = this.beats.get(e.data.gatewayId);
+        // A new process of the gateway: the sockets of the one before are gone.
+        if (known?.startedAt === undefined || known.startedAt < startedAt) this.index.dropGateway(e.data.gatewayId, startedAt, now, this.recent.seq);
+        this.beats.set(e.data.gatewayId, { seen: now, leaseMs: e.data.leaseMs, startedAt: Math.max(startedAt, known?.startedAt ?? 0) });
+        return;
+      }
+      case 'gateway.stopped': {
+        const e = EVENTS['gateway.stopped'].payload.safeParse(env.payload);
+        if (!e.success) return;
+        this.index.dropGateway(e.data.gatewayId, Infinity, now, this.recent.seq);
+        return;
+      }
+      default:
+    }
+  }
+
+  /** Sends the gateway, for the user, what went to no socket of that user there since the connect. */
+  private catchUp(userId: string, gatewayId: string, connectedAt: number): void {
+    // What was routed while an earlier socket of the user was on the gateway reached it there.
+    for (const { items, sentAtMs } of this.recent.since(userId, connectedAt - ROUTES_CLOCK_MARGIN_MS, this.index.goneMark(userId, gatewayId))) {
+      this.counts.catchUps++;
+      const payload: EventPayload<'delivery'> = sentAtMs === undefined ? { items, catchUp: true } : { items, sentAtMs, catchUp: true };
+      this.bus.emit('delivery', gatewayId, payload).catch((err) => this.log.warn(`catch-up for ${userId} on ${gatewayId} not sent: ${(err as Error).message}`));
+    }
+  }
+
+  /** Drops the gateways not heard from for LEASES_TO_DEATH leases, and what the catch-up no longer needs. */
+  sweep(now: number): void {
+    this.recent.prune(now);
+    this.index.forgetGoneBefore(now - this.recent.windowMs);
+    for (const [gatewayId, beat] of this.beats) {
+      if (now - beat.seen <= LEASES_TO_DEATH * beat.leaseMs) continue;
+      const dropped = this.index.dropGateway(gatewayId, Infinity, now, this.recent.seq);
+      this.beats.delete(gatewayId);
+      if (dropped) this.log.warn(`gateway ${gatewayId} not heard from for ${Math.round((now - beat.seen) / 1000)} s: its ${dropped} sockets leave the index`);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.sweeper);
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+}
