@@ -1,16 +1,19 @@
-import { connect, http, ok, startPlatform, type Platform, type TestUser } from '@chat/testing';
+import { anotherTab, connect, http, ok, startPlatform, type Platform, type TestUser } from '@chat/testing';
 import { closeUsers, newUser, roles, warmUp } from './helpers';
 
 /**
  * Two gateway processes side by side: a group change made through one reaches
  * members connected to either (the messaging service applies users'
- * conversation.changed and delivers; every gateway sees every delivery).
+ * conversation.changed and delivers), and each gateway reads only the
+ * deliveries for the sockets it holds (DeliveryRouter).
  */
 let platform: Platform;
 const everyone: TestUser[] = [];
 
 beforeAll(async () => {
-  platform = await startPlatform({ replicas: { gateway: 2 } });
+  // The routers hear of each new socket 400 ms late, as a router behind on the gateways' events
+  // would: what is pushed to a user who just connected reaches the socket by its catch-up.
+  platform = await startPlatform({ replicas: { gateway: 2 }, env: { ROUTES_CONNECT_LAG_MS: '400' } });
   for (const u of platform.urls) await warmUp(u);
 }, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 300_000);
 
@@ -104,3 +107,80 @@ it('a gateway started after a logout still refuses that session (it reads the pa
   const b = await on(0, 'live');
   expect((await http(freshUrl, 'GET', '/api/v1/me', undefined, { authorization: `Bearer ${b.accessToken}` })).status).toBe(200);
 }, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 60_000);
+
+/** The sum of a metric's samples whose labels include `labels`, from a process's /metrics. */
+async function metric(port: number, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
+    if (labels && !line.includes(labels)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+const port = (name: 'gateway' | 'messaging' | 'presence', index = 0) => platform.procs.find((p) => p.name === name && p.index === index && p.child.exitCode === null)!.port;
+
+async function untilRouted(): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if ((await metric(port('messaging'), 'chat_delivery_routing')) === 1 && (await metric(port('presence'), 'chat_delivery_routing')) === 1) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('messaging and presence did not start routing deliveries within 60 s');
+}
+
+describe('routing', () => {
+  it("a gateway reads the pushes for its own sockets, and none of a conversation whose members are all on the other", async () => {
+    await untilRouted();
+    const a = await on(0, 'ra');
+    const b = await on(0, 'rb');
+    const { conversation } = await ok(a.socket, 'conversation:direct', { userId: b.user.id });
+    await b.pushes.waitFor('conversation:updated', (p) => p.conversation.id === conversation.id);
+    const own = [await metric(port('gateway', 0), 'chat_deliveries_received_total', 'key="own"'), await metric(port('gateway', 1), 'chat_deliveries_received_total', 'key="own"')];
+    const broadcast1 = await metric(port('gateway', 1), 'chat_deliveries_received_total', 'key="broadcast"');
+    for (let i = 0; i < 20; i++) await ok(a.socket, 'message:send', { conversationId: conversation.id, clientMsgId: `r${i}`, text: `routed ${i}` });
+    for (let i = 0; i < 20; i++) await b.pushes.waitFor('message:new', (p) => p.message.clientMsgId === `r${i}`);
+    expect((await metric(port('gateway', 0), 'chat_deliveries_received_total', 'key="own"')) - own[0]!).toBeGreaterThanOrEqual(20);
+    // Gateway 1 holds neither socket: it was sent none of the 20 (another gateway's deliveries
+    // sharing its partition count as "other", and it drops them).
+    expect((await metric(port('gateway', 1), 'chat_deliveries_received_total', 'key="own"')) - own[1]!).toBe(0);
+    expect(await metric(port('gateway', 1), 'chat_deliveries_received_total', 'key="broadcast"')).toBe(broadcast1);
+    expect(await metric(port('messaging'), 'chat_deliveries_sent_total', 'how="routed"')).toBeGreaterThanOrEqual(20);
+  });
+
+  it('a socket opened on the other gateway gets what is sent right after its connect, and every socket gets each message once', async () => {
+    await untilRouted();
+    const a = await on(0, 'ca');
+    const b = await on(0, 'cb');
+    const { conversation } = await ok(a.socket, 'conversation:direct', { userId: b.user.id });
+    await b.pushes.waitFor('conversation:updated', (p) => p.conversation.id === conversation.id);
+    const tabs: Awaited<ReturnType<typeof anotherTab>>[] = [];
+    try {
+      // Each round opens b's first socket on gateway 1 and sends at once: the routers hear of the
+      // socket 400 ms later (ROUTES_CONNECT_LAG_MS), so without the catch-up the message would miss it.
+      for (let round = 0; round < 5; round++) {
+        const tab = await anotherTab(platform.urls[1]!, b);
+        tabs.push(tab);
+        const clientMsgId = `c${round}`;
+        await ok(a.socket, 'message:send', { conversationId: conversation.id, clientMsgId, text: `right after ${round}` });
+        await tab.pushes.waitFor('message:new', (p) => p.message.clientMsgId === clientMsgId);
+        await b.pushes.waitFor('message:new', (p) => p.message.clientMsgId === clientMsgId);
+        tab.socket.close();
+        // Let its disconnect reach the routers, so the next round's socket is a first one again.
+        await new Promise((r) => setTimeout(r, 600));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      for (const [round, tab] of tabs.entries()) {
+        expect(tab.pushes.of('message:new').filter((p) => p.message.conversationId === conversation.id).map((p) => p.message.clientMsgId)).toEqual([`c${round}`]);
+      }
+      const onB = b.pushes.of('message:new').map((p) => p.message.clientMsgId);
+      expect(onB.filter((id) => id.startsWith('c')).sort()).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+      // Each of the five reached its tab by a catch-up (the router heard of the tab 400 ms late).
+      expect(await metric(port('messaging'), 'chat_deliveries_sent_total', 'how="catch_up"')).toBeGreaterThanOrEqual(5);
+    } finally {
+      for (const tab of tabs) tab.socket.close();
+    }
+  });
+});

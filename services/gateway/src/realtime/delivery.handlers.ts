@@ -1,16 +1,22 @@
 import { Controller } from '@nestjs/common';
 import { BROADCAST_DELIVERY_KEY, type EventPayload } from '@chat/contracts/bus';
 import { OnEvent, type KafkaContext } from '@chat/platform-kafka';
+import { Metrics } from '@chat/platform-observability';
 import { RevokedSessions } from '../accounts/revoked-sessions';
 import { RealtimeGateway } from './realtime.gateway';
 
 /** What the services hand to the gateways: pushes, and sessions that ended. */
 @Controller()
 export class DeliveryHandlers {
+  private readonly received;
+
   constructor(
     private readonly gateway: RealtimeGateway,
     private readonly revoked: RevokedSessions,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.received = metrics.counter('chat_deliveries_received_total', "Delivery events this gateway read: routed to it, broadcast, or another gateway's sharing its partition (dropped)", ['key']);
+  }
 
   /**
    * The gateway reads the partitions of its own id and of the broadcast key (see main.ts);
@@ -18,7 +24,9 @@ export class DeliveryHandlers {
    */
   @OnEvent('delivery')
   deliver(delivery: EventPayload<'delivery'>, ctx: KafkaContext): void {
-    if (ctx.key !== this.gateway.gatewayId && ctx.key !== BROADCAST_DELIVERY_KEY) return;
+    const key = ctx.key === this.gateway.gatewayId ? 'own' : ctx.key === BROADCAST_DELIVERY_KEY ? 'broadcast' : 'other';
+    this.received.inc({ key });
+    if (key === 'other') return;
     for (const item of delivery.items) this.gateway.push(item.userIds, item.event, item.data, delivery.sentAtMs, item.exceptSocketId, delivery.catchUp);
   }
 

@@ -25,6 +25,12 @@ export const BaseEnvSchema = z.object({
    */
   KAFKA_FETCH_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(1000),
   /**
+   * Fault injection for tests (0 otherwise): the delivery routers of messaging and presence
+   * apply each socket connect this long after reading it, as a router behind on the gateways'
+   * events would, so that the catch-up of a new socket is what delivers to it.
+   */
+  ROUTES_CONNECT_LAG_MS: z.coerce.number().int().min(0).max(10_000).default(0),
+  /**
    * The service's own Kafka principal: SASL mechanism and credentials (the chart
    * gives each service its own, with ACLs on its topics). Empty: an open broker.
    */

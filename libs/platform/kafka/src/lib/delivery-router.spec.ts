@@ -1,4 +1,5 @@
 import { BROADCAST_DELIVERY_KEY, type EventPayload } from '@chat/contracts/bus';
+import { Metrics } from '@chat/platform-observability';
 import { DeliveryRouter, ROUTES_CLOCK_MARGIN_MS } from './delivery-router';
 import type { KafkaBus } from './kafka-bus';
 import { RecentDeliveries, RouteIndex, type DeliveryItem } from './route-index';
@@ -76,12 +77,13 @@ function routerWithFakeBus() {
       return Promise.resolve();
     },
   } as unknown as KafkaBus;
-  const router = new DeliveryRouter(bus);
+  const metrics = new Metrics();
+  const router = new DeliveryRouter(bus, metrics);
   const complete = () => (router as unknown as { completed(): void }).completed();
   const event = (type: string, payload: object, now: number) => router.apply(JSON.stringify({ type, payload }), now);
   const connect = (userId: string, gatewayId: string, socketId: string, at: number, now = at) =>
     event('socket.connected', { gatewayId, socketId, userId, at: new Date(at).toISOString() }, now);
-  return { router, emitted, complete, event, connect };
+  return { router, emitted, complete, event, connect, metrics };
 }
 
 describe('DeliveryRouter', () => {
@@ -147,6 +149,19 @@ describe('DeliveryRouter', () => {
     connect('a', 'g1', 's2', Date.now());
     expect(emitted.flatMap((e) => e.payload.items.map((i) => (i.data as { text: string }).text))).toEqual(['while away']);
     expect(emitted[0]!.payload.catchUp).toBe(true);
+  });
+
+  it('counts what it sends, and says whether it routes', async () => {
+    const { router, complete, connect, metrics } = routerWithFakeBus();
+    connect('a', 'g1', 's1', Date.now());
+    await router.deliver([item(['a'])]);
+    complete();
+    await router.deliver([item(['a'])]);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('chat_deliveries_sent_total{how="broadcast"} 1');
+    expect(text).toContain('chat_deliveries_sent_total{how="routed"} 1');
+    expect(text).toContain('chat_delivery_routing 1');
+    expect(text).toContain('chat_delivery_route_sockets 1');
   });
 
   it('forgets the sockets of a stopped gateway, of an earlier process, and of a silent one', () => {

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer } from 'kafkajs';
 import { BROADCAST_DELIVERY_KEY, EVENTS, type EventPayload } from '@chat/contracts/bus';
+import { Metrics } from '@chat/platform-observability';
 import { watchConsumer } from './consumer-watch';
 import { KafkaBus } from './kafka-bus';
 import { RecentDeliveries, RouteIndex, type DeliveryItem, type SocketRoute } from './route-index';
@@ -59,10 +60,16 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
   /** Partition → the offset the lookback must reach before the index is complete. */
   private catchingUp?: Map<number, bigint>;
   private sweeper?: NodeJS.Timeout;
-  /** Counters for the service's metrics: pushes sent by route and by broadcast, catch-ups. */
-  readonly counts = { routed: 0, broadcast: 0, catchUps: 0 };
+  private readonly sent;
 
-  constructor(private readonly bus: KafkaBus) {}
+  constructor(
+    private readonly bus: KafkaBus,
+    metrics: Metrics,
+  ) {
+    this.sent = metrics.counter('chat_deliveries_sent_total', 'Delivery events produced for the gateways: routed to one, broadcast to all, or a catch-up', ['how']);
+    metrics.gauge('chat_delivery_routing', '1 while deliveries are routed to the gateways of their recipients, 0 while they are broadcast', [], () => (this.complete ? 1 : 0));
+    metrics.gauge('chat_delivery_route_sockets', "Sockets in this process's routing index", [], () => this.index.size);
+  }
 
   /** Where the index starts; the service that pushes names it before the application starts. */
   useSnapshot(snapshot: RouteSnapshot): void {
@@ -88,14 +95,14 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
     if (nonEmpty.length === 0) return Promise.resolve();
     const payload = (part: DeliveryItem[]): EventPayload<'delivery'> => (opts.sentAtMs === undefined ? { items: part } : { items: part, sentAtMs: opts.sentAtMs });
     if (!this.complete) {
-      this.counts.broadcast++;
+      this.sent.inc({ how: 'broadcast' });
       return this.bus.emit('delivery', BROADCAST_DELIVERY_KEY, payload(nonEmpty), opts.correlationId);
     }
     const now = Date.now();
     this.recent.add(now, nonEmpty, opts.sentAtMs);
     const sends: Promise<void>[] = [];
     for (const [gatewayId, part] of this.index.split(nonEmpty)) {
-      this.counts.routed++;
+      this.sent.inc({ how: 'routed' });
       sends.push(this.bus.emit('delivery', gatewayId, payload(part), opts.correlationId));
     }
     return sends.length === 1 ? sends[0]! : Promise.all(sends).then(() => undefined);
@@ -159,10 +166,13 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
     watchConsumer(consumer, this.log, () => this.stopping, () => this.run(topic));
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
+    const lag = this.bus.options.routesConnectLagMs ?? 0;
     await consumer.run({
       autoCommitInterval: 5000,
       eachMessage: async ({ partition, message }) => {
-        if (message.value) this.apply(message.value.toString(), Date.now());
+        const raw = message.value?.toString();
+        if (raw && lag > 0 && this.complete && raw.includes('"type":"socket.connected"')) await sleep(lag);
+        if (raw) this.apply(raw, Date.now());
         this.reached(partition, BigInt(message.offset) + 1n);
       },
     });
@@ -233,7 +243,7 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
   private catchUp(userId: string, gatewayId: string, connectedAt: number): void {
     // What was routed while an earlier socket of the user was on the gateway reached it there.
     for (const { items, sentAtMs } of this.recent.since(userId, connectedAt - ROUTES_CLOCK_MARGIN_MS, this.index.goneMark(userId, gatewayId))) {
-      this.counts.catchUps++;
+      this.sent.inc({ how: 'catch_up' });
       const payload: EventPayload<'delivery'> = sentAtMs === undefined ? { items, catchUp: true } : { items, sentAtMs, catchUp: true };
       this.bus.emit('delivery', gatewayId, payload).catch((err) => this.log.warn(`catch-up for ${userId} on ${gatewayId} not sent: ${(err as Error).message}`));
     }

@@ -41,6 +41,7 @@ export class KafkaModule {
             ),
             replies: opts.replies ?? false,
             fetchWaitMs: config.get('KAFKA_FETCH_WAIT_MS', { infer: true }),
+            routesConnectLagMs: config.get('ROUTES_CONNECT_LAG_MS', { infer: true }),
             sasl: saslOptions(config),
             ssl: config.get('KAFKA_TLS', { infer: true }),
           }),

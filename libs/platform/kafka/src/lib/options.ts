@@ -16,6 +16,8 @@ export interface KafkaOptions {
   replies: boolean;
   /** Consumers' maxWaitTimeInMs: how long the broker holds an empty fetch. */
   fetchWaitMs: number;
+  /** Fault injection for tests: how long a delivery router waits before applying a socket connect (0: not at all). */
+  routesConnectLagMs?: number;
   /** SASL credentials of the service's own principal (none on an open broker). */
   sasl?: SASLOptions;
   /** TLS to the brokers (system trust store). */
