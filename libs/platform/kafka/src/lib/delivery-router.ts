@@ -12,8 +12,13 @@ export type RouteSnapshot = () => Promise<SocketRoute[]>;
 
 /** How far before the snapshot the router reads the gateways' events again, for what the snapshot's source had not handled yet. */
 export const ROUTES_LOOKBACK_MS = 60_000;
-/** A catch-up reaches this far before a socket's connect, for clocks that differ between the gateway and this process. */
-export const ROUTES_CLOCK_MARGIN_MS = 2000;
+/**
+ * A catch-up reaches this far before a socket's connect, for clocks that differ between the
+ * gateway and this process (NTP keeps a cluster's within a few milliseconds). Not more: a client
+ * that reconnects had what was pushed to its old socket, and would get it twice. (2 s here gave
+ * 40 repeated pushes when one of two gateways was killed under load: tests/faults.)
+ */
+export const ROUTES_CLOCK_MARGIN_MS = 100;
 /** A gateway not heard from for this many of its leases is taken for dead, and its sockets leave the index. */
 const LEASES_TO_DEATH = 3;
 /** The lease assumed for a gateway known only from the snapshot, until its first heartbeat. */
