@@ -24,6 +24,7 @@ const { values: a } = parseArgs({
     'fresh-infra': { type: 'boolean', default: false },
     direct: { type: 'boolean', default: false },
     gateways: { type: 'string', default: '1' },
+    placement: { type: 'string', default: 'across' },
     users: { type: 'string' },
     rate: { type: 'string' },
     duration: { type: 'string' },
@@ -49,7 +50,7 @@ const { values: a } = parseArgs({
 
 if (a.help) {
   process.stdout.write(`usage: npm run bench -- [--scenario latency|throughput|fanout|sockets|idle|all] [--quick] [--idle-seconds 30]
-  [--target both|floor|platform] [--profile <service>|floor|all] [--build] [--fresh-infra] [--direct] [--gateways 1]
+  [--target both|floor|platform] [--profile <service>|floor|all] [--build] [--fresh-infra] [--direct] [--gateways 1] [--placement across|together]
   latency/throughput: [--users 2000] [--rate 200] [--duration 60] [--warmup 5] [--rates 250,500,...] [--step-seconds 10] [--p99-limit 100]
   fan-out: [--fanout-members 1000] [--fanout-rate 50] [--fanout-duration 30] [--fanout-chunk 250]
   sockets: [--sockets 50000] [--sockets-users 200] [--sockets-per-worker 12500] [--sockets-hold 10] [--min-free-mib 2048]
@@ -154,7 +155,8 @@ async function main() {
     targets.push(await startPlatform({ logDir, profile: a.profile, profileDir, build: a.build, freshInfra: a['fresh-infra'], direct: a.direct, gateways: Number(a.gateways), say }));
   }
   for (const t of targets) {
-    t.pop = new Population(t, { say });
+    if (a.placement !== 'across' && a.placement !== 'together') throw new Error(`--placement: across or together, not ${a.placement}`);
+    t.pop = new Population(t, { say, placement: a.placement });
     say(`${t.name}: ${t.url} (${t.procs.map((p) => `${p.name}:${p.pid}`).join(' ')})`);
     const s = await t.pop.ready();
     say(`${t.name}: first registration answered after ${round(s, 1)} s`);
@@ -338,6 +340,12 @@ function table(report) {
     if (!steps?.length) continue;
     out.push(`  ${n}: where a message's time goes (mean over the window, from the services' /metrics):`);
     for (const s of steps) out.push(`    ${s.step.padEnd(56)} ${String(s.meanMs).padStart(8)} ms  (${s.count})`);
+  }
+  for (const n of names) {
+    const reads = report.targets[n].deliveryReads;
+    if (!reads) continue;
+    // What routing saves: a gateway reads the pushes for its own sockets (own), not everyone's (broadcast, other).
+    out.push(`  ${n}: deliveries each gateway read over the window: ${Object.entries(reads).map(([g, r]) => `${g} own ${r.own}, broadcast ${r.broadcast}, other ${r.other}`).join('; ')}`);
   }
   for (const n of names) {
     const r = report.targets[n];

@@ -66,3 +66,17 @@ export function breakdown(before, after) {
   }
   return rows;
 }
+
+/**
+ * What each gateway read of the deliveries over the window, from its
+ * chat_deliveries_received_total: routed to it (`own`), sent to every gateway
+ * (`broadcast`), and another gateway's that shared its partition (`other`, dropped).
+ */
+export function deliveryReads(before, after) {
+  const out = {};
+  for (const name of Object.keys(after).filter((k) => (k === 'gateway' || k.startsWith('gateway-')) && before[k])) {
+    const count = (pages, key) => pages[name].filter((s) => s.name === 'chat_deliveries_received_total' && s.labels.key === key).reduce((a, s) => a + s.value, 0);
+    out[name] = Object.fromEntries(['own', 'broadcast', 'other'].map((key) => [key, count(after, key) - count(before, key)]));
+  }
+  return out;
+}

@@ -5,11 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { connect, login, pool, register, requestRetry } from './client.mjs';
 
 export class Population {
-  constructor(target, { registerConcurrency, connectConcurrency = 50, say = () => undefined }) {
+  constructor(target, { registerConcurrency, connectConcurrency = 50, say = () => undefined, placement = 'across' }) {
     this.target = target;
     this.url = target.url;
-    /** Where sockets connect: user i to urls[i mod n] (several gateways with --gateways). */
+    /**
+     * Where sockets connect (several gateways with --gateways): `across`, user i to urls[i mod n],
+     * so each direct pair spans two gateways; `together`, user i to urls[floor(i/2) mod n], so
+     * each pair (users 2i and 2i+1) shares one.
+     */
     this.urls = target.urls?.length ? target.urls : [target.url];
+    this.placement = placement;
     this.tag = randomBytes(3).toString('hex');
     this.users = []; // {id, username, token, socket?}
     this.pairs = []; // direct conversations of users 2i and 2i+1
@@ -64,7 +69,8 @@ export class Population {
     const todo = users.filter((u) => !u.socket || !u.socket.connected);
     const started = performance.now();
     await pool(todo, this.connectConcurrency, async (u) => {
-      const url = this.urls[index.get(u) % this.urls.length];
+      const i = index.get(u);
+      const url = this.urls[(this.placement === 'together' ? Math.floor(i / 2) : i) % this.urls.length];
       // A crowded machine may miss a handshake deadline; a few tries before giving up.
       for (let attempt = 1; ; attempt++) {
         try {

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { breakdown, scrapeAll } from './breakdown.mjs';
+import { breakdown, deliveryReads, scrapeAll } from './breakdown.mjs';
 import { request } from './client.mjs';
 import { runLoad } from './load.mjs';
 import { fileDescriptors, memAvailableMiB, ProcWatch, round, sample } from './procs.mjs';
@@ -75,8 +75,16 @@ async function measured(target, fn) {
   try {
     const result = await fn();
     const procs = watch.end();
-    const timeBreakdown = breakdown(metricsBefore, await scrapeAll(target.metricsUrls));
-    return { ...result, procs, cpu: cpuCost(procs, result.sent ?? result.totalSent, target.idle), ...(timeBreakdown.length ? { timeBreakdown } : {}) };
+    const metricsAfter = await scrapeAll(target.metricsUrls);
+    const timeBreakdown = breakdown(metricsBefore, metricsAfter);
+    const reads = deliveryReads(metricsBefore, metricsAfter);
+    return {
+      ...result,
+      procs,
+      cpu: cpuCost(procs, result.sent ?? result.totalSent, target.idle),
+      ...(timeBreakdown.length ? { timeBreakdown } : {}),
+      ...(Object.keys(reads).length ? { deliveryReads: reads } : {}),
+    };
   } finally {
     prof.stop();
   }
@@ -191,6 +199,7 @@ export async function throughput(target, pop, o, say) {
     procs: result.procs,
     cpu: result.cpu,
     timeBreakdown: result.timeBreakdown,
+    deliveryReads: result.deliveryReads,
   };
 }
 

@@ -11,18 +11,23 @@ import { KafkaBus, keysAssigner } from '@chat/platform-kafka';
 import { AppModule } from './app.module';
 import { allowedOrigins, trustedProxies, type Env } from './config';
 import { serveWebClient } from './http/web-client';
+import { DeliveryHandlers } from './realtime/delivery.handlers';
 import { ChatSocketAdapter } from './realtime/socket.adapter';
 
 void bootstrapService(AppModule, (app) => {
   const bus = app.get(KafkaBus);
   const instance = bus.options.instanceId;
   const deliveries = bus.topic('deliveries');
+  const handlers = app.get(DeliveryHandlers);
   return {
     // Each replica has its own group, and reads of the deliveries only what is routed to it
     // (keyed by its id) or broadcast; every partition of its other topics (session events).
     groupId: `gateway-${instance}`,
     fromBeginning: false,
-    partitionAssigners: [keysAssigner((topic) => (topic === deliveries ? [instance, BROADCAST_DELIVERY_KEY] : undefined))],
+    // With DELIVERY_ROUTING=off, every partition (kafkajs' own assigner, one member).
+    partitionAssigners: bus.options.deliveryRouting === false ? undefined : [keysAssigner((topic) => (topic === deliveries ? [instance, BROADCAST_DELIVERY_KEY] : undefined))],
+    // Another gateway's deliveries on a shared partition are dropped unparsed.
+    skip: (topic, key) => handlers.foreign(topic, key),
     concurrency: 4,
     configure: (nest) => {
       const http = nest as NestExpressApplication;

@@ -17,6 +17,8 @@ export interface ServiceBootOptions {
   fromBeginning?: boolean;
   /** How the handlers' partitions are assigned (see KafkaTransportOptions). */
   partitionAssigners?: PartitionAssigner[];
+  /** Messages skipped by topic and key before they are parsed (see KafkaTransportOptions). */
+  skip?: (topic: string, key: string | null) => boolean;
   /** Extra HTTP set-up (the gateway's prefix, security headers, sockets). */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
@@ -64,7 +66,7 @@ export async function bootstrapService(module: Type, opts: ServiceBootOptions | 
     const bus = app.get(KafkaBus);
     const metrics = app.get(Metrics);
     app.connectMicroservice(
-      { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, keyConcurrency: opts.keyConcurrency, fromBeginning: opts.fromBeginning, partitionAssigners: opts.partitionAssigners, observe: metrics.observe, lag: metrics.observeLag }) },
+      { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, keyConcurrency: opts.keyConcurrency, fromBeginning: opts.fromBeginning, partitionAssigners: opts.partitionAssigners, skip: opts.skip, observe: metrics.observe, lag: metrics.observeLag }) },
       { inheritAppConfig: false },
     );
     await startupStep('connect to Kafka', () => untilKafkaAccepts(() => bus.connect(), { waitMs: kafkaWaitMs, say: (msg) => log('warn', msg) }), {

@@ -31,6 +31,13 @@ export const BaseEnvSchema = z.object({
    */
   ROUTES_CONNECT_LAG_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   /**
+   * `on`: messaging and presence route each push to the gateways that hold its recipients'
+   * sockets, and each gateway reads only its own. `off`: every push goes to every gateway, and
+   * gateways read every partition and push whatever its key (how it was before routing; the
+   * setting for a rolling upgrade from such a version, and the bench's comparison).
+   */
+  DELIVERY_ROUTING: z.enum(['on', 'off']).default('on'),
+  /**
    * The service's own Kafka principal: SASL mechanism and credentials (the chart
    * gives each service its own, with ACLs on its topics). Empty: an open broker.
    */

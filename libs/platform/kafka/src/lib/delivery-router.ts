@@ -87,6 +87,10 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
   }
 
   onApplicationBootstrap(): void {
+    if (this.bus.options.deliveryRouting === false) {
+      this.log.log('DELIVERY_ROUTING=off: every delivery is broadcast');
+      return;
+    }
     if (!this.snapshot) {
       this.log.warn('no snapshot source: every delivery is broadcast');
       return;

@@ -40,6 +40,20 @@ function sendMessage(): KafkaMessage {
 type Handle = (topic: string, partition: number, m: KafkaMessage, b: { firstOffset: string; lastOffset: string }, hb: () => Promise<void>, live: () => boolean) => Promise<boolean>;
 
 describe('KafkaTransport', () => {
+  it('skips, unparsed and unhandled, what `skip` names by topic and key, and hands on the rest', async () => {
+    const { bus } = fakeBus(0);
+    const seen: string[] = [];
+    const transport = new KafkaTransport(bus, { groupId: 'g', skip: (topic, key) => topic === 't.deliveries' && key === 'c1' });
+    transport.addHandler('messages.send', async (p: { text: string }) => void seen.push(p.text));
+    const handle = (transport as unknown as { handle: Handle }).handle.bind(transport);
+    const garbage = { ...sendMessage(), value: Buffer.from('not an envelope') } as KafkaMessage;
+    expect(await handle('t.deliveries', 0, garbage, { firstOffset: '7', lastOffset: '7' }, async () => undefined, () => true)).toBe(true);
+    // Skipped before parsing: no dead letter for what was never read.
+    expect(bus.produceRaw).not.toHaveBeenCalled();
+    expect(await handle('t.other', 0, sendMessage(), { firstOffset: '7', lastOffset: '7' }, async () => undefined, () => true)).toBe(true);
+    expect(seen).toEqual(['hi']);
+  });
+
   it('logs a message handled for longer than STUCK_AFTER_MS, with its place and attempt, and forgets it once done', async () => {
     const { bus } = fakeBus(0);
     const transport = new KafkaTransport(bus, { groupId: 'g' });

@@ -42,6 +42,11 @@ export interface KafkaTransportOptions {
   fromBeginning?: boolean;
   /** How the group's partitions are assigned (kafkajs' default otherwise); a gateway reads only its own deliveries' partitions. */
   partitionAssigners?: PartitionAssigner[];
+  /**
+   * Messages no handler here wants, told by their topic and key alone: skipped before their
+   * envelope is parsed (a gateway skips the deliveries of another gateway that shares its partition).
+   */
+  skip?: (topic: string, key: string | null) => boolean;
   /** Called around every handled message, for metrics and logging. */
   observe?: (type: string, ms: number, outcome: 'ok' | 'refused' | 'failed' | 'dead') => void;
   /** Called after each batch with how far the group is behind on that partition. */
@@ -265,6 +270,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): Promise<boolean> {
+    if (this.opts.skip?.(topic, message.key?.toString() ?? null)) return true;
     const raw = message.value?.toString() ?? '';
     let envelope: Envelope;
     try {

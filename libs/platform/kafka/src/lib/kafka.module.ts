@@ -42,6 +42,7 @@ export class KafkaModule {
             replies: opts.replies ?? false,
             fetchWaitMs: config.get('KAFKA_FETCH_WAIT_MS', { infer: true }),
             routesConnectLagMs: config.get('ROUTES_CONNECT_LAG_MS', { infer: true }),
+            deliveryRouting: config.get('DELIVERY_ROUTING', { infer: true }) !== 'off',
             sasl: saslOptions(config),
             ssl: config.get('KAFKA_TLS', { infer: true }),
           }),

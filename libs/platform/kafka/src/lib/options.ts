@@ -18,6 +18,8 @@ export interface KafkaOptions {
   fetchWaitMs: number;
   /** Fault injection for tests: how long a delivery router waits before applying a socket connect (0: not at all). */
   routesConnectLagMs?: number;
+  /** Whether pushes are routed to the gateways of their recipients (DELIVERY_ROUTING); false: broadcast, read whole. */
+  deliveryRouting?: boolean;
   /** SASL credentials of the service's own principal (none on an open broker). */
   sasl?: SASLOptions;
   /** TLS to the brokers (system trust store). */
