@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { TOPICS } from '@chat/contracts/bus';
+import { BROADCAST_DELIVERY_KEY, TOPICS } from '@chat/contracts/bus';
 import { ChatLoad, closeAll, connectedUser, http, ok, register, request, startPlatform, uniqueName, type LoadReport, type Platform, type ServiceName } from '@chat/testing';
 
 const RESULTS = join(__dirname, '../../test-results');
@@ -247,14 +247,19 @@ describe('faults: nothing acked is lost or doubled while processes die', () => {
     const load = new ChatLoad({ urls: () => platform.urls, messagesPerSender: 50, intervalMs: 20 });
     await load.setup();
     const poisoned = Object.entries(TOPICS).filter(([key]) => key !== 'replies' && key !== 'deadLetters');
-    for (const [, topic] of poisoned) {
+    for (const [key, topic] of poisoned) {
       const name = `${platform.namespace}.${topic}`;
+      // Deliveries are routed: a gateway reads only what is keyed by its id or the broadcast key,
+      // and skips, unparsed, another key that shares its partition. So the poison that must reach
+      // a gateway's dead-letter path is broadcast; the one keyed by a conversation is for nobody.
+      const poisonKey = key === 'deliveries' ? BROADCAST_DELIVERY_KEY : load.conversationId;
       await producer.send({
         topic: name,
         messages: [
           { key: load.conversationId, value: 'not json at all' },
+          ...(poisonKey === load.conversationId ? [] : [{ key: poisonKey, value: 'not json at all' }]),
           {
-            key: load.conversationId,
+            key: poisonKey,
             value: JSON.stringify({ id: 'p1', type: 'messages.send', version: 1, time: new Date().toISOString(), correlationId: 'p1', payload: { conversationId: { $gt: '' } } }),
           },
         ],

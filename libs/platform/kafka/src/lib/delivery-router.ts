@@ -145,23 +145,30 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
   /** Reads the gateways' events from `from` (ms) on; the index is complete once it has read what was there at the start. */
   private async follow(from: number): Promise<void> {
     const topic = this.bus.topic('gatewayEvents');
-    const admin = this.bus.kafka.admin();
-    let starts: { partition: number; offset: string }[];
-    let ends: { partition: number; high: string }[];
-    try {
-      await admin.connect();
-      starts = await admin.fetchTopicOffsetsByTimestamp(topic, from);
-      ends = await admin.fetchTopicOffsets(topic);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    const { starts, ends } = await this.offsets(topic, from);
     const startOf = new Map(starts.map((s) => [s.partition, BigInt(s.offset)]));
     this.catchingUp = new Map(ends.filter((e) => BigInt(e.high) > (startOf.get(e.partition) ?? 0n)).map((e) => [e.partition, BigInt(e.high)]));
     if (this.catchingUp.size === 0) this.completed();
     await this.run(topic, starts);
   }
 
-  private async run(topic: string, seekTo?: { partition: number; offset: string }[]): Promise<void> {
+  /** Where each partition of the topic has its first event at or after `from` (ms), and where it ends now. */
+  private async offsets(topic: string, from: number) {
+    const admin = this.bus.kafka.admin();
+    try {
+      await admin.connect();
+      return { starts: await admin.fetchTopicOffsetsByTimestamp(topic, from), ends: await admin.fetchTopicOffsets(topic) };
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Runs the consumer from the given offsets. It commits none: every start, a first one or one
+   * after a crash, reads again from ROUTES_LOOKBACK_MS before it, so a commit would only cost
+   * the broker a write every few seconds at rest.
+   */
+  private async run(topic: string, seekTo: { partition: number; offset: string }[]): Promise<void> {
     const { service, instanceId, fetchWaitMs } = this.bus.options;
     const consumer = this.bus.kafka.consumer({
       groupId: this.bus.group(`${service}.routes-${instanceId}`),
@@ -172,12 +179,12 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
     });
     this.consumer = consumer;
     this.bus.watch(consumer);
-    watchConsumer(consumer, this.log, () => this.stopping, () => this.run(topic));
+    watchConsumer(consumer, this.log, () => this.stopping, async () => this.run(topic, (await this.offsets(topic, Date.now() - ROUTES_LOOKBACK_MS)).starts));
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: false });
     const lag = this.bus.options.routesConnectLagMs ?? 0;
     await consumer.run({
-      autoCommitInterval: 5000,
+      autoCommit: false,
       eachMessage: async ({ partition, message }) => {
         const raw = message.value?.toString();
         if (raw && lag > 0 && this.complete && raw.includes('"type":"socket.connected"')) await sleep(lag);
@@ -185,7 +192,7 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
         this.reached(partition, BigInt(message.offset) + 1n);
       },
     });
-    for (const s of seekTo ?? []) consumer.seek({ topic, partition: s.partition, offset: s.offset });
+    for (const s of seekTo) consumer.seek({ topic, partition: s.partition, offset: s.offset });
   }
 
   private reached(partition: number, next: bigint): void {
