@@ -164,7 +164,7 @@ describe('DeliveryRouter', () => {
     expect(text).toContain('chat_delivery_route_sockets 1');
   });
 
-  it('forgets the sockets of a stopped gateway, of an earlier process, and of a silent one', () => {
+  it('forgets the sockets of a stopped gateway and of an earlier process, but not of a silent one', () => {
     const { router, complete, connect, event } = routerWithFakeBus();
     complete();
     const t = Date.now();
@@ -180,11 +180,9 @@ describe('DeliveryRouter', () => {
     connect('c', 'g2', 's3', t);
     event('gateway.stopped', { gatewayId: 'g2', at: new Date(t).toISOString() }, t);
     expect(router.index.has('c', 'g2')).toBe(false);
-    // Three leases without a word from g1.
-    router.sweep(t + 2500);
+    // Silence is what a broker outage looks like from here: the sockets stay.
+    router.sweep(t + 60_000);
     expect(router.index.has('b', 'g1')).toBe(true);
-    router.sweep(t + 3500);
-    expect(router.index.has('b', 'g1')).toBe(false);
   });
 
   it('ignores what is not a gateway event it knows', () => {

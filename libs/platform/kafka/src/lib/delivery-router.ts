@@ -19,8 +19,6 @@ export const ROUTES_LOOKBACK_MS = 60_000;
  * 40 repeated pushes when one of two gateways was killed under load: tests/faults.)
  */
 export const ROUTES_CLOCK_MARGIN_MS = 100;
-/** A gateway not heard from for this many of its leases is taken for dead, and its sockets leave the index. */
-const LEASES_TO_DEATH = 3;
 /** The lease assumed for a gateway known only from the snapshot, until its first heartbeat. */
 const UNKNOWN_LEASE_MS = 15_000;
 /** The routes consumer is alone in its group: a held fetch answers at once when an event comes, so an empty one may wait long. */
@@ -265,16 +263,16 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  /** Drops the gateways not heard from for LEASES_TO_DEATH leases, and what the catch-up no longer needs. */
+  /**
+   * Forgets what the catch-up no longer needs. A silent gateway is NOT taken for dead here: while
+   * the broker is away every gateway is silent, and dropping their sockets would stop the pushes
+   * to steady sockets for good (the fault suite's Kafka SIGKILL showed it: 5 sockets missed live
+   * pushes). Its sockets leave on `gateway.stopped` or a heartbeat from its next process; a
+   * gateway killed for good keeps stale entries, which cost pushes nobody reads, never a lost one.
+   */
   sweep(now: number): void {
     this.recent.prune(now);
     this.index.forgetGoneBefore(now - this.recent.windowMs);
-    for (const [gatewayId, beat] of this.beats) {
-      if (now - beat.seen <= LEASES_TO_DEATH * beat.leaseMs) continue;
-      const dropped = this.index.dropGateway(gatewayId, Infinity, now, this.recent.seq);
-      this.beats.delete(gatewayId);
-      if (dropped) this.log.warn(`gateway ${gatewayId} not heard from for ${Math.round((now - beat.seen) / 1000)} s: its ${dropped} sockets leave the index`);
-    }
   }
 
   async onApplicationShutdown(): Promise<void> {
