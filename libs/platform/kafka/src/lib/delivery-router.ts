@@ -19,8 +19,6 @@ export const ROUTES_LOOKBACK_MS = 60_000;
  * 40 repeated pushes when one of two gateways was killed under load: tests/faults.)
  */
 export const ROUTES_CLOCK_MARGIN_MS = 100;
-/** The lease assumed for a gateway known only from the snapshot, until its first heartbeat. */
-const UNKNOWN_LEASE_MS = 15_000;
 /** The routes consumer is alone in its group: a held fetch answers at once when an event comes, so an empty one may wait long. */
 const ROUTES_FETCH_WAIT_MS = 3000;
 
@@ -58,8 +56,8 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
   private consumer?: Consumer;
   private complete = false;
   private stopping = false;
-  /** Per gateway: when it was last heard from, its lease and its process's start. */
-  private readonly beats = new Map<string, { seen: number; leaseMs: number; startedAt?: number }>();
+  /** Per gateway: when its current process started (from its heartbeats). */
+  private readonly started = new Map<string, number>();
   /** Partition → the offset the lookback must reach before the index is complete. */
   private catchingUp?: Map<number, bigint>;
   private sweeper?: NodeJS.Timeout;
@@ -122,10 +120,7 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
         const taken = Date.now();
         const sockets = await this.snapshot!();
         if (this.stopping) return;
-        for (const s of sockets) {
-          this.index.connected(s);
-          if (!this.beats.has(s.gatewayId)) this.beats.set(s.gatewayId, { seen: taken, leaseMs: UNKNOWN_LEASE_MS });
-        }
+        for (const s of sockets) this.index.connected(s);
         await this.follow(taken - ROUTES_LOOKBACK_MS);
         this.sweeper = setInterval(() => this.sweep(Date.now()), 5000);
         this.sweeper.unref();
@@ -220,10 +215,9 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
         const e = EVENTS['socket.connected'].payload.safeParse(env.payload);
         if (!e.success) return;
         const at = Date.parse(e.data.at) || now;
-        const beat = this.beats.get(e.data.gatewayId);
         // A connect from before the gateway's current process started is of a socket already gone.
-        if (beat?.startedAt !== undefined && at < beat.startedAt) return;
-        if (!beat) this.beats.set(e.data.gatewayId, { seen: now, leaseMs: UNKNOWN_LEASE_MS });
+        const startedAt = this.started.get(e.data.gatewayId);
+        if (startedAt !== undefined && at < startedAt) return;
         const first = this.index.connected({ gatewayId: e.data.gatewayId, socketId: e.data.socketId, userId: e.data.userId, at });
         if (first && this.complete) this.catchUp(e.data.userId, e.data.gatewayId, at);
         return;
@@ -237,10 +231,10 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
         const e = EVENTS['gateway.heartbeat'].payload.safeParse(env.payload);
         if (!e.success) return;
         const startedAt = Date.parse(e.data.startedAt);
-        const known = this.beats.get(e.data.gatewayId);
+        const known = this.started.get(e.data.gatewayId);
         // A new process of the gateway: the sockets of the one before are gone.
-        if (known?.startedAt === undefined || known.startedAt < startedAt) this.index.dropGateway(e.data.gatewayId, startedAt, now, this.recent.seq);
-        this.beats.set(e.data.gatewayId, { seen: now, leaseMs: e.data.leaseMs, startedAt: Math.max(startedAt, known?.startedAt ?? 0) });
+        if (known === undefined || known < startedAt) this.index.dropGateway(e.data.gatewayId, startedAt, now, this.recent.seq);
+        this.started.set(e.data.gatewayId, Math.max(startedAt, known ?? 0));
         return;
       }
       case 'gateway.stopped': {
