@@ -1,14 +1,21 @@
-import { CHECK_PENDING_REQUESTS_INTERVAL_MS, fixKafkajsRequestQueue, type RequestQueueFields } from './request-queue-fix';
+import { CHECK_PENDING_REQUESTS_INTERVAL_MS, fixKafkajsRequestQueue, REQUEST_TIMEOUT_SWEEP_MS, watchedConnections, type RequestQueueFields, type RequestQueueTimeoutFields } from './request-queue-fix';
 
-type RequestQueueClass = { new (options: object): RequestQueueFields; prototype: RequestQueueFields };
+type Queue = RequestQueueFields & RequestQueueTimeoutFields & { scheduleRequestTimeoutCheck(): void };
+type RequestQueueClass = { new (options: object): Queue; prototype: Queue };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as RequestQueueClass;
 const original = RequestQueue.prototype.scheduleCheckPendingRequests;
+const originalTimeoutCheck = RequestQueue.prototype.scheduleRequestTimeoutCheck;
 const logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** kafkajs' own queue, as a broker connection makes it (one request in flight at most here). */
-function queue(): RequestQueueFields {
-  return new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 30_000, enforceRequestTimeout: false, clientId: 'spec', broker: 'b:9092', logger: () => logger });
+function queue(opts: { enforceRequestTimeout?: boolean; isConnected?: () => boolean } = {}): Queue {
+  return new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 30_000, enforceRequestTimeout: false, clientId: 'spec', broker: 'b:9092', logger: () => logger, ...opts });
+}
+
+/** An in-flight request as kafkajs' SocketRequest keeps it. */
+function inflight(sentAt: number, requestTimeout = 30_000) {
+  return { sentAt, requestTimeout, timeoutRequest: jest.fn() };
 }
 
 describe("kafkajs' RequestQueue at rest", () => {
@@ -27,11 +34,27 @@ describe("kafkajs' RequestQueue at rest", () => {
     expect(check.mock.calls.length).toBeGreaterThanOrEqual(40);
   });
 
+  it('as released, every connection checks its requests for a timeout every 100 ms', () => {
+    const q = queue({ enforceRequestTimeout: true, isConnected: () => true });
+    const request = inflight(Date.now());
+    q.inflight.set(1, request);
+    const now = jest.spyOn(Date, 'now');
+    originalTimeoutCheck.call(q);
+    expect(jest.getTimerCount()).toBe(1);
+    now.mockClear();
+    jest.advanceTimersByTime(1000);
+    // Ten wakeups a second per connection, each reading the clock for every request in flight.
+    expect(now.mock.calls.length).toBeGreaterThanOrEqual(10);
+    q.destroy();
+    now.mockRestore();
+  });
+
   describe('fixed', () => {
     beforeAll(() => fixKafkajsRequestQueue());
 
-    it('is the method kafkajs calls', () => {
+    it('are the methods kafkajs calls', () => {
       expect(RequestQueue.prototype.scheduleCheckPendingRequests).not.toBe(original);
+      expect(RequestQueue.prototype.scheduleRequestTimeoutCheck).not.toBe(originalTimeoutCheck);
     });
 
     it('arms no timer when nothing is pending and nothing is throttled', () => {
@@ -56,6 +79,42 @@ describe("kafkajs' RequestQueue at rest", () => {
       q.inflight.clear();
       jest.advanceTimersByTime(CHECK_PENDING_REQUESTS_INTERVAL_MS);
       expect(q.pending).toHaveLength(0);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('checks timeouts from one timer for every connection, once a second', () => {
+      const a = queue({ enforceRequestTimeout: true, isConnected: () => true });
+      const b = queue({ enforceRequestTimeout: true, isConnected: () => true });
+      a.scheduleRequestTimeoutCheck();
+      b.scheduleRequestTimeoutCheck();
+      expect(jest.getTimerCount()).toBe(1);
+      expect(watchedConnections()).toBe(2);
+      const late = inflight(Date.now(), 1500);
+      const fresh = inflight(Date.now());
+      a.inflight.set(1, late);
+      b.inflight.set(2, fresh);
+      jest.advanceTimersByTime(REQUEST_TIMEOUT_SWEEP_MS);
+      expect(late.timeoutRequest).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(REQUEST_TIMEOUT_SWEEP_MS);
+      // Past its 1.5 s, failed at the next sweep; the other is left alone.
+      expect(late.timeoutRequest).toHaveBeenCalledTimes(1);
+      expect(fresh.timeoutRequest).not.toHaveBeenCalled();
+      a.destroy();
+      b.destroy();
+      expect(watchedConnections()).toBe(0);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('forgets a connection that closed, and arms nothing when timeouts are not enforced', () => {
+      let connected = true;
+      const q = queue({ enforceRequestTimeout: true, isConnected: () => connected });
+      q.scheduleRequestTimeoutCheck();
+      expect(watchedConnections()).toBe(1);
+      connected = false;
+      jest.advanceTimersByTime(REQUEST_TIMEOUT_SWEEP_MS);
+      expect(watchedConnections()).toBe(0);
+      expect(jest.getTimerCount()).toBe(0);
+      queue().scheduleRequestTimeoutCheck();
       expect(jest.getTimerCount()).toBe(0);
     });
 

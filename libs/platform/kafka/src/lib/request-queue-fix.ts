@@ -10,6 +10,13 @@
  * needs one, a pending request (checked every 10 ms, or when the throttle ends) or a throttle
  * still running. Requests are sent at once when they can be, and a finished request checks
  * the queue itself, exactly as before.
+ *
+ * The second timer: every connection also checks its requests for a timeout every 100 ms
+ * (`scheduleRequestTimeoutCheck`), busy or not. A consumer always holds a fetch, so a service
+ * with six connections woke 60 times a second for it at rest, for timeouts of 30 s. The fix
+ * checks every connection of the process from one timer, once a second
+ * (REQUEST_TIMEOUT_SWEEP_MS): a timed-out request is failed up to a second later, nothing else
+ * changes.
  */
 
 /** The fields of kafkajs' RequestQueue the check reads (kafkajs/src/network/requestQueue). */
@@ -39,15 +46,71 @@ export function scheduleCheckPendingRequests(this: RequestQueueFields): void {
   }, delay);
 }
 
+/** How often the one sweep checks every connection's requests for a timeout (kafkajs: every 100 ms, per connection). */
+export const REQUEST_TIMEOUT_SWEEP_MS = 1000;
+
+/** The fields of kafkajs' RequestQueue the timeout check reads. */
+export interface RequestQueueTimeoutFields {
+  enforceRequestTimeout: boolean;
+  inflight: Map<number, { sentAt: number; requestTimeout: number; timeoutRequest(): void }>;
+  isConnected(): boolean;
+  destroy(): void;
+}
+
+const watched = new Set<RequestQueueTimeoutFields>();
+let sweeper: NodeJS.Timeout | undefined;
+
+/** Fails every request that has waited past its timeout, on every watched connection; forgets closed connections. */
+export function sweepRequestTimeouts(now = Date.now()): void {
+  for (const q of watched) {
+    q.inflight.forEach((request) => {
+      if (now - request.sentAt > request.requestTimeout) request.timeoutRequest();
+    });
+    if (!q.isConnected()) unwatch(q);
+  }
+}
+
+function unwatch(q: RequestQueueTimeoutFields): void {
+  watched.delete(q);
+  if (watched.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+/** Replaces kafkajs' per-connection 100 ms interval: the connection joins the one sweep. */
+export function scheduleRequestTimeoutCheck(this: RequestQueueTimeoutFields): void {
+  if (!this.enforceRequestTimeout) return;
+  this.destroy();
+  watched.add(this);
+  if (!sweeper) {
+    sweeper = setInterval(() => sweepRequestTimeouts(), REQUEST_TIMEOUT_SWEEP_MS);
+    // The connections keep the process alive; the sweep need not.
+    sweeper.unref();
+  }
+}
+
+/** How many connections the sweep watches (for tests). */
+export function watchedConnections(): number {
+  return watched.size;
+}
+
 let applied = false;
 
-/** Replaces the method on kafkajs' RequestQueue (once); returns the class it patched. */
+/** Replaces the methods on kafkajs' RequestQueue (once); returns the class it patched. */
 export function fixKafkajsRequestQueue(): { prototype: RequestQueueFields } {
   // Internal path, pinned by the lockfile (kafkajs 2.2.4); the spec fails if it moves.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueueFields };
+  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueueFields & RequestQueueTimeoutFields & { scheduleRequestTimeoutCheck(): void } };
   if (!applied) {
-    RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+    const proto = RequestQueue.prototype;
+    proto.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+    const destroy = proto.destroy;
+    proto.destroy = function (this: RequestQueueFields & RequestQueueTimeoutFields) {
+      destroy.call(this);
+      unwatch(this);
+    };
+    proto.scheduleRequestTimeoutCheck = scheduleRequestTimeoutCheck;
     applied = true;
   }
   return RequestQueue;

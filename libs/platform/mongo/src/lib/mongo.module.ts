@@ -3,6 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import { InjectConnection, MongooseModule } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import type { BaseEnv } from '@chat/platform-config';
+import { slowPoolChecks } from './pool-check-fix';
+
+slowPoolChecks();
 
 /** Readiness of the database: a ping that must answer within a second. */
 @Injectable()
