@@ -115,6 +115,10 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# The controller appends a no-op record to the metadata log every 500 ms by default, for
+# observers to see it alive; a one-node quorum has none. 5 s took 1.3 points off the broker's
+# CPU at rest (bench idle, alternated: 6.8 -> 5.5 % of a core).
+metadata.max.idle.interval.ms=5000
 # Topics are created on purpose, with their partition counts, by the services.
 auto.create.topics.enable=false
 `;
