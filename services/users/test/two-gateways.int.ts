@@ -13,7 +13,11 @@ const everyone: TestUser[] = [];
 beforeAll(async () => {
   // The routers hear of each new socket 400 ms late, as a router behind on the gateways' events
   // would: what is pushed to a user who just connected reaches the socket by its catch-up.
-  platform = await startPlatform({ replicas: { gateway: 2 }, env: { ROUTES_CONNECT_LAG_MS: '400' } });
+  // Leases of 5 s and a purge 3 s after a lapse, so the last test sees a killed gateway forgotten.
+  platform = await startPlatform({
+    replicas: { gateway: 2 },
+    env: { ROUTES_CONNECT_LAG_MS: '400', PRESENCE_LEASE_MS: '5000', PRESENCE_DEFAULT_LEASE_MS: '5000', PRESENCE_CHECK_MS: '1000', PRESENCE_PURGE_AFTER_MS: '3000' },
+  });
   for (const u of platform.urls) await warmUp(u);
 }, Number(process.env['TEST_START_TIMEOUT_MS'] ?? 60_000) + 300_000);
 
@@ -181,6 +185,45 @@ describe('routing', () => {
       expect(await metric(port('messaging'), 'chat_deliveries_sent_total', 'how="catch_up"')).toBeGreaterThanOrEqual(5);
     } finally {
       for (const tab of tabs) tab.socket.close();
+    }
+  });
+
+  // Last: it kills gateway 1.
+  it('a gateway killed for good is forgotten once presence purges it, and pushes stop going to it', async () => {
+    await untilRouted();
+    const a = await on(0, 'fa');
+    const b = await on(1, 'fb');
+    const bHere = await anotherTab(platform.urls[0]!, b);
+    try {
+      const { conversation } = await ok(a.socket, 'conversation:direct', { userId: b.user.id });
+      await bHere.pushes.waitFor('conversation:updated', (p) => p.conversation.id === conversation.id);
+      let n = 0;
+      /** Routed delivery events messaging produced for `count` messages from a to b (b's tab on gateway 0 gets each). */
+      const routedFor = async (count: number): Promise<number> => {
+        const before = await metric(port('messaging'), 'chat_deliveries_sent_total', 'how="routed"');
+        for (let i = 0; i < count; i++) {
+          const clientMsgId = `f${n++}`;
+          await ok(a.socket, 'message:send', { conversationId: conversation.id, clientMsgId, text: clientMsgId });
+          await bHere.pushes.waitFor('message:new', (p) => p.message.clientMsgId === clientMsgId);
+        }
+        return (await metric(port('messaging'), 'chat_deliveries_sent_total', 'how="routed"')) - before;
+      };
+      const bothGateways = await routedFor(5);
+      const sockets = await metric(port('messaging'), 'chat_delivery_route_sockets');
+      await platform.signal('gateway', 1, 'SIGKILL');
+      // No socket of the dead gateway said goodbye: the routers keep them until presence forgets it
+      // (a lease of 5 s, its probe, then 3 s of silence).
+      const until = Date.now() + 60_000;
+      while ((await metric(port('messaging'), 'chat_delivery_route_sockets')) >= sockets) {
+        if (Date.now() > until) throw new Error('messaging never dropped the sockets of the killed gateway');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      // Each message now goes to gateway 0 alone: half the routed events, and b still gets every one.
+      const oneGateway = await routedFor(5);
+      expect(oneGateway).toBeGreaterThan(0);
+      expect(bothGateways).toBe(2 * oneGateway);
+    } finally {
+      bHere.socket.close();
     }
   });
 });

@@ -165,6 +165,22 @@ describe('PresenceService', () => {
     expect(w.pushes.presenceOf('alice').map((p) => p.online)).toEqual([true, false, true]);
   });
 
+  it('a gateway silent for the purge period after its lapse is forgotten, and the routers are told once', async () => {
+    await beat('gw-b');
+    await connect('alice', 's1', 'gw-a');
+    await connect('bob', 's2', 'gw-b');
+    // gw-a dies; gw-b keeps beating. Lapse after one lease, then the purge period.
+    const PURGE = 10 * 60 * 1000;
+    await advanceBeating(LEASE + 2 * CHECK, ['gw-b']);
+    expect(w.pushes.forgets).toEqual([]);
+    await advanceBeating(PURGE, ['gw-b']);
+    expect(w.pushes.forgets.map((f) => f.gatewayId)).toEqual(['gw-a']);
+    expect([...w.repo.connections.values()].filter((c) => c.gatewayId === 'gw-a')).toEqual([]);
+    await advanceBeating(PURGE, ['gw-b']);
+    // Forgotten once; the live gateway never.
+    expect(w.pushes.forgets.map((f) => f.gatewayId)).toEqual(['gw-a']);
+  });
+
   it('a heartbeat from a new process of the gateway voids the sockets of the old one, keeping the new one’s', async () => {
     await connect('alice', 's1');
     await connect('bob', 's2');

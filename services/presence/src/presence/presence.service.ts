@@ -294,6 +294,8 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
         } else if (!lease.live && now - Math.max(lease.expiresAt, lease.lastSeenAt) > this.purgeAfterMs) {
           await this.repo.deleteConnectionsBefore(lease.gatewayId, Infinity);
           await this.repo.deleteLease(lease.gatewayId);
+          // Before forgetting it here: if the bus refuses, the next tick does all of this again.
+          await this.events.forgotten(lease.gatewayId, now);
           for (const c of this.connections.ofGateway(lease.gatewayId)) this.connections.remove(c.gatewayId, c.socketId);
           this.leases.delete(lease.gatewayId);
         }

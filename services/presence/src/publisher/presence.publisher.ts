@@ -37,4 +37,9 @@ export class PresencePublisher {
   probe(gatewayId: string, at: number): Promise<void> {
     return this.bus.emit('presence.probe', gatewayId, { gatewayId, at: new Date(at).toISOString() });
   }
+
+  /** Tells the delivery routers a gateway is forgotten: its sockets are gone for good. */
+  forgotten(gatewayId: string, at: number): Promise<void> {
+    return this.bus.emit('gateway.forgotten', gatewayId, { gatewayId, at: new Date(at).toISOString() });
+  }
 }

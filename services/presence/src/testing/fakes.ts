@@ -95,6 +95,7 @@ export interface Pushed {
 export class FakePublisher implements Pick<PresencePublisher, keyof PresencePublisher> {
   readonly sent: Pushed[] = [];
   readonly probes: { gatewayId: string; at: number }[] = [];
+  readonly forgets: { gatewayId: string; at: number }[] = [];
   /** How many of the next sends fail (the broker away). */
   failing = 0;
   /** Where a probe goes (the test routes it back to the service, in partition order). */
@@ -131,6 +132,11 @@ export class FakePublisher implements Pick<PresencePublisher, keyof PresencePubl
   probe(gatewayId: string, at: number): Promise<void> {
     this.probes.push({ gatewayId, at });
     this.onProbe?.(gatewayId, at);
+    return Promise.resolve();
+  }
+
+  forgotten(gatewayId: string, at: number): Promise<void> {
+    this.forgets.push({ gatewayId, at });
     return Promise.resolve();
   }
 

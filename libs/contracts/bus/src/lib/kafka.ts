@@ -394,6 +394,12 @@ export const EVENTS = {
   },
   'gateway.stopped': { topic: TOPICS.gatewayEvents, payload: z.object({ gatewayId: z.string(), at: z.string() }) },
   /**
+   * Presence forgot a gateway: its lease lapsed (a probe confirmed it) and nothing came from it
+   * for PRESENCE_PURGE_AFTER_MS after. Its sockets from before `at` are gone for good, for
+   * presence and for the delivery routers, which stop routing to them. Keyed by the gateway.
+   */
+  'gateway.forgotten': { topic: TOPICS.gatewayEvents, payload: z.object({ gatewayId: z.string(), at: z.string() }) },
+  /**
    * Presence-internal: sent by the presence service to itself, keyed by the gateway, so it comes
    * back behind everything already queued on that gateway's partition. A lease only lapses when
    * its probe returns with the lease still unrenewed, so a presence service that is merely behind

@@ -185,11 +185,34 @@ describe('DeliveryRouter', () => {
     expect(router.index.has('b', 'g1')).toBe(true);
   });
 
+  it('drops a gateway presence forgot, ignores replays of its old connects, and hears its next process', async () => {
+    const { router, emitted, complete, connect, event } = routerWithFakeBus();
+    complete();
+    const t = Date.now();
+    const startedAt = new Date(t - 60_000).toISOString();
+    event('gateway.heartbeat', { gatewayId: 'g1', at: new Date(t - 50_000).toISOString(), leaseMs: 1000, socketCount: 1, startedAt }, t);
+    connect('a', 'g1', 's1', t - 40_000, t);
+    connect('a', 'g2', 's2', t - 40_000, t);
+    event('gateway.forgotten', { gatewayId: 'g1', at: new Date(t).toISOString() }, t);
+    expect(router.index.has('a', 'g1')).toBe(false);
+    await router.deliver([item(['a'])]);
+    expect(emitted.map((e) => e.key)).toEqual(['g2']);
+    // A late beat of the forgotten process, then a replay of its socket's connect: nothing comes back.
+    event('gateway.heartbeat', { gatewayId: 'g1', at: new Date(t - 30_000).toISOString(), leaseMs: 1000, socketCount: 1, startedAt }, t + 1);
+    connect('a', 'g1', 's1', t - 40_000, t + 1);
+    expect(router.index.has('a', 'g1')).toBe(false);
+    // A new process of g1, and a socket on it: routed again.
+    event('gateway.heartbeat', { gatewayId: 'g1', at: new Date(t + 5000).toISOString(), leaseMs: 1000, socketCount: 0, startedAt: new Date(t + 4000).toISOString() }, t + 5000);
+    connect('a', 'g1', 's3', t + 6000, t + 6000);
+    expect(router.index.has('a', 'g1')).toBe(true);
+  });
+
   it('ignores what is not a gateway event it knows', () => {
     const { router } = routerWithFakeBus();
     router.apply('not json', 0);
     router.apply(JSON.stringify({ type: 'socket.connected', payload: { gatewayId: 1 } }), 0);
     router.apply(JSON.stringify({ type: 'presence.probe', payload: { gatewayId: 'g1', at: new Date().toISOString() } }), 0);
+    router.apply(JSON.stringify({ type: 'gateway.forgotten', payload: { gatewayId: 'g1' } }), 0);
     expect(router.index.size).toBe(0);
   });
 });

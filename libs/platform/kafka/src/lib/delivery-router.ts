@@ -243,6 +243,17 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
         this.index.dropGateway(e.data.gatewayId, Infinity, now, this.recent.seq);
         return;
       }
+      case 'gateway.forgotten': {
+        // Presence judged the gateway dead (a lapsed lease, then its purge period in silence):
+        // its sockets go, and a connect from before `at` (a replay) is ignored from now on. A
+        // process of it that speaks later is heard as usual.
+        const e = EVENTS['gateway.forgotten'].payload.safeParse(env.payload);
+        if (!e.success) return;
+        this.index.dropGateway(e.data.gatewayId, Infinity, now, this.recent.seq);
+        const at = Date.parse(e.data.at) || now;
+        this.started.set(e.data.gatewayId, Math.max(at, this.started.get(e.data.gatewayId) ?? 0));
+        return;
+      }
       default:
     }
   }
@@ -261,8 +272,9 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
    * Forgets what the catch-up no longer needs. A silent gateway is NOT taken for dead here: while
    * the broker is away every gateway is silent, and dropping their sockets would stop the pushes
    * to steady sockets for good (the fault suite's Kafka SIGKILL showed it: 5 sockets missed live
-   * pushes). Its sockets leave on `gateway.stopped` or a heartbeat from its next process; a
-   * gateway killed for good keeps stale entries, which cost pushes nobody reads, never a lost one.
+   * pushes). Its sockets leave on `gateway.stopped`, a heartbeat from its next process, or
+   * `gateway.forgotten`: presence's word that its lease lapsed and it stayed silent for the purge
+   * period after (10 minutes by default), when presence forgets its sockets too.
    */
   sweep(now: number): void {
     this.recent.prune(now);
