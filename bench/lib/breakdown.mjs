@@ -7,10 +7,14 @@
 /** What the table shows, in the order a message crosses them. */
 export const STEPS = [
   { label: 'gateway: message:send to its ack', service: 'gateway', metric: 'chat_socket_request_seconds', labels: { event: 'message:send' } },
+  // A Kafka hop: the record's produce (its timestamp) to the consumer's batch (chat_bus_hop_seconds).
+  { label: 'Kafka hop: the command to messaging', service: 'messaging', metric: 'chat_bus_hop_seconds', labels: { topic: 'chat.messaging.commands.v1' } },
   { label: 'messaging: messages.send handled', service: 'messaging', metric: 'chat_handler_seconds', labels: { type: 'messages.send', outcome: 'ok' } },
   { label: '  of which: store (insert)', service: 'messaging', metric: 'chat_messaging_send_step_seconds', labels: { step: 'store' } },
   { label: '  of which: push (delivery and answer produced)', service: 'messaging', metric: 'chat_messaging_send_step_seconds', labels: { step: 'push' } },
   { label: '  of which: record (timeline)', service: 'messaging', metric: 'chat_messaging_send_step_seconds', labels: { step: 'record' } },
+  { label: 'Kafka hop: the answer to the gateway', service: 'gateway', metric: 'chat_bus_hop_seconds', labels: { topic: 'chat.replies.v1' } },
+  { label: 'Kafka hop: the delivery to the gateway', service: 'gateway', metric: 'chat_bus_hop_seconds', labels: { topic: 'chat.deliveries.v1' } },
   { label: 'delivery: pushed by messaging to pushed by the gateway', service: 'gateway', metric: 'chat_delivery_lag_seconds', labels: {} },
 ];
 

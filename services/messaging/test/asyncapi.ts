@@ -72,7 +72,7 @@ const TOPIC_NOTES: Record<TopicKey, string> = {
     "Commands to the messaging service, keyed by conversation id (conversations.list by caller): one partition owns a conversation, assigns its seq and handles its messages in order. Also carries messaging's own conversation.projected.",
   presenceCommands: 'Commands to the presence service (request-reply).',
   mediaCommands: 'v1.1 files: messaging claims the uploads of a send (media.claim, request-reply, keyed by the sender) and releases the attachments of deleted messages (attachments.released). Never the bytes: those go over HTTP between the gateway and media.',
-  replies: "Answers to commands, keyed by the asking process's id (envelope.replyTo); each requester reads them with a group of its own.",
+  replies: "Answers to commands, keyed by the asking process's reply key (envelope.replyTo: its id, with a suffix that puts gateways on the lower half of the partitions and other services on the upper); each requester reads its partition with a group of its own.",
   userEvents: 'Facts about users.',
   conversationEvents: "The users service's conversation membership changes, with the full state and a version; keyed by conversation id.",
   contactEvents: 'Contact list changes, and (v1.1) blocks: who blocks whom, keyed by the blocker.',

@@ -83,7 +83,7 @@ export const TOPICS = {
   presenceCommands: 'chat.presence.commands.v1',
   /** v1.1 files: claims of uploads (keyed by uploader) and releases of their bytes. */
   mediaCommands: 'chat.media.commands.v1',
-  /** Replies to commands, keyed by the asking process's id. */
+  /** Replies to commands, keyed by the asking process's reply key (its id, maybe with a suffix: replyKey). */
   replies: 'chat.replies.v1',
   /** Facts. */
   userEvents: 'chat.user.events.v1',
@@ -107,7 +107,8 @@ export const DEFAULT_PARTITIONS: Record<TopicKey, number> = {
   messagingCommands: 8,
   presenceCommands: 2,
   mediaCommands: 2,
-  replies: 4,
+  /** Gateways' replies on the lower half, the other services' on the upper (replyKey in @chat/platform-kafka). */
+  replies: 8,
   userEvents: 2,
   conversationEvents: 4,
   contactEvents: 2,

@@ -65,8 +65,9 @@ export async function bootstrapService(module: Type, opts: ServiceBootOptions | 
     await opts.configure?.(app);
     const bus = app.get(KafkaBus);
     const metrics = app.get(Metrics);
+    bus.hop = metrics.observeHop;
     app.connectMicroservice(
-      { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, keyConcurrency: opts.keyConcurrency, fromBeginning: opts.fromBeginning, partitionAssigners: opts.partitionAssigners, skip: opts.skip, observe: metrics.observe, lag: metrics.observeLag }) },
+      { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, keyConcurrency: opts.keyConcurrency, fromBeginning: opts.fromBeginning, partitionAssigners: opts.partitionAssigners, skip: opts.skip, observe: metrics.observe, lag: metrics.observeLag, hop: metrics.observeHop }) },
       { inheritAppConfig: false },
     );
     await startupStep('connect to Kafka', () => untilKafkaAccepts(() => bus.connect(), { waitMs: kafkaWaitMs, say: (msg) => log('warn', msg) }), {

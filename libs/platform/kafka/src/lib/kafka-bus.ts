@@ -7,7 +7,7 @@ import { WriteBatcher } from '@chat/platform-batching';
 import { isTransient } from './errors';
 import { watchConsumer } from './consumer-watch';
 import { groupName, KAFKA_OPTIONS, topicName, type KafkaOptions } from './options';
-import { ownKeyAssigner } from './own-key-assigner';
+import { replyAssigner } from './own-key-assigner';
 import { fixKafkajsAutoCommit } from './auto-commit-fix';
 import { fixKafkajsRequestQueue } from './request-queue-fix';
 
@@ -60,6 +60,8 @@ export class KafkaBus implements OnApplicationShutdown {
   private probeTimer?: NodeJS.Timeout;
   /** When a broker last answered one of this process's clients (a fetch, a heartbeat, a produce). */
   private lastHeard = 0;
+  /** The key replies to this process carry (its instance id, maybe with a suffix: replyKey), set when its reply consumer is assigned. */
+  private replyTo: string;
   /** Resolved by the first group join of a reply consumer: the one connect() starts or one that replaced it after a crash. */
   private repliesJoined?: { promise: Promise<void>; resolve: () => void };
   /** The topics this service may write (TOPIC_ACCESS); undefined for a client that is not one of the platform's services. */
@@ -67,6 +69,7 @@ export class KafkaBus implements OnApplicationShutdown {
   private readonly readable?: ReadonlySet<string>;
 
   constructor(@Inject(KAFKA_OPTIONS) readonly options: KafkaOptions) {
+    this.replyTo = options.instanceId;
     if (isServiceName(options.service)) {
       this.writable = new Set(TOPIC_ACCESS[options.service].produce.map((key) => this.topic(key)));
       this.readable = new Set(TOPIC_ACCESS[options.service].consume.map((key) => this.topic(key)));
@@ -193,7 +196,7 @@ export class KafkaBus implements OnApplicationShutdown {
     if (!this.options.replies) throw new Error('this process does not listen for replies');
     const refused = this.refusal(topicName(this.options.namespace, COMMANDS[type].topic));
     if (refused) throw refused;
-    const env = this.envelope(type, payload, opts.correlationId, this.options.instanceId);
+    const env = this.envelope(type, payload, opts.correlationId, this.replyTo);
     const timeoutMs = opts.timeoutMs ?? 10000;
     return new Promise<CommandReply<T>>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -208,6 +211,15 @@ export class KafkaBus implements OnApplicationShutdown {
         reject(new ChatError('UNAVAILABLE', 'the message bus is unavailable; try again'));
       });
     });
+  }
+
+  /** Called for each reply as it arrives, with its hop in ms (bootstrap points it at the metrics). */
+  hop?: (topic: string, ms: number) => void;
+
+  /** A topic's name without the deployment's namespace, for metrics' labels. */
+  unqualified(topic: string): string {
+    const ns = this.options.namespace;
+    return ns && topic.startsWith(`${ns}.`) ? topic.slice(ns.length + 1) : topic;
   }
 
   /** Answers a command (used by the transport). */
@@ -257,8 +269,8 @@ export class KafkaBus implements OnApplicationShutdown {
       // The only member of its group: no rebalance to hear about, so a heartbeat now and then.
       sessionTimeout: 15000,
       heartbeatInterval: 5000,
-      // Only the partition replies to this process land on (they are keyed by its instance id).
-      partitionAssigners: [ownKeyAssigner(this.options.instanceId)],
+      // Only the partition replies to this process land on (keyed by its reply key), in its lane.
+      partitionAssigners: [replyAssigner(this.options.instanceId, this.options.service === 'gateway' ? 'gateways' : 'services', (key) => (this.replyTo = key))],
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
     });
     this.replyConsumer = consumer;
@@ -277,8 +289,9 @@ export class KafkaBus implements OnApplicationShutdown {
       await consumer.run({
         // Not after every batch (see auto-commit-fix): a commit round trip would hold up the next reply.
         autoCommitInterval: 1000,
-        eachMessage: async ({ message }) => {
-          if (message.key?.toString() !== this.options.instanceId || !message.value) return;
+        eachMessage: async ({ topic, message }) => {
+          if (message.key?.toString() !== this.replyTo || !message.value) return;
+          this.hop?.(this.unqualified(topic), Date.now() - Number(message.timestamp));
           let parsed: ReplyPayload;
           try {
             parsed = ReplyPayloadSchema.parse((JSON.parse(message.value.toString()) as Envelope).payload);

@@ -11,6 +11,7 @@ function fakeBus(failures: number) {
   const bus = {
     options: { namespace: 't', service: 'messaging' },
     topic: (name: string) => `t.${name}`,
+    unqualified: (topic: string) => topic.replace(/^t\./, ''),
     mayRead: () => true,
     watch: () => undefined,
     reply: jest.fn((_to: string, _correlationId: string, payload: unknown) => {
@@ -52,6 +53,32 @@ describe('KafkaTransport', () => {
     expect(bus.produceRaw).not.toHaveBeenCalled();
     expect(await handle('t.other', 0, sendMessage(), { firstOffset: '7', lastOffset: '7' }, async () => undefined, () => true)).toBe(true);
     expect(seen).toEqual(['hi']);
+  });
+
+  it('reports each message\'s hop (its produce to the batch), by topic without the namespace', async () => {
+    const { bus } = fakeBus(0);
+    const hops: [string, number][] = [];
+    const transport = new KafkaTransport(bus, { groupId: 'g', hop: (topic, ms) => hops.push([topic, ms]) });
+    transport.addHandler('messages.send', async () => undefined);
+    const now = Date.now();
+    const messages = [
+      { ...sendMessage(), timestamp: String(now - 3) },
+      { ...sendMessage(), offset: '8', timestamp: String(now - 1) },
+    ] as KafkaMessage[];
+    const batch = {
+      topic: 't.chat.messaging.commands.v1',
+      partition: 0,
+      messages,
+      firstOffset: () => '7',
+      lastOffset: () => '8',
+      offsetLag: () => '0',
+    };
+    const eachBatch = (transport as unknown as { eachBatch: (p: object) => Promise<void> }).eachBatch.bind(transport);
+    await eachBatch({ batch, resolveOffset: () => undefined, heartbeat: async () => undefined, isRunning: () => true, isStale: () => false, commitOffsetsIfNecessary: async () => undefined });
+    expect(hops.map(([t]) => t)).toEqual(['chat.messaging.commands.v1', 'chat.messaging.commands.v1']);
+    expect(hops[0]![1]).toBeGreaterThanOrEqual(3);
+    expect(hops[1]![1]).toBeGreaterThanOrEqual(1);
+    expect(hops[0]![1]).toBeLessThan(1000);
   });
 
   it('logs a message handled for longer than STUCK_AFTER_MS, with its place and attempt, and forgets it once done', async () => {

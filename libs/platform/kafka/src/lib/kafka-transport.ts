@@ -49,6 +49,12 @@ export interface KafkaTransportOptions {
   skip?: (topic: string, key: string | null) => boolean;
   /** Called around every handled message, for metrics and logging. */
   observe?: (type: string, ms: number, outcome: 'ok' | 'refused' | 'failed' | 'dead') => void;
+  /**
+   * Called for each message of a batch, as it arrives, with its topic (without the namespace)
+   * and the milliseconds since its produce (the record's timestamp): one Kafka hop. Not for
+   * history topics, which are read from their beginning.
+   */
+  hop?: (topic: string, ms: number) => void;
   /** Called after each batch with how far the group is behind on that partition. */
   lag?: (topic: string, partition: number, lag: number) => void;
 }
@@ -197,6 +203,11 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     const bounds = { firstOffset: batch.firstOffset() ?? '0', lastOffset: batch.lastOffset() };
+    if (this.opts.hop && !this.historyTopics.has(batch.topic)) {
+      const now = Date.now();
+      const topic = this.bus.unqualified(batch.topic);
+      for (const m of batch.messages) this.opts.hop(topic, now - Number(m.timestamp));
+    }
     const keys = this.opts.keyConcurrency ?? 1;
     if (keys <= 1) {
       for (const message of batch.messages) {

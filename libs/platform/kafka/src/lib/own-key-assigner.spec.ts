@@ -1,5 +1,5 @@
 import { AssignerProtocol, type Cluster, type PartitionMetadata } from 'kafkajs';
-import { keysAssigner, ownKeyAssigner, partitionOfKey } from './own-key-assigner';
+import { keysAssigner, ownKeyAssigner, partitionOfKey, replyAssigner, replyKey } from './own-key-assigner';
 
 const partitions = (n: number): PartitionMetadata[] =>
   Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
@@ -26,6 +26,37 @@ describe('ownKeyAssigner', () => {
   it('spreads instances over the partitions', () => {
     const spread = new Set(Array.from({ length: 64 }, (_, i) => partitionOfKey('t', partitions(8), `instance-${i}`)));
     expect(spread.size).toBe(8);
+  });
+});
+
+describe('replyKey', () => {
+  it("puts every gateway's replies on the lower half of the partitions and every other service's on the upper", () => {
+    for (const n of [2, 4, 8, 16]) {
+      const split = Math.ceil(n / 2);
+      for (let i = 0; i < 40; i++) {
+        const gw = replyKey('replies', partitions(n), `gateway-${i}-x`, 'gateways');
+        const svc = replyKey('replies', partitions(n), `auth-${i}-y`, 'services');
+        expect(partitionOfKey('replies', partitions(n), gw)).toBeLessThan(split);
+        expect(partitionOfKey('replies', partitions(n), svc)).toBeGreaterThanOrEqual(split);
+        // The instance id itself when it already lands in the lane, else with the first suffix that does.
+        expect(gw === `gateway-${i}-x` || gw.startsWith(`gateway-${i}-x.`)).toBe(true);
+      }
+    }
+  });
+
+  it('keeps the instance id on a topic of one partition', () => {
+    expect(replyKey('replies', partitions(1), 'auth-1', 'services')).toBe('auth-1');
+  });
+
+  it('assigns the partition of the key it tells the bus', async () => {
+    const cluster = { findTopicPartitionMetadata: () => partitions(8) } as unknown as Cluster;
+    let told = '';
+    const assigner = replyAssigner('users-42-abc', 'services', (key) => (told = key))({ cluster, groupId: 'g', logger: undefined as never });
+    const [member] = await assigner.assign({ members: [{ memberId: 'm1', memberMetadata: Buffer.alloc(0) }], topics: ['replies'] });
+    const decoded = AssignerProtocol.MemberAssignment.decode(member!.memberAssignment)!;
+    expect(told).toBe(replyKey('replies', partitions(8), 'users-42-abc', 'services'));
+    expect(decoded.assignment).toEqual({ replies: [partitionOfKey('replies', partitions(8), told)] });
+    expect(decoded.assignment['replies']![0]).toBeGreaterThanOrEqual(4);
   });
 });
 

@@ -11,6 +11,7 @@ export class Metrics {
   readonly handled: Histogram<'type' | 'outcome'>;
   readonly errors: Counter<'code'>;
   readonly lag: Gauge<'topic' | 'partition'>;
+  readonly hop: Histogram<'topic'>;
 
   constructor() {
     // The event-loop delay is sampled every 100 ms, not every 10 (prom-client's default): each
@@ -29,6 +30,13 @@ export class Metrics {
       labelNames: ['code'],
       registers: [this.registry],
     });
+    this.hop = new Histogram({
+      name: 'chat_bus_hop_seconds',
+      help: "A Kafka hop: the message's produce (its timestamp) to this consumer's batch, by topic",
+      labelNames: ['topic'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [this.registry],
+    });
     this.lag = new Gauge({
       name: 'chat_consumer_lag',
       help: 'Messages the consumer group is behind, by topic and partition (after the last batch)',
@@ -36,6 +44,11 @@ export class Metrics {
       registers: [this.registry],
     });
   }
+
+  /** The bus's hop hook: how long a message took from its produce to this consumer (its topic, without the namespace). */
+  observeHop = (topic: string, ms: number): void => {
+    this.hop.observe({ topic }, Math.max(0, ms) / 1000);
+  };
 
   /** The transport's lag hook. */
   observeLag = (topic: string, partition: number, lag: number): void => {
