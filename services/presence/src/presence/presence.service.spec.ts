@@ -174,7 +174,7 @@ describe('PresenceService', () => {
     await advanceBeating(LEASE + 2 * CHECK, ['gw-b']);
     expect(w.pushes.forgets).toEqual([]);
     await advanceBeating(PURGE, ['gw-b']);
-    expect(w.pushes.forgets.map((f) => f.gatewayId)).toEqual(['gw-a']);
+    expect(w.pushes.forgets).toEqual([{ gatewayId: 'gw-a', at: expect.any(Number), startedAt: Date.parse(started) }]);
     expect([...w.repo.connections.values()].filter((c) => c.gatewayId === 'gw-a')).toEqual([]);
     await advanceBeating(PURGE, ['gw-b']);
     // Forgotten once; the live gateway never.

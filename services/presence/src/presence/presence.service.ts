@@ -295,7 +295,7 @@ export class PresenceService implements OnApplicationBootstrap, OnApplicationShu
           await this.repo.deleteConnectionsBefore(lease.gatewayId, Infinity);
           await this.repo.deleteLease(lease.gatewayId);
           // Before forgetting it here: if the bus refuses, the next tick does all of this again.
-          await this.events.forgotten(lease.gatewayId, now);
+          await this.events.forgotten(lease.gatewayId, now, lease.startedAt);
           for (const c of this.connections.ofGateway(lease.gatewayId)) this.connections.remove(c.gatewayId, c.socketId);
           this.leases.delete(lease.gatewayId);
         }

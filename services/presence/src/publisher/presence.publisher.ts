@@ -39,7 +39,7 @@ export class PresencePublisher {
   }
 
   /** Tells the delivery routers a gateway is forgotten: its sockets are gone for good. */
-  forgotten(gatewayId: string, at: number): Promise<void> {
-    return this.bus.emit('gateway.forgotten', gatewayId, { gatewayId, at: new Date(at).toISOString() });
+  forgotten(gatewayId: string, at: number, startedAt: number | null): Promise<void> {
+    return this.bus.emit('gateway.forgotten', gatewayId, { gatewayId, at: new Date(at).toISOString(), startedAt: startedAt === null ? null : new Date(startedAt).toISOString() });
   }
 }

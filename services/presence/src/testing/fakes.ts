@@ -95,7 +95,7 @@ export interface Pushed {
 export class FakePublisher implements Pick<PresencePublisher, keyof PresencePublisher> {
   readonly sent: Pushed[] = [];
   readonly probes: { gatewayId: string; at: number }[] = [];
-  readonly forgets: { gatewayId: string; at: number }[] = [];
+  readonly forgets: { gatewayId: string; at: number; startedAt: number | null }[] = [];
   /** How many of the next sends fail (the broker away). */
   failing = 0;
   /** Where a probe goes (the test routes it back to the service, in partition order). */
@@ -135,8 +135,8 @@ export class FakePublisher implements Pick<PresencePublisher, keyof PresencePubl
     return Promise.resolve();
   }
 
-  forgotten(gatewayId: string, at: number): Promise<void> {
-    this.forgets.push({ gatewayId, at });
+  forgotten(gatewayId: string, at: number, startedAt: number | null): Promise<void> {
+    this.forgets.push({ gatewayId, at, startedAt });
     return Promise.resolve();
   }
 

@@ -397,9 +397,14 @@ export const EVENTS = {
   /**
    * Presence forgot a gateway: its lease lapsed (a probe confirmed it) and nothing came from it
    * for PRESENCE_PURGE_AFTER_MS after. Its sockets from before `at` are gone for good, for
-   * presence and for the delivery routers, which stop routing to them. Keyed by the gateway.
+   * presence and for the delivery routers, which stop routing to them. `startedAt` is the
+   * process presence forgot (null if it never heard its heartbeat): a router that has heard a
+   * later process of the gateway keeps that one's sockets. Keyed by the gateway.
    */
-  'gateway.forgotten': { topic: TOPICS.gatewayEvents, payload: z.object({ gatewayId: z.string(), at: z.string() }) },
+  'gateway.forgotten': {
+    topic: TOPICS.gatewayEvents,
+    payload: z.object({ gatewayId: z.string(), at: z.string(), startedAt: z.string().nullable().optional() }),
+  },
   /**
    * Presence-internal: sent by the presence service to itself, keyed by the gateway, so it comes
    * back behind everything already queued on that gateway's partition. A lease only lapses when

@@ -207,6 +207,27 @@ describe('DeliveryRouter', () => {
     expect(router.index.has('a', 'g1')).toBe(true);
   });
 
+  it('keeps the sockets of a later process when presence forgets the one before it', () => {
+    const { router, complete, connect, event } = routerWithFakeBus();
+    complete();
+    const t = Date.now();
+    const old = new Date(t - 600_000).toISOString();
+    event('gateway.heartbeat', { gatewayId: 'g1', at: new Date(t - 590_000).toISOString(), leaseMs: 1000, socketCount: 1, startedAt: old }, t);
+    connect('a', 'g1', 's1', t - 590_000, t);
+    // A new process of g1 beats and takes a socket before presence's forget (of the old one) gets here.
+    event('gateway.heartbeat', { gatewayId: 'g1', at: new Date(t - 2000).toISOString(), leaseMs: 1000, socketCount: 0, startedAt: new Date(t - 3000).toISOString() }, t);
+    connect('b', 'g1', 's2', t - 1000, t);
+    event('gateway.forgotten', { gatewayId: 'g1', at: new Date(t).toISOString(), startedAt: old }, t);
+    expect(router.index.has('a', 'g1')).toBe(false);
+    expect(router.index.has('b', 'g1')).toBe(true);
+    // Forgotten without a known process (presence never heard its heartbeat): only what connected before `at` goes.
+    connect('c', 'g3', 's3', t - 5000, t);
+    connect('d', 'g3', 's4', t + 10, t + 10);
+    event('gateway.forgotten', { gatewayId: 'g3', at: new Date(t).toISOString(), startedAt: null }, t + 20);
+    expect(router.index.has('c', 'g3')).toBe(false);
+    expect(router.index.has('d', 'g3')).toBe(true);
+  });
+
   it('ignores what is not a gateway event it knows', () => {
     const { router } = routerWithFakeBus();
     router.apply('not json', 0);

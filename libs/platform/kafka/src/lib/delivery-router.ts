@@ -245,13 +245,17 @@ export class DeliveryRouter implements OnApplicationBootstrap, OnApplicationShut
       }
       case 'gateway.forgotten': {
         // Presence judged the gateway dead (a lapsed lease, then its purge period in silence):
-        // its sockets go, and a connect from before `at` (a replay) is ignored from now on. A
-        // process of it that speaks later is heard as usual.
+        // its sockets from before `at` go, and a replayed connect from before `at` is ignored
+        // from now on. A later process of it is heard as usual, even one whose first heartbeat
+        // got here before this (presence decided on what it had handled then): its sockets stay.
         const e = EVENTS['gateway.forgotten'].payload.safeParse(env.payload);
         if (!e.success) return;
-        this.index.dropGateway(e.data.gatewayId, Infinity, now, this.recent.seq);
+        const known = this.started.get(e.data.gatewayId);
+        const forgotten = e.data.startedAt ? Date.parse(e.data.startedAt) : undefined;
+        if (known !== undefined && forgotten !== undefined && known > forgotten) return;
         const at = Date.parse(e.data.at) || now;
-        this.started.set(e.data.gatewayId, Math.max(at, this.started.get(e.data.gatewayId) ?? 0));
+        this.index.dropGateway(e.data.gatewayId, at, now, this.recent.seq);
+        this.started.set(e.data.gatewayId, Math.max(at, known ?? 0));
         return;
       }
       default:
