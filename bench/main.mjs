@@ -338,8 +338,8 @@ function table(report) {
   for (const n of names) {
     const steps = report.targets[n].timeBreakdown;
     if (!steps?.length) continue;
-    out.push(`  ${n}: where a message's time goes (mean over the window, from the services' /metrics):`);
-    for (const s of steps) out.push(`    ${s.step.padEnd(56)} ${String(s.meanMs).padStart(8)} ms  (${s.count})`);
+    out.push(`  ${n}: where a message's time goes (mean over the window, and p99 estimated from the buckets, from the services' /metrics):`);
+    for (const s of steps) out.push(`    ${s.step.padEnd(56)} ${String(s.meanMs).padStart(8)} ms  p99 ≈ ${String(s.p99Ms ?? '-').padStart(7)} ms  (${s.count})`);
   }
   for (const n of names) {
     const reads = report.targets[n].deliveryReads;

@@ -38,6 +38,39 @@ function sumAndCount(samples, metric, labels) {
   return { sum: pick('_sum'), count: pick('_count') };
 }
 
+/**
+ * A quantile of a histogram's observations over the window, from the buckets' deltas, as
+ * Prometheus' histogram_quantile estimates it (linear within the bucket that holds it).
+ */
+export function bucketQuantile(beforeSamples, afterSamples, metric, labels, q) {
+  const match = (s) => s.name === `${metric}_bucket` && Object.entries(labels).every(([k, v]) => s.labels[k] === v);
+  const cumulative = (samples) => {
+    const byLe = new Map();
+    for (const s of samples.filter(match)) byLe.set(s.labels.le, (byLe.get(s.labels.le) ?? 0) + s.value);
+    return byLe;
+  };
+  const a = cumulative(beforeSamples);
+  const b = cumulative(afterSamples);
+  const les = [...b.keys()].sort((x, y) => (x === '+Inf' ? 1 : y === '+Inf' ? -1 : Number(x) - Number(y)));
+  const total = (b.get('+Inf') ?? 0) - (a.get('+Inf') ?? 0);
+  if (total <= 0) return null;
+  const rank = q * total;
+  let prevLe = 0;
+  let prevCount = 0;
+  for (const le of les) {
+    const count = (b.get(le) ?? 0) - (a.get(le) ?? 0);
+    if (count >= rank) {
+      if (le === '+Inf') return prevLe; // beyond the last bound: the bound is all we know
+      const upper = Number(le);
+      const inBucket = count - prevCount;
+      return inBucket > 0 ? prevLe + ((upper - prevLe) * (rank - prevCount)) / inBucket : upper;
+    }
+    prevLe = Number(le);
+    prevCount = count;
+  }
+  return null;
+}
+
 /** Scrapes every service with a metrics URL; a service that does not answer is left out. */
 export async function scrapeAll(urls) {
   const pages = {};
@@ -66,7 +99,9 @@ export function breakdown(before, after) {
     const b = total(after);
     const count = b.count - a.count;
     if (count <= 0) continue;
-    rows.push({ step: step.label, count, meanMs: Math.round(((b.sum - a.sum) / count) * 1e6) / 1e3 });
+    // The p99 from the buckets (one replica's; the first), an estimate within its bucket.
+    const p99 = bucketQuantile(before[names[0]], after[names[0]], step.metric, step.labels, 0.99);
+    rows.push({ step: step.label, count, meanMs: Math.round(((b.sum - a.sum) / count) * 1e6) / 1e3, ...(p99 === null ? {} : { p99Ms: Math.round(p99 * 1e6) / 1e3 }) });
   }
   return rows;
 }
