@@ -44,7 +44,7 @@ export function replyKey(topic: string, partitions: PartitionMetadata[], instanc
  * partition that key lands on.
  */
 export function replyAssigner(instanceId: string, lane: ReplyLane, onKey: (key: string) => void): PartitionAssigner {
-  return keysAssigner(() => undefined, (topic, partitions) => {
+  return keysAssigner((topic, partitions) => {
     const key = replyKey(topic, partitions, instanceId, lane);
     onKey(key);
     return [key];
@@ -57,10 +57,7 @@ export function replyAssigner(instanceId: string, lane: ReplyLane, onKey: (key: 
  * the deliveries keyed by its own id and by the broadcast key this way, and every partition
  * of the session events.
  */
-export function keysAssigner(
-  keysOf: (topic: string) => readonly string[] | undefined,
-  keysFor?: (topic: string, partitions: PartitionMetadata[]) => readonly string[],
-): PartitionAssigner {
+export function keysAssigner(keysOf: (topic: string, partitions: PartitionMetadata[]) => readonly string[] | undefined): PartitionAssigner {
   return ({ cluster }) => ({
     name: 'OwnKeyAssigner',
     version: 0,
@@ -68,7 +65,7 @@ export function keysAssigner(
       const assignment = Object.fromEntries(
         topics.map((topic) => {
           const partitions = cluster.findTopicPartitionMetadata(topic);
-          const keys = keysFor ? keysFor(topic, partitions) : keysOf(topic);
+          const keys = keysOf(topic, partitions);
           if (!keys) return [topic, partitions.map((p) => p.partitionId)];
           return [topic, [...new Set(keys.map((key) => partitionOfKey(topic, partitions, key)))].sort((a, b) => a - b)];
         }),
