@@ -7,7 +7,7 @@ import { cleanupOpenApiDoc } from 'nestjs-zod';
 import { REST_MAX_BODY } from '@chat/contracts';
 import { bootstrapService } from '@chat/platform-bootstrap';
 import { BROADCAST_DELIVERY_KEY } from '@chat/contracts/bus';
-import { KafkaBus, keysAssigner } from '@chat/platform-kafka';
+import { KafkaBus } from '@chat/platform-kafka';
 import { AppModule } from './app.module';
 import { allowedOrigins, trustedProxies, type Env } from './config';
 import { serveWebClient } from './http/web-client';
@@ -24,8 +24,12 @@ void bootstrapService(AppModule, (app) => {
     // (keyed by its id) or broadcast; every partition of its other topics (session events).
     groupId: `gateway-${instance}`,
     fromBeginning: false,
-    // With DELIVERY_ROUTING=off, every partition (kafkajs' own assigner, one member).
-    partitionAssigners: bus.options.deliveryRouting === false ? undefined : [keysAssigner((topic) => (topic === deliveries ? [instance, BROADCAST_DELIVERY_KEY] : undefined))],
+    // Its replies in the same consumer: an answer and its push, produced together, come in one fetch.
+    // With DELIVERY_ROUTING=off, every partition of the deliveries.
+    soleMember: {
+      replies: true,
+      keysOf: (topic) => (topic === deliveries && bus.options.deliveryRouting !== false ? [instance, BROADCAST_DELIVERY_KEY] : undefined),
+    },
     // Another gateway's deliveries on a shared partition are dropped unparsed.
     skip: (topic, key) => handlers.foreign(topic, key),
     concurrency: 4,

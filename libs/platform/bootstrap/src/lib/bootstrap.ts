@@ -1,9 +1,8 @@
 import { Logger as NestLogger, type INestApplication, type Type } from '@nestjs/common';
-import type { PartitionAssigner } from 'kafkajs';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { KafkaBus, KafkaTransport } from '@chat/platform-kafka';
+import { KafkaBus, KafkaTransport, type KafkaTransportOptions } from '@chat/platform-kafka';
 import { Metrics } from '@chat/platform-observability';
 import { envMs, startupLine, startupStep, untilKafkaAccepts } from './startup';
 
@@ -15,8 +14,8 @@ export interface ServiceBootOptions {
   keyConcurrency?: number;
   /** Where a new consumer group starts: gateways only care about what comes after they start. */
   fromBeginning?: boolean;
-  /** How the handlers' partitions are assigned (see KafkaTransportOptions). */
-  partitionAssigners?: PartitionAssigner[];
+  /** A group of this process alone: the partitions it reads, and whether its replies too (see KafkaTransportOptions). */
+  soleMember?: KafkaTransportOptions['soleMember'];
   /** Messages skipped by topic and key before they are parsed (see KafkaTransportOptions). */
   skip?: (topic: string, key: string | null) => boolean;
   /** Extra HTTP set-up (the gateway's prefix, security headers, sockets). */
@@ -67,7 +66,7 @@ export async function bootstrapService(module: Type, opts: ServiceBootOptions | 
     const metrics = app.get(Metrics);
     bus.hop = metrics.observeHop;
     app.connectMicroservice(
-      { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, keyConcurrency: opts.keyConcurrency, fromBeginning: opts.fromBeginning, partitionAssigners: opts.partitionAssigners, skip: opts.skip, observe: metrics.observe, lag: metrics.observeLag, hop: metrics.observeHop }) },
+      { strategy: new KafkaTransport(bus, { groupId: opts.groupId, concurrency: opts.concurrency, keyConcurrency: opts.keyConcurrency, fromBeginning: opts.fromBeginning, soleMember: opts.soleMember, skip: opts.skip, observe: metrics.observe, lag: metrics.observeLag, hop: metrics.observeHop }) },
       { inheritAppConfig: false },
     );
     await startupStep('connect to Kafka', () => untilKafkaAccepts(() => bus.connect(), { waitMs: kafkaWaitMs, say: (msg) => log('warn', msg) }), {

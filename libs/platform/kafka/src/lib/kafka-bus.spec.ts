@@ -1,6 +1,8 @@
+import type { PartitionMetadata } from 'kafkajs';
 import { DEFAULT_PARTITIONS } from '@chat/contracts/bus';
 import { KafkaBus } from './kafka-bus';
 import type { KafkaOptions } from './options';
+import { partitionOfKey } from './own-key-assigner';
 
 const options = (service: string): KafkaOptions => ({
   brokers: ['127.0.0.1:1'],
@@ -67,9 +69,14 @@ describe('KafkaBus.connect', () => {
         return {};
       },
     };
-    const producer = { connect: async () => void calls.push('producer connect'), disconnect: async () => void calls.push('producer disconnect') };
+    const producer = {
+      connect: async () => void calls.push('producer connect'),
+      disconnect: async () => void calls.push('producer disconnect'),
+      sendBatch: async ({ topicMessages }: { topicMessages: { topic: string; messages: { key: string; value: string }[] }[] }) => void sent.push(...topicMessages.flatMap((t) => t.messages.map((m) => ({ topic: t.topic, ...m })))),
+    };
+    const sent: { topic: string; key: string; value: string }[] = [];
     Object.assign(bus, { kafka: { admin: () => admin, consumer }, producer });
-    return Object.assign(calls, { emitters });
+    return Object.assign(calls, { emitters, sent });
   }
   let brokerDown = false;
 
@@ -128,6 +135,33 @@ describe('KafkaBus.connect', () => {
     fakeKafka(bus);
     await bus.connect();
     expect(bus.isHealthy()).toBe(true);
+    await bus.onApplicationShutdown();
+  });
+
+  it("with its replies read by the transport's consumer, starts no reply consumer and settles a request from the reply handed to it", async () => {
+    const bus = new KafkaBus(options('gateway'));
+    const calls = fakeKafka(bus);
+    bus.readRepliesElsewhere();
+    await bus.connect();
+    expect(calls.filter((c) => c.startsWith('consumer'))).toEqual([]);
+    expect(() => bus.readRepliesElsewhere()).toThrow('before connect()');
+
+    // The assigner asks which partition of the replies to read: the reply key's, in the gateways' lane.
+    const partitions = Array.from({ length: 8 }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 })) as PartitionMetadata[];
+    expect(bus.replyKeysOf('t.chat.deliveries.v1', partitions)).toBeUndefined();
+    const [key] = bus.replyKeysOf('t.chat.replies.v1', partitions)!;
+    expect(partitionOfKey('t.chat.replies.v1', partitions, key!)).toBeLessThan(4);
+
+    const answer = bus.request('messages.send', 'c1', { conversationId: 'c1', text: 'hi', clientMsgId: 'm1' } as never, { timeoutMs: 5000 });
+    for (let i = 0; i < 20 && calls.sent.length === 0; i++) await new Promise((r) => setImmediate(r));
+    const request = JSON.parse(calls.sent[0]!.value) as { id: string; replyTo: string };
+    expect(request.replyTo).toBe(key);
+    const reply = (to: string, data: unknown) => ({ key: Buffer.from(to), value: Buffer.from(JSON.stringify({ payload: { inReplyTo: request.id, ok: true, data } })) });
+    // Another process's reply on a shared partition, and garbage, settle nothing.
+    bus.takeReply(reply('gateway-2', { wrong: true }));
+    bus.takeReply({ key: Buffer.from(key!), value: Buffer.from('not json') });
+    bus.takeReply(reply(key!, { message: 'stored' }));
+    await expect(answer).resolves.toEqual({ message: 'stored' });
     await bus.onApplicationShutdown();
   });
 });

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 import { ChatError } from '@chat/contracts';
 import { COMMANDS, EVENTS, isServiceName, ReplyPayloadSchema, TOPIC_ACCESS, TOPICS, type CommandReply, type CommandRequest, type CommandType, type Envelope, type EventPayload, type EventType, type ReplyPayload, type TopicKey } from '@chat/contracts/bus';
 import { WriteBatcher } from '@chat/platform-batching';
 import { isTransient } from './errors';
 import { watchConsumer } from './consumer-watch';
 import { groupName, KAFKA_OPTIONS, topicName, type KafkaOptions } from './options';
-import { replyAssigner } from './own-key-assigner';
+import { replyAssigner, replyKey, type ReplyLane } from './own-key-assigner';
 import { fixKafkajsAutoCommit } from './auto-commit-fix';
 import { fixKafkajsRequestQueue } from './request-queue-fix';
 
@@ -50,6 +50,8 @@ export class KafkaBus implements OnApplicationShutdown {
   private readonly producer: Producer;
   private admin?: Admin;
   private replyConsumer?: Consumer;
+  /** Set by a transport whose consumer reads this process's replies (readRepliesElsewhere): connect() starts no reply consumer. */
+  private repliesElsewhere = false;
   /** Whatever is produced while a batch is in flight goes out together in the next one. */
   // A produce that fails through one message (over the broker's size limit) is retried message by message,
   // so only its own caller fails; an outage fails the batch at once.
@@ -105,7 +107,7 @@ export class KafkaBus implements OnApplicationShutdown {
       await this.admin.connect();
       await this.ensureTopics();
       await this.producer.connect();
-      if (this.options.replies) await this.listenForReplies();
+      if (this.options.replies && !this.repliesElsewhere) await this.listenForReplies();
     } catch (err) {
       // Nothing half-connected is left behind: a caller may try again (a principal not made yet).
       await this.admin.disconnect().catch(() => undefined);
@@ -259,6 +261,49 @@ export class KafkaBus implements OnApplicationShutdown {
     return items.map(() => undefined);
   }
 
+  private get lane(): ReplyLane {
+    return this.options.service === 'gateway' ? 'gateways' : 'services';
+  }
+
+  /**
+   * Hands this process's replies to the transport's consumer, when its group has this process alone
+   * (a gateway replica): one fetch then brings the answers and the deliveries together, where two
+   * consumers made two fetches a message. Called before connect(), which then starts no reply
+   * consumer; the transport reads the partition `replyKeysOf` names and hands each reply to `takeReply`.
+   */
+  readRepliesElsewhere(): void {
+    if (this.connected) throw new Error('readRepliesElsewhere() comes before connect()');
+    this.repliesElsewhere = true;
+  }
+
+  /**
+   * For the assigner of a consumer that reads this process's replies: on the replies topic, the key
+   * they carry for its partition count (replyKey), which this process then puts in its requests'
+   * replyTo; undefined for any other topic.
+   */
+  replyKeysOf(topic: string, partitions: PartitionMetadata[]): string[] | undefined {
+    if (topic !== this.topic('replies')) return undefined;
+    this.replyTo = replyKey(topic, partitions, this.options.instanceId, this.lane);
+    return [this.replyTo];
+  }
+
+  /** Settles the request a reply answers; ignores another process's reply (a shared partition), a malformed one and a late one. */
+  takeReply(message: Pick<KafkaMessage, 'key' | 'value'>): void {
+    if (message.key?.toString() !== this.replyTo || !message.value) return;
+    let parsed: ReplyPayload;
+    try {
+      parsed = ReplyPayloadSchema.parse((JSON.parse(message.value.toString()) as Envelope).payload);
+    } catch {
+      return;
+    }
+    const pending = this.pending.get(parsed.inReplyTo);
+    if (!pending) return;
+    this.pending.delete(parsed.inReplyTo);
+    clearTimeout(pending.timer);
+    if (parsed.ok) pending.resolve(parsed.data);
+    else pending.reject(new ChatError(parsed.error.code, parsed.error.message));
+  }
+
   /** Starts the reply consumer; at start-up waits for its first join, on a restart only for it to run. */
   private async listenForReplies(waitForJoin = true): Promise<void> {
     const consumer = this.kafka.consumer({
@@ -270,7 +315,7 @@ export class KafkaBus implements OnApplicationShutdown {
       sessionTimeout: 15000,
       heartbeatInterval: 5000,
       // Only the partition replies to this process land on (keyed by its reply key), in its lane.
-      partitionAssigners: [replyAssigner(this.options.instanceId, this.options.service === 'gateway' ? 'gateways' : 'services', (key) => (this.replyTo = key))],
+      partitionAssigners: [replyAssigner(this.options.instanceId, this.lane, (key) => (this.replyTo = key))],
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
     });
     this.replyConsumer = consumer;
@@ -290,20 +335,8 @@ export class KafkaBus implements OnApplicationShutdown {
         // Not after every batch (see auto-commit-fix): a commit round trip would hold up the next reply.
         autoCommitInterval: 1000,
         eachMessage: async ({ topic, message }) => {
-          if (message.key?.toString() !== this.replyTo || !message.value) return;
-          this.hop?.(this.unqualified(topic), Date.now() - Number(message.timestamp));
-          let parsed: ReplyPayload;
-          try {
-            parsed = ReplyPayloadSchema.parse((JSON.parse(message.value.toString()) as Envelope).payload);
-          } catch {
-            return;
-          }
-          const pending = this.pending.get(parsed.inReplyTo);
-          if (!pending) return;
-          this.pending.delete(parsed.inReplyTo);
-          clearTimeout(pending.timer);
-          if (parsed.ok) pending.resolve(parsed.data);
-          else pending.reject(new ChatError(parsed.error.code, parsed.error.message));
+          if (message.key?.toString() === this.replyTo) this.hop?.(this.unqualified(topic), Date.now() - Number(message.timestamp));
+          this.takeReply(message);
         },
       });
     } catch (err) {

@@ -1,8 +1,9 @@
-import type { KafkaMessage } from 'kafkajs';
+import { AssignerProtocol, type Cluster, type KafkaMessage, type PartitionMetadata } from 'kafkajs';
 import { Observable } from 'rxjs';
 import type { Envelope } from '@chat/contracts/bus';
 import type { KafkaBus } from './kafka-bus';
 import { KafkaTransport, STUCK_AFTER_MS } from './kafka-transport';
+import { partitionOfKey } from './own-key-assigner';
 
 /** A bus whose produce fails for the first `failures` calls, as when the broker is away. */
 function fakeBus(failures: number) {
@@ -79,6 +80,42 @@ describe('KafkaTransport', () => {
     expect(hops[0]![1]).toBeGreaterThanOrEqual(3);
     expect(hops[1]![1]).toBeGreaterThanOrEqual(1);
     expect(hops[0]![1]).toBeLessThan(1000);
+  });
+
+  it("reads its process's replies in its own consumer when it is its group's only member, and hands them to the bus", async () => {
+    const taken: string[] = [];
+    const handled: string[] = [];
+    const bus = {
+      ...fakeBus(0).bus,
+      readRepliesElsewhere: jest.fn(),
+      replyKeysOf: (topic: string) => (topic === 't.replies' ? ['gateway-1.2'] : undefined),
+      takeReply: (m: KafkaMessage) => void taken.push(m.offset),
+    } as unknown as KafkaBus;
+    const transport = new KafkaTransport(bus, { groupId: 'g', soleMember: { replies: true, keysOf: (topic) => (topic === 't.deliveries' ? ['gateway-1', '*'] : undefined) } });
+    // At construction, before the bootstrap connects the bus: it must start no reply consumer of its own.
+    expect(bus.readRepliesElsewhere).toHaveBeenCalledTimes(1);
+    transport.addHandler('messages.send', async () => void handled.push('send'));
+
+    // Its assigner: the reply key's partition of the replies, the keys' of the deliveries, all of the rest.
+    const parts = (n: number) => Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 })) as PartitionMetadata[];
+    const cluster = { findTopicPartitionMetadata: (topic: string) => parts(topic === 't.sessions' ? 3 : 8) } as unknown as Cluster;
+    const assigner = (transport as unknown as { soleMemberAssigner: (o: object) => (c: object) => { assign: (g: object) => Promise<{ memberAssignment: Buffer }[]> } }).soleMemberAssigner(
+      (transport as unknown as { opts: { soleMember: object } }).opts.soleMember,
+    )({ cluster, groupId: 'g', logger: undefined });
+    const [member] = await assigner.assign({ members: [{ memberId: 'm1', memberMetadata: Buffer.alloc(0) }], topics: ['t.replies', 't.deliveries', 't.sessions'] });
+    const { assignment } = AssignerProtocol.MemberAssignment.decode(member!.memberAssignment)!;
+    expect(assignment['t.replies']).toEqual([partitionOfKey('t.replies', parts(8), 'gateway-1.2')]);
+    expect(assignment['t.deliveries']).toEqual([...new Set([partitionOfKey('t.deliveries', parts(8), 'gateway-1'), partitionOfKey('t.deliveries', parts(8), '*')])].sort((a, b) => a - b));
+    expect(assignment['t.sessions']).toEqual([0, 1, 2]);
+
+    // A batch of replies goes to the bus, message by message, each offset resolved; no handler sees it.
+    const resolved: string[] = [];
+    const batch = { topic: 't.replies', partition: 0, messages: [sendMessage(), { ...sendMessage(), offset: '8' }], firstOffset: () => '7', lastOffset: () => '8', offsetLag: () => '0' };
+    const eachBatch = (transport as unknown as { eachBatch: (p: object) => Promise<void> }).eachBatch.bind(transport);
+    await eachBatch({ batch, resolveOffset: (o: string) => void resolved.push(o), heartbeat: async () => undefined, isRunning: () => true, isStale: () => false, commitOffsetsIfNecessary: async () => undefined });
+    expect(taken).toEqual(['7', '8']);
+    expect(resolved).toEqual(['7', '8']);
+    expect(handled).toEqual([]);
   });
 
   it('logs a message handled for longer than STUCK_AFTER_MS, with its place and attempt, and forgets it once done', async () => {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
-import type { Consumer, EachBatchPayload, KafkaMessage, PartitionAssigner } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage, PartitionMetadata } from 'kafkajs';
 import { PinoLogger } from 'nestjs-pino';
 import { storage, Store } from 'nestjs-pino/storage';
 import { isObservable } from 'rxjs';
@@ -12,6 +12,7 @@ import { watchConsumer } from './consumer-watch';
 import { isTransient } from './errors';
 import type { KafkaBus } from './kafka-bus';
 import { topicName } from './options';
+import { keysAssigner } from './own-key-assigner';
 
 /** What a handler gets beside its payload (`@Ctx()`). */
 export interface KafkaContext {
@@ -40,8 +41,18 @@ export interface KafkaTransportOptions {
    */
   keyConcurrency?: number;
   fromBeginning?: boolean;
-  /** How the group's partitions are assigned (kafkajs' default otherwise); a gateway reads only its own deliveries' partitions. */
-  partitionAssigners?: PartitionAssigner[];
+  /**
+   * For a group with this process as its only member (a gateway replica's): which partitions it
+   * reads, named by the keys whose messages land on them (`keysOf`; undefined for a topic: all of
+   * it), and whether it also reads this process's replies. A gateway reads its own and the
+   * broadcast deliveries' partitions, and its replies in the same consumer, so that one fetch
+   * brings a message's answer and its push (produced together) instead of two consumers' fetches.
+   * Without it, kafkajs' own assigner shares the partitions among the group's members.
+   */
+  soleMember?: {
+    keysOf?: (topic: string, partitions: PartitionMetadata[]) => readonly string[] | undefined;
+    replies?: boolean;
+  };
   /**
    * Messages no handler here wants, told by their topic and key alone: skipped before their
    * envelope is parsed (a gateway skips the deliveries of another gateway that shares its partition).
@@ -89,12 +100,19 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   /** The messages being handled now, so that one that never finishes is seen in the log instead of stalling its partition in silence. */
   private readonly inHand = new Set<{ type: string; correlationId: string; topic: string; partition: number; offset: string; started: number; attempt: number }>();
   private stuckSweep?: NodeJS.Timeout;
+  /** The replies topic, when this consumer reads the process's replies (soleMember.replies). */
+  private readonly repliesTopic?: string;
 
   constructor(
     private readonly bus: KafkaBus,
     private readonly opts: KafkaTransportOptions,
   ) {
     super();
+    if (opts.soleMember?.replies) {
+      // Before the bootstrap connects the bus, so that it starts no reply consumer of its own.
+      bus.readRepliesElsewhere();
+      this.repliesTopic = bus.topic('replies');
+    }
   }
 
   listen(callback: (err?: unknown) => void): void {
@@ -115,13 +133,16 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       topics.add(topic);
       if (handler.extras?.['history']) this.historyTopics.add(topic);
     }
+    if (this.repliesTopic) topics.add(this.repliesTopic);
     if (topics.size === 0) return;
     this.running = true;
     this.stuckSweep = setInterval(() => this.reportStuck(Date.now()), STUCK_SWEEP_MS);
     this.stuckSweep.unref();
     const history = await this.historyEnds();
     const joined = await this.startConsumer([...topics]);
-    await Promise.race([joined, sleep(15000)]);
+    // A request sent before the join would have its reply written ahead of where the new group
+    // starts reading: a consumer that reads the replies is waited for (the start-up step bounds it).
+    await (this.repliesTopic ? joined : Promise.race([joined, sleep(15000)]));
     if (this.historyTopics.size === 0) return;
     if (!(await Promise.race([history.read.then(() => true), sleep(HISTORY_WAIT_MS).then(() => false)]))) {
       this.log.warn(`serving before the history of ${[...this.historyTopics].join(', ')} was read`);
@@ -173,7 +194,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
       // (3 s here stretched the SIGSTOP scenario's stall from 12 to 23 s).
       heartbeatInterval: 1000,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 3000 },
-      ...(this.opts.partitionAssigners ? { partitionAssigners: this.opts.partitionAssigners } : {}),
+      ...(this.opts.soleMember ? { partitionAssigners: [this.soleMemberAssigner(this.opts.soleMember)] } : {}),
     });
     this.consumer = consumer;
     this.bus.watch(consumer);
@@ -201,12 +222,26 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     return joined;
   }
 
+  private soleMemberAssigner({ keysOf, replies }: NonNullable<KafkaTransportOptions['soleMember']>) {
+    return keysAssigner((topic, partitions) => (replies ? this.bus.replyKeysOf(topic, partitions) : undefined) ?? keysOf?.(topic, partitions));
+  }
+
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     const bounds = { firstOffset: batch.firstOffset() ?? '0', lastOffset: batch.lastOffset() };
     if (this.opts.hop && !this.historyTopics.has(batch.topic)) {
       const now = Date.now();
       const topic = this.bus.unqualified(batch.topic);
       for (const m of batch.messages) this.opts.hop(topic, now - Number(m.timestamp));
+    }
+    if (batch.topic === this.repliesTopic) {
+      // Answers to this process's requests: settled at once, none is handled twice (a late one finds nothing waiting).
+      for (const message of batch.messages) {
+        this.bus.takeReply(message);
+        resolveOffset(message.offset);
+      }
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+      return;
     }
     const keys = this.opts.keyConcurrency ?? 1;
     if (keys <= 1) {
