@@ -40,6 +40,9 @@ export { freePort, portInUse } from '../lib/util.mjs';
  * | kafkaBrokers   | KAFKA_BROKERS (skip broker) | start one        |
  * | mongoUrl       | MONGO_URL (skip FerretDB)   | start one        |
  * | s3             | S3_ENDPOINT (skip SeaweedFS), with S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY | start one |
+ *
+ * The broker itself also reads CHAT_KAFKA_HEAP (384m), CHAT_KAFKA_JVM_OPTS and
+ * CHAT_KAFKA_SERVER_PROPS (`key=value;key=value`, over kafka.mjs's server.properties).
  */
 export function resolveInfraOptions(options = {}, env = process.env) {
   const profile = options.profile ?? env.CHAT_PROFILE ?? 'dev';

@@ -121,6 +121,13 @@ group.initial.rebalance.delay.ms=0
 metadata.max.idle.interval.ms=5000
 # Topics are created on purpose, with their partition counts, by the services.
 auto.create.topics.enable=false
+# Threads for a developer's machine of a few cores (the defaults are 3 network and 8 request
+# handler threads): on two cores, 1 and 2 gave the lowest broker CPU and latency per message
+# (docs/performance.md, session 13).
+num.network.threads=1
+num.io.threads=2
+# CHAT_KAFKA_SERVER_PROPS: more settings, ';'-separated; a key named again overrides the one above.
+${(process.env.CHAT_KAFKA_SERVER_PROPS ?? '').split(';').map((l) => l.trim()).filter(Boolean).join('\n')}
 `;
 }
 
