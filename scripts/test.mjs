@@ -181,7 +181,9 @@ async function main() {
 
   const needInfra = suites.includes('integration') || suites.includes('faults') || suites.includes('browser');
   const needBuild = !values['no-build'] && (needInfra || suites.includes('frontend'));
-  const projects = suites.includes('browser') ? BUILD_PROJECTS : BUILD_PROJECTS.filter((p) => p !== 'frontend');
+  // The web client is built for the browser suite, and for the integration suite too: the gateway
+  // serves it, and operations.int.ts checks that any other path is its page.
+  const projects = suites.includes('browser') || suites.includes('integration') ? BUILD_PROJECTS : BUILD_PROJECTS.filter((p) => p !== 'frontend');
 
   // (a) infrastructure and (b) build, side by side.
   const infraTask = needInfra ? startTestInfra() : null;
