@@ -208,6 +208,42 @@ describe('KafkaTransport consumer', () => {
     expect(made.length).toBe(2);
   });
 
+  it('seeks the history at the join after a first join that failed, instead of failing the start (kafkajs restarts the consumer)', async () => {
+    const { EventEmitter } = await import('node:events');
+    const emitter = new EventEmitter();
+    let group = false;
+    const seeks: string[] = [];
+    const consumer = {
+      events: { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' },
+      on: (event: string, listener: (e: unknown) => void) => emitter.on(event, listener),
+      connect: async () => undefined,
+      subscribe: async () => undefined,
+      // As kafkajs does when its first join fails: run() returns, the group state is gone, and a restart is due.
+      run: async () => void emitter.emit('consumer.crash', { payload: { groupId: 'g', restart: true, error: new Error('The group coordinator is not available') } }),
+      seek: ({ topic, partition, offset }: { topic: string; partition: number; offset: string }) => {
+        if (!group) throw new Error('Consumer group was not initialized, consumer#run must be called first');
+        seeks.push(`${topic}/${partition}@${offset}`);
+      },
+      disconnect: async () => undefined,
+    };
+    const admin = { connect: async () => undefined, disconnect: async () => undefined, fetchTopicOffsets: async () => [{ partition: 0, low: '3', high: '3' }] };
+    const bus = { ...fakeBus(0).bus, kafka: { consumer: () => consumer, admin: () => admin }, connect: async () => undefined, group: (g: string) => `t.${g}` } as unknown as KafkaBus;
+    const transport = new KafkaTransport(bus, { groupId: 'g' });
+    transport.addHandler('session.revoked', async () => ({}), true, { history: true });
+    const started = new Promise<unknown>((resolve) => transport.listen((err?: unknown) => resolve(err)));
+    await new Promise((r) => setImmediate(r));
+    expect(seeks).toEqual([]);
+    // kafkajs' restart joins: the history is sought then, and the start goes on.
+    group = true;
+    emitter.emit('consumer.group_join', { payload: { groupId: 'g', duration: 1, memberAssignment: {} } });
+    expect(await started).toBeUndefined();
+    expect(seeks).toEqual(['t.chat.session.events.v1/0@3']);
+    // A later join of the same consumer (no crash between) does not seek again.
+    emitter.emit('consumer.group_join', { payload: { groupId: 'g', duration: 1, memberAssignment: {} } });
+    expect(seeks).toHaveLength(1);
+    await transport.close();
+  });
+
   it('refuses to start a handler on a topic its service may not read (TOPIC_ACCESS)', async () => {
     const bus = { ...fakeBus(0).bus, connect: async () => undefined, mayRead: (topic: string) => topic !== 't.chat.session.events.v1' } as unknown as KafkaBus;
     const transport = new KafkaTransport(bus, { groupId: 'g' });
