@@ -100,7 +100,7 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
   /** The messages being handled now, so that one that never finishes is seen in the log instead of stalling its partition in silence. */
   private readonly inHand = new Set<{ type: string; correlationId: string; topic: string; partition: number; offset: string; started: number; attempt: number }>();
   private stuckSweep?: NodeJS.Timeout;
-  /** Whether the running consumer has its history topics sought (see seekHistory). */
+  /** Whether the running consumer has sought its history topics since its last start or crash. */
   private historySought = false;
   /** The replies topic, when this consumer reads the process's replies (soleMember.replies). */
   private readonly repliesTopic?: string;
@@ -202,12 +202,17 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
     this.historySought = false;
     this.bus.watch(consumer);
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    // The history is sought at each join after a start or a crash: a consumer that kafkajs restarts
-    // after a crash has a new group state without the seeks, and one whose first join failed has
-    // no group to seek on when run() returns (`seek` throws "Consumer group was not initialized").
+    // fromBeginning counts only for a group without saved offsets: a process that restarts under
+    // the same group (the same instance id) would resume at its saved end and miss the history it
+    // exists to read (a logout before the restart). So the history is sought at the first join
+    // after every start and every crash: a consumer that kafkajs restarts after a crash has a new
+    // group state without the seeks, and one whose first join failed has no group to seek on
+    // when run() returns (`seek` would throw "Consumer group was not initialized").
     consumer.on(consumer.events.CRASH, () => (this.historySought = false));
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      if (!this.historySought) this.seekHistory(consumer);
+      if (this.historySought) return;
+      for (const [topic, starts] of this.historyStarts) for (const { partition, offset } of starts) consumer.seek({ topic, partition, offset });
+      this.historySought = true;
     });
     watchConsumer(consumer, this.log, () => !this.running, async () => void (await this.startConsumer(topics)));
     try {
@@ -221,29 +226,11 @@ export class KafkaTransport extends Server implements CustomTransportStrategy {
         autoCommitInterval: 500,
         eachBatch: (payload) => this.eachBatch(payload),
       });
-      // fromBeginning counts only for a group without saved offsets: a process that restarts
-      // under the same group (the same instance id) would resume at its saved end and miss the
-      // history it exists to read (a logout before the restart). So history is sought every start,
-      // at its join (above; kafkajs' run() returns after it). Here only when run() returned without
-      // one: a first join that failed, which this warns of, and the restart's join seeks.
-      if (!this.historySought) this.seekHistory(consumer);
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
       throw err;
     }
     return joined;
-  }
-
-  /** Seeks every history topic's partitions to where their retained history starts; false while the consumer has no group to seek on. */
-  private seekHistory(consumer: Pick<Consumer, 'seek'>): boolean {
-    try {
-      for (const [topic, starts] of this.historyStarts) for (const { partition, offset } of starts) consumer.seek({ topic, partition, offset });
-      this.historySought = true;
-    } catch (err) {
-      this.historySought = false;
-      this.log.warn(`history not sought yet (${(err as Error).message}); seeking at the next join`);
-    }
-    return this.historySought;
   }
 
   private soleMemberAssigner({ keysOf, replies }: NonNullable<KafkaTransportOptions['soleMember']>) {
