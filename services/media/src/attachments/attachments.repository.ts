@@ -20,9 +20,10 @@ export class AttachmentsRepository {
     return this.model.find({ _id: { $in: ids } }).lean<AttachmentDoc[]>().exec();
   }
 
-  /** Takes an unclaimed upload for a send; false when it was claimed meanwhile. */
+  /** Takes an unclaimed upload for a send; false when it was claimed or swept meanwhile. */
   async claim(id: string, ownerId: string, claim: ClaimDoc): Promise<boolean> {
-    const res = await this.model.updateOne({ _id: id, ownerId, claim: null }, { $set: { claim } }).exec();
+    // `sweptAt: null` also matches records written before the field existed.
+    const res = await this.model.updateOne({ _id: id, ownerId, claim: null, sweptAt: null }, { $set: { claim } }).exec();
     return res.modifiedCount === 1;
   }
 
@@ -31,7 +32,19 @@ export class AttachmentsRepository {
     await this.model.updateOne({ _id: id, 'claim.conversationId': claim.conversationId, 'claim.clientMsgId': claim.clientMsgId }, { $set: { claim: null } }).exec();
   }
 
-  /** Unclaimed uploads made before `before`, oldest first. */
+  /**
+   * Marks these uploads as being swept, each only if no send has claimed it,
+   * and answers the ids marked (now or by an earlier sweep that did not finish).
+   * After this no claim can take them, so their bytes can go.
+   */
+  async markSwept(ids: readonly string[], at: Date): Promise<string[]> {
+    if (!ids.length) return [];
+    await this.model.updateMany({ _id: { $in: ids }, claim: null, sweptAt: null }, { $set: { sweptAt: at } }).exec();
+    const marked = await this.model.find({ _id: { $in: ids }, claim: null, sweptAt: { $ne: null } }, { _id: 1 }).lean<Pick<AttachmentDoc, '_id'>[]>().exec();
+    return marked.map((d) => d._id);
+  }
+
+  /** Unclaimed uploads made before `before`, oldest first (those an unfinished sweep marked too). */
   findUnclaimed(before: Date, limit: number): Promise<AttachmentDoc[]> {
     return this.model.find({ claim: null, createdAt: { $lt: before } }).sort({ createdAt: 1 }).limit(limit).lean<AttachmentDoc[]>().exec();
   }

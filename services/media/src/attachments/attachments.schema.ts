@@ -23,6 +23,11 @@ export interface AttachmentDoc {
   createdAt: Date;
   /** Null until a message takes it; uploads still null after UNCLAIMED_TTL_SEC are swept. */
   claim: ClaimDoc | null;
+  /**
+   * Set by the sweeper, only while `claim` is null, before it deletes anything:
+   * from then on no send can take the upload. Absent on records before it existed.
+   */
+  sweptAt?: Date | null;
 }
 
 export const AttachmentMongoSchema = new Schema<AttachmentDoc>(
@@ -37,6 +42,7 @@ export const AttachmentMongoSchema = new Schema<AttachmentDoc>(
     thumbnail: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
     claim: { type: new Schema<ClaimDoc>({ conversationId: String, clientMsgId: String }, { _id: false }), default: null },
+    sweptAt: { type: Date, default: null },
   },
   { versionKey: false, collection: 'attachments' },
 );

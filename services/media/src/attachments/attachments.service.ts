@@ -91,7 +91,8 @@ export class AttachmentsService implements OnApplicationBootstrap, OnApplication
     for (const id of p.attachmentIds) {
       const d = docs.get(id);
       // Someone else's upload reads exactly like an unknown one.
-      if (!d || d.ownerId !== p.actorId) throw invalid(`no upload ${id} of yours`);
+      // So does one the sweeper has taken: its bytes are going or gone.
+      if (!d || d.ownerId !== p.actorId || d.sweptAt) throw invalid(`no upload ${id} of yours`);
       if (d.claim && !mine(d)) throw invalid(`upload ${id} is already in a message`);
     }
     const taken: string[] = [];
@@ -104,7 +105,7 @@ export class AttachmentsService implements OnApplicationBootstrap, OnApplication
       const now = await this.repo.findById(id);
       if (now && mine(now)) continue;
       for (const t of taken) await this.repo.unclaim(t, claim);
-      throw invalid(now ? `upload ${id} is already in a message` : `no upload ${id} of yours`);
+      throw invalid(now && !now.sweptAt ? `upload ${id} is already in a message` : `no upload ${id} of yours`);
     }
     return { attachments: p.attachmentIds.map((id) => toRecord(docs.get(id)!)) };
   }
@@ -115,16 +116,22 @@ export class AttachmentsService implements OnApplicationBootstrap, OnApplication
     await this.repo.remove(ids);
   }
 
-  /** Deletes uploads nobody sent in time; answers how many. */
+  /**
+   * Deletes uploads nobody sent in time; answers how many. A send may claim
+   * one while the sweep runs, so each is first marked, only if still
+   * unclaimed; a marked upload can no longer be claimed, and only marked ones
+   * are deleted.
+   */
   async sweep(now = Date.now()): Promise<number> {
     const before = new Date(now - this.config.get('UNCLAIMED_TTL_SEC', { infer: true }) * 1000);
     let swept = 0;
     for (;;) {
       const stale = await this.repo.findUnclaimed(before, 200);
       if (stale.length === 0) return swept;
-      await this.release(stale.map((d) => d._id));
-      swept += stale.length;
-      this.log.log(`swept ${stale.length} uploads never sent`);
+      const doomed = await this.repo.markSwept(stale.map((d) => d._id), new Date(now));
+      await this.release(doomed);
+      swept += doomed.length;
+      if (doomed.length) this.log.log(`swept ${doomed.length} uploads never sent`);
     }
   }
 
