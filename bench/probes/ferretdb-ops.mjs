@@ -47,6 +47,18 @@ try {
   };
   console.log(`per operation, ${N} each, collection growing to ${N} messages:`);
   await measure('insertOne message (2 unique indexes)', (i) => messages.insertOne(doc(i + 1)));
+  // The messages collection as messaging declares it (store.schema.ts): the unique index, history's
+  // (conversationId, seq) and search's multikey (conversationId, words), with a message's words.
+  const full = d.collection('messages_full');
+  await full.createIndex({ conversationId: 1, senderId: 1, clientMsgId: 1 }, { unique: true });
+  await full.createIndex({ conversationId: 1, seq: 1 });
+  await full.createIndex({ conversationId: 1, words: 1 });
+  const words = ['probe', 'message', 'with', 'some', 'ordinary', 'words', 'in', 'it'];
+  const fullDoc = (i, c = conv) => ({ ...doc(i, c), text: `probe message ${i} with some ordinary words in it`, replyTo: null, mentions: [], reactions: [], attachments: [], words: [...words, `${i}`] });
+  await measure('insertOne message (all 4 of messaging\'s indexes, 9 words)', (i) => full.insertOne(fullDoc(i + 1)));
+  await measure('insertMany 10 (all 4 indexes; per message)', async (i) => {
+    if (i % 10 === 0) await full.insertMany(Array.from({ length: 10 }, (_, k) => fullDoc(i + k + 1, 'b'.repeat(24))), { ordered: false });
+  });
   await measure('updateOne timeline by _id ($set lastSeq, lastMessage)', (i) => timelines.updateOne({ _id: conv }, { $set: { lastSeq: i, lastMessage: doc(i) } }));
   await measure('findOne message by _id', (i) => messages.findOne({ _id: `${conv}-${(i % N) + 1}` }));
   await measure('insertMany 10 messages (per message)', async (i) => {
