@@ -165,6 +165,20 @@ function totals() {
   return `${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`;
 }
 
+/**
+ * Jest runs the test files through a transpiler that drops their types, so a test that calls an
+ * API wrongly, or a record of notes that misses a new event, would still run. tsconfig.tests.json
+ * type-checks every test file (unit specs, integration and fault suites); an error fails the run.
+ */
+function typecheckTests() {
+  const started = Date.now();
+  const log = path.join(logDir, 'typecheck-tests.log');
+  const r = spawnSync('tsc', ['-p', 'tsconfig.tests.json'], { cwd: repoRoot, env: toolEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  writeFileSync(log, `${r.stdout ?? ''}${r.stderr ?? ''}`);
+  if (r.status === 0) say('test', `test files type-checked in ${seconds(Date.now() - started)}`);
+  else fail('typecheck (tests)', `tsc -p tsconfig.tests.json found errors; see ${path.relative(repoRoot, log)}`);
+}
+
 function fail(name, note) {
   say('test', `${name}: ${note}`);
   results.push({ name, passed: 0, failed: 1, ms: 0, note });
@@ -205,6 +219,7 @@ async function main() {
       .sort((a, b) => a.name.localeCompare(b.name));
   for (const suite of suites) {
     if (suite === 'unit') {
+      typecheckTests();
       await runLayer('unit', 'test', { projects: withTarget('test', (n) => n !== 'frontend'), env: infraEnv });
     } else if (suite === 'frontend') {
       // The Angular app's own Vitest target, asked for a JSON report beside its console output.

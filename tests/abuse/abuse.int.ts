@@ -183,7 +183,8 @@ describe('abuse: hostile input gets the protocol answer and the server keeps ser
   it('a frame over the limit closes only that socket; others keep being served', async () => {
     const victim = await connect(platform.url, bob.accessToken);
     const closed = new Promise<string>((r) => victim.once('disconnect', (reason) => r(reason)));
-    victim.emit('message:send' as never, { conversationId: 'x', text: 'y'.repeat(200_000), clientMsgId: 'big' } as never);
+    // An over-long frame on purpose: the typed emit would refuse this payload.
+    (victim.emit as (event: string, payload: unknown) => void)('message:send', { conversationId: 'x', text: 'y'.repeat(200_000), clientMsgId: 'big' });
     expect(await closed).toBeTruthy();
     expect(alice.socket.connected).toBe(true);
     expect(await paced(alice.socket, 'contact:list', {})).toMatchObject({ ok: true });

@@ -27,6 +27,8 @@ const TEXT_RULE = `trimmed and stored trimmed; 1-${LIMITS.textMax} Unicode code 
 const REQUEST_NOTES: Record<RequestEvent, string> = {
   'user:search': 'Prefix match on username or displayName, case-insensitive, ordered by username, caller excluded.',
   'contact:list': "The caller's contacts with presence.",
+  'user:get':
+    "Extension: users by id (1-100), for co-members the client does not know yet; unknown ids are left out. online/lastSeenAt only where the caller would get that user's presence:update, else offline and never seen.",
   'contact:add': 'Idempotent.',
   'contact:remove': 'Idempotent.',
   'conversation:list': "The caller's conversations by updatedAt, newest first, each with the caller's unread.",
@@ -41,9 +43,15 @@ const REQUEST_NOTES: Record<RequestEvent, string> = {
   'message:send': `Member only. Acks once the message is stored. text: ${TEXT_RULE}. Re-sending the same (conversation, sender, clientMsgId) returns the original and stores and pushes nothing.`,
   'message:edit': `Its sender only; editing a deleted message is CONFLICT. text: ${TEXT_RULE}.`,
   'message:delete': 'Its sender; in a group also admin and owner. A deleted message stays as a tombstone (text "", deletedAt set); deleting again answers the tombstone.',
+  'reaction:add':
+    'v1.1: member only; one emoji, at most 20 distinct on a message (a 21st is CONFLICT); on a deleted message CONFLICT. A change is pushed as message:updated to every member; one already held changes and pushes nothing.',
+  'reaction:remove': 'v1.1: member only; on a deleted message CONFLICT. A change is pushed as message:updated to every member; one not held changes and pushes nothing.',
+  'message:search':
+    'v1.1: each term a case-insensitive prefix of a word of the current text; newest first (createdAt, then seq); deleted messages never match. Without conversationId every conversation of the caller, with one the caller is not in NOT_FOUND; cursor is opaque (pass back the one answered), null when nothing older matches.',
   'message:history':
     'Ascending by seq, tombstones included. No cursor: the newest limit; beforeSeq: the limit just below it; afterSeq: the limit just above it; both: those strictly between, from just above afterSeq. hasMore: more exist past the page in the direction of travel.',
   'conversation:read': 'Moves the read marker forward (never back; past lastSeq means lastSeq); pushes read:update when it moves.',
+  'conversation:mute': "v1.1: idempotent; pushes conversation:prefs to the caller's other sockets when the setting changes. Changes nothing others see, nor unread or mentions.",
   'read:list': "v1.1: every member's read marker (the one unread counts from; a late joiner's starts at the lastSeq of their joining), so receipts survive a reload.",
   typing: 'Re-emit while typing (every 3 s); lapses after 5 s without renewal. Relayed without touching the database. Not relayed to members the typist blocks.',
   'user:block':
@@ -61,6 +69,7 @@ const PUSH_NOTES: Record<PushEvent, string> = {
     'To users who share a conversation with that user, or whom that user and they both have as contacts (v1.1 consent), except users that user blocks; once per real change.',
   typing: 'To the other members; typing:false after 5 s without renewal, on typing:false, or when the typist leaves.',
   'read:update': "To every member, the reader's own other sockets too.",
+  'conversation:prefs': "v1.1: the caller's own settings of a conversation (muted) changed; to the caller's other sockets, not the one that asked.",
   'user:updated': "v1.1: a profile changed; to the user's own sockets and everyone who gets their presence:update.",
   'server:draining': 'Extension: the gateway is going away; reconnect (possibly to another replica).',
 };
